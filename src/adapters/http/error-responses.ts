@@ -1,0 +1,63 @@
+import type Koa from 'koa';
+import { DomainError, OrderDuplicateError, ValidationError } from '../../domain/errors.js';
+import { HttpError } from './http-error.js';
+import { orderResource } from './order-resource.js';
+
+/** The single table from error codes to HTTP statuses. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  VALIDATION_FAILED: 400,
+  ORDER_NOT_FOUND: 404,
+  ORDER_DUPLICATE: 409,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+interface ErrorBody {
+  success: false;
+  error: { code: string; message: string; details?: unknown; correlationId?: string };
+  data?: unknown;
+}
+
+/** Answers every failure as JSON in one shape; only the unexpected is a 500, logged with its cause. */
+export function errorResponses(): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'NOT_FOUND', `No route for ${ctx.method} ${ctx.path}`);
+    } catch (error) {
+      const { status, body } = describe(error, ctx);
+      ctx.status = status;
+      ctx.body = body;
+      if (status === 503) ctx.set('Retry-After', '5');
+      if (status >= 500) ctx.state.log?.error('request failed', { status, code: body.error.code, error: describeCause(error) });
+    }
+  };
+}
+
+function describe(error: unknown, ctx: Koa.Context): { status: number; body: ErrorBody } {
+  if (error instanceof DomainError) {
+    const body: ErrorBody = { success: false, error: { code: error.code, message: error.message } };
+    if (error instanceof ValidationError) body.error.details = error.details;
+    if (error instanceof OrderDuplicateError && error.existing) body.data = orderResource(error.existing);
+    if (STATUS_BY_CODE[error.code] === 503) body.error.correlationId = ctx.state.correlationId;
+    return { status: STATUS_BY_CODE[error.code] ?? 500, body };
+  }
+  if (error instanceof HttpError) return { status: error.status, body: { success: false, error: { code: error.code, message: error.message } } };
+  const status = (error as { status?: unknown }).status;
+  if (status === 405 || status === 501) {
+    return {
+      status: 405,
+      body: { success: false, error: { code: 'METHOD_NOT_ALLOWED', message: `${ctx.method} is not allowed on ${ctx.path}` } },
+    };
+  }
+  return {
+    status: 500,
+    body: {
+      success: false,
+      error: { code: 'INTERNAL', message: 'Unexpected error; quote the correlationId when reporting it', correlationId: ctx.state.correlationId },
+    },
+  };
+}
+
+function describeCause(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -1,0 +1,72 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { CreateOrder } from '../../application/create-order.js';
+import type { GetOrder } from '../../application/get-order.js';
+import type { HealthCheck } from '../../application/ports/health-check.js';
+import type { Logger } from '../../application/ports/logger.js';
+import { ValidationError } from '../../domain/errors.js';
+import { correlation } from './correlation.js';
+import { errorResponses } from './error-responses.js';
+import { runHealthChecks } from './health-route.js';
+import { jsonBody } from './json-body.js';
+import { orderResource } from './order-resource.js';
+import { parseCreateOrder } from './order-schemas.js';
+
+export interface HttpAppDeps {
+  readonly createOrder: CreateOrder;
+  readonly getOrder: GetOrder;
+  readonly healthChecks: readonly HealthCheck[];
+  readonly logger: Logger;
+}
+
+export function createHttpApp(deps: HttpAppDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  const router = new Router();
+
+  router.post('/orders', jsonBody(), async (ctx) => {
+    const parsed = parseCreateOrder(ctx.state.body);
+    if (!parsed.ok) throw new ValidationError(parsed.errors);
+    const { orderId, itemId, email } = parsed.value;
+    ctx.state.orderId = orderId;
+    const order = await deps.createOrder.execute({
+      orderId,
+      itemIds: itemId,
+      ...(email === undefined ? {} : { email }),
+      correlationId: ctx.state.correlationId,
+    });
+    ctx.state.log.info('order accepted', { orderId, internalId: order.internalId, items: order.itemIds.length });
+    ctx.status = 202;
+    ctx.set('Location', `/orders/${encodeURIComponent(order.orderId)}`);
+    ctx.body = { success: true, data: orderResource(order), message: 'Order created and event sent to queue' };
+  });
+
+  router.get('/orders/:orderId', async (ctx) => {
+    const { order, notification } = await deps.getOrder.execute(ctx.params.orderId ?? '');
+    ctx.body = {
+      success: true,
+      data: {
+        ...orderResource(order),
+        ...(order.email === undefined ? {} : { email: order.email }),
+        notification: {
+          status: notification.status,
+          attempts: notification.attempts,
+          ...(notification.lastError ? { lastError: notification.lastError } : {}),
+          ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
+        },
+      },
+    };
+  });
+
+  router.get('/health', async (ctx) => {
+    const report = await runHealthChecks(deps.healthChecks);
+    ctx.status = report.status === 'fail' ? 503 : 200;
+    ctx.body = report;
+  });
+
+  app.use(correlation(deps.logger));
+  app.use(errorResponses());
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,44 @@
+import { OrderDuplicateError } from '../domain/errors.js';
+import { Order, type NewOrder } from '../domain/order.js';
+import { ORDER_CREATED_SCHEMA_VERSION, orderCreated } from '../domain/order-created.js';
+import type { Clock } from './ports/clock.js';
+import type { IdGenerator } from './ports/id-generator.js';
+import type { OrderRepository } from './ports/order-repository.js';
+import type { OutboxEvent } from './ports/outbox.js';
+
+export interface CreateOrderCommand extends NewOrder {
+  readonly correlationId: string;
+}
+
+/** Accepts an order: stores it and its `order-created` event together, or neither. */
+export class CreateOrder {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+    private readonly topic: string,
+  ) {}
+
+  /** @throws ValidationError, OrderDuplicateError (with the existing order), DependencyUnavailableError */
+  async execute(command: CreateOrderCommand): Promise<Order> {
+    const order = Order.create(command, this.ids.next(), this.clock.now());
+    const event: OutboxEvent = {
+      topic: this.topic,
+      key: order.orderId,
+      payload: orderCreated(order),
+      headers: {
+        'schema-version': String(ORDER_CREATED_SCHEMA_VERSION),
+        'correlation-id': command.correlationId,
+        'content-type': 'application/json',
+      },
+    };
+    try {
+      await this.orders.add(order, [event]);
+    } catch (error) {
+      if (!(error instanceof OrderDuplicateError)) throw error;
+      const existing = await this.orders.findByOrderId(order.orderId);
+      throw new OrderDuplicateError(order.orderId, existing ?? undefined);
+    }
+    return order;
+  }
+}

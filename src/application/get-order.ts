@@ -1,0 +1,25 @@
+import { PENDING, type NotificationState } from '../domain/notification.js';
+import { OrderNotFoundError } from '../domain/errors.js';
+import type { Order } from '../domain/order.js';
+import type { NotificationLedger } from './ports/notification-ledger.js';
+import type { OrderRepository } from './ports/order-repository.js';
+
+export interface OrderWithNotification {
+  readonly order: Order;
+  readonly notification: NotificationState;
+}
+
+export class GetOrder {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly ledger: NotificationLedger,
+  ) {}
+
+  /** @throws OrderNotFoundError */
+  async execute(orderId: string): Promise<OrderWithNotification> {
+    const order = await this.orders.findByOrderId(orderId.trim());
+    if (order === null) throw new OrderNotFoundError(orderId);
+    const notification = (await this.ledger.stateOf(order.orderId)) ?? PENDING;
+    return { order, notification };
+  }
+}

@@ -1,0 +1,7 @@
+export interface HealthCheck {
+  readonly name: string;
+  /** A failing critical check makes the service unhealthy; others are reported only. */
+  readonly critical: boolean;
+  /** Resolves with details to show, rejects when the dependency is not usable. */
+  check(): Promise<Record<string, unknown> | void>;
+}

@@ -1,0 +1,78 @@
+import type { EventPublisher } from './ports/event-publisher.js';
+import type { Logger } from './ports/logger.js';
+import type { Outbox } from './ports/outbox.js';
+import { sleep } from './sleep.js';
+
+export interface RelayOptions {
+  readonly batchSize: number;
+  /** Longest wait between two looks at the outbox when no notification arrives. */
+  readonly pollIntervalMs: number;
+  readonly minBackoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+export interface RelayState {
+  /** `open` while the broker keeps failing: the relay only probes it, after a backoff. */
+  readonly circuit: 'closed' | 'open';
+  readonly consecutiveFailures: number;
+  readonly lastError?: string;
+  readonly lastPublishedAt?: Date;
+}
+
+/** Moves committed outbox events to the broker, at least once, in commit order per key. */
+export class RelayOutbox {
+  private state: RelayState = { circuit: 'closed', consecutiveFailures: 0 };
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+    private readonly options: RelayOptions,
+  ) {}
+
+  get status(): RelayState {
+    return this.state;
+  }
+
+  /** Publishes one batch; resolves with the number of events published. */
+  async execute(): Promise<number> {
+    const published = await this.outbox.relay(this.options.batchSize, (events) => this.publisher.publish(events));
+    if (published > 0) this.logger.debug('outbox events published', { count: published });
+    return published;
+  }
+
+  /** Relays until `signal` aborts; a failing broker opens the circuit instead of ending the loop. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const published = await this.execute();
+        this.recordSuccess(published);
+        if (published < this.options.batchSize) await this.outbox.waitForEvents(this.options.pollIntervalMs, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        await sleep(this.recordFailure(error), signal);
+      }
+    }
+  }
+
+  private recordSuccess(published: number): void {
+    if (this.state.circuit === 'open') this.logger.info('outbox relay recovered, circuit closed');
+    this.state = {
+      circuit: 'closed',
+      consecutiveFailures: 0,
+      lastPublishedAt: published > 0 ? new Date() : this.state.lastPublishedAt,
+    };
+  }
+
+  /** Returns how long to back off before the next probe. */
+  private recordFailure(error: unknown): number {
+    const failures = this.state.consecutiveFailures + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    const ceiling = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** (failures - 1));
+    const backoffMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.state = { ...this.state, circuit: 'open', consecutiveFailures: failures, lastError: message };
+    const log = failures === 1 || failures % 10 === 0 ? this.logger.warn : this.logger.debug;
+    log.call(this.logger, 'outbox relay failed, circuit open', { error: message, consecutiveFailures: failures, backoffMs });
+    return backoffMs;
+  }
+}

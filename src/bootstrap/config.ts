@@ -1,0 +1,159 @@
+import { existsSync } from 'node:fs';
+
+export const ROLES = ['api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
+export type Role = (typeof ROLES)[number];
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  readonly serviceName: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  readonly shutdownTimeoutMs: number;
+  readonly databaseUrl?: string;
+  readonly databasePoolSize: number;
+  readonly kafka: {
+    readonly brokers?: readonly string[];
+    readonly clientId: string;
+    readonly topic: string;
+    readonly deadLetterTopic: string;
+    readonly partitions: number;
+    readonly replicationFactor: number;
+    readonly groupId: string;
+  };
+  readonly relay: {
+    readonly enabled: boolean;
+    readonly batchSize: number;
+    readonly pollIntervalMs: number;
+  };
+  readonly smtp: {
+    readonly url?: string;
+    readonly from: string;
+    readonly defaultTo?: string;
+    readonly rateLimit?: number;
+  };
+  readonly notifier: {
+    readonly maxRetries: number;
+    readonly retryBaseMs: number;
+    readonly opsPort: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The only reader of the environment: every setting, its default, and its check. Throws ConfigError listing every bad variable. */
+export function loadConfig(env: Env = readEnvironment()): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+  const config: Config = {
+    serviceName: read.string('SERVICE_NAME', 'ordermail'),
+    port: read.integer('PORT', 3000, 0, 65535),
+    logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    ...read.optional('DATABASE_URL', (value) => (/^postgres(ql)?:\/\//.test(value) ? { databaseUrl: value } : 'must start with postgres://')),
+    databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
+    kafka: {
+      ...read.optional('KAFKA_BROKERS', (value) => {
+        const brokers = value.split(',').map((b) => b.trim()).filter(Boolean);
+        return brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d{1,5}$/.test(b)) ? { brokers } : 'must be host:port[,host:port...]';
+      }),
+      clientId: read.string('KAFKA_CLIENT_ID', 'ordermail'),
+      topic: read.string('KAFKA_TOPIC', 'order-created'),
+      deadLetterTopic: read.string('KAFKA_DLQ_TOPIC', `${env.KAFKA_TOPIC ?? 'order-created'}.dlq`),
+      partitions: read.integer('KAFKA_PARTITIONS', 6, 1, 1000),
+      replicationFactor: read.integer('KAFKA_REPLICATION_FACTOR', 1, 1, 10),
+      groupId: read.string('KAFKA_GROUP_ID', 'ordermail-notifier'),
+    },
+    relay: {
+      enabled: read.boolean('RELAY_ENABLED', true),
+      batchSize: read.integer('RELAY_BATCH_SIZE', 200, 1, 10_000),
+      pollIntervalMs: read.integer('RELAY_POLL_INTERVAL_MS', 1000, 10, 60_000),
+    },
+    smtp: {
+      ...read.optional('SMTP_URL', (value) => (/^smtps?:\/\/[^/]+/.test(value) ? { url: value } : 'must look like smtp://user:pass@host:587 or smtps://...')),
+      from: read.string('MAIL_FROM', 'ordermail <orders@ordermail.local>'),
+      ...read.optional('NOTIFY_DEFAULT_TO', (value) => (/^[^\s@]+@[^\s@]+$/.test(value) ? { defaultTo: value } : 'must be an email address')),
+      ...read.optional('SMTP_RATE_LIMIT', (value) => {
+        const rate = Number(value);
+        return Number.isFinite(rate) && rate > 0 ? { rateLimit: rate } : 'must be a positive number of messages per second';
+      }),
+    },
+    notifier: {
+      maxRetries: read.integer('NOTIFY_MAX_RETRIES', 5, 0, 20),
+      retryBaseMs: read.integer('NOTIFY_RETRY_BASE_MS', 1000, 1, 60_000),
+      opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** process.env over an optional ./.env (the environment wins). */
+function readEnvironment(): Env {
+  const file = process.env.ORDERMAIL_ENV_FILE ?? '.env';
+  if (existsSync(file)) {
+    const before = { ...process.env };
+    process.loadEnvFile(file);
+    Object.assign(process.env, before);
+  }
+  return process.env;
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    this.problems.push(`${name}: must be an integer from ${min} to ${max} (got "${value}")`);
+    return fallback;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(value)) return true;
+    if (['false', '0', 'no'].includes(value)) return false;
+    this.problems.push(`${name}: must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}: must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  /** `parse` returns the fields to spread, or a problem description. */
+  optional<T extends object>(name: string, parse: (value: string) => T | string): Partial<T> {
+    const value = this.raw(name);
+    if (value === undefined) return {};
+    const parsed = parse(value);
+    if (typeof parsed === 'string') {
+      this.problems.push(`${name}: ${parsed}`);
+      return {};
+    }
+    return parsed;
+  }
+}

@@ -1,0 +1,15 @@
+import { ContainerModule } from 'inversify';
+import type { Logger } from '../../application/ports/logger.js';
+import { RandomIdGenerator } from '../../adapters/system/random-id-generator.js';
+import { SystemClock } from '../../adapters/system/system-clock.js';
+import type { Config } from '../config.js';
+import { T } from '../tokens.js';
+
+export function coreModule(config: Config, logger: Logger): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(T.Config).toConstantValue(config);
+    bind(T.Logger).toConstantValue(logger);
+    bind(T.Clock).toConstantValue(new SystemClock());
+    bind(T.IdGenerator).toConstantValue(new RandomIdGenerator());
+  });
+}

@@ -1,0 +1,41 @@
+import { ContainerModule } from 'inversify';
+import type { RelayOutbox } from '../../application/relay-outbox.js';
+import { provide, T, type Service } from '../tokens.js';
+
+/** Runs the outbox relay loop as a service of the role. */
+export function relayModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    provide(bind, T.Service, [T.RelayOutbox], (relay) => new RelayService(relay));
+    provide(bind, T.HealthCheck, [T.RelayOutbox, T.Outbox], (relay, outbox) => ({
+        name: 'relay',
+        critical: false,
+        check: async () => {
+          const backlog = await outbox.backlog();
+          const details = {
+            circuit: relay.status.circuit,
+            backlog: backlog.count,
+            oldestAgeMs: backlog.oldestCreatedAt ? Date.now() - backlog.oldestCreatedAt.getTime() : 0,
+          };
+          if (relay.status.circuit === 'open') throw new Error(`broker unreachable: ${relay.status.lastError}; backlog ${backlog.count}`);
+          return details;
+        },
+      }));
+  });
+}
+
+class RelayService implements Service {
+  readonly name = 'relay';
+  private readonly stopping = new AbortController();
+  private running?: Promise<void>;
+
+  constructor(private readonly relay: RelayOutbox) {}
+
+  async start(): Promise<void> {
+    this.running = this.relay.run(this.stopping.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+  }
+}

@@ -1,0 +1,24 @@
+import { ContainerModule } from 'inversify';
+import { CreateOrder } from '../../application/create-order.js';
+import { GetOrder } from '../../application/get-order.js';
+import { RelayOutbox } from '../../application/relay-outbox.js';
+import { provide, T } from '../tokens.js';
+
+export function useCasesModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    provide(bind, T.CreateOrder, [T.OrderRepository, T.IdGenerator, T.Clock, T.Config], (orders, ids, clock, config) => new CreateOrder(orders, ids, clock, config.kafka.topic));
+    provide(bind, T.GetOrder, [T.OrderRepository, T.NotificationLedger], (orders, ledger) => new GetOrder(orders, ledger));
+    provide(
+      bind,
+      T.RelayOutbox,
+      [T.Outbox, T.EventPublisher, T.Logger, T.Config],
+      (outbox, publisher, logger, config) =>
+        new RelayOutbox(outbox, publisher, logger.child({ component: 'relay' }), {
+          batchSize: config.relay.batchSize,
+          pollIntervalMs: config.relay.pollIntervalMs,
+          minBackoffMs: 200,
+          maxBackoffMs: 30_000,
+        }),
+    );
+  });
+}

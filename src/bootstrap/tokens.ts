@@ -1,0 +1,58 @@
+import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
+import type { CreateOrder } from '../application/create-order.js';
+import type { GetOrder } from '../application/get-order.js';
+import type { Clock } from '../application/ports/clock.js';
+import type { EventPublisher } from '../application/ports/event-publisher.js';
+import type { HealthCheck } from '../application/ports/health-check.js';
+import type { IdGenerator } from '../application/ports/id-generator.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { NotificationLedger } from '../application/ports/notification-ledger.js';
+import type { OrderRepository } from '../application/ports/order-repository.js';
+import type { Outbox } from '../application/ports/outbox.js';
+import type { RelayOutbox } from '../application/relay-outbox.js';
+import type { Config } from './config.js';
+
+/** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
+export type Token<T> = symbol & { readonly __type?: T };
+const token = <T>(name: string): Token<T> => Symbol.for(`ordermail.${name}`) as Token<T>;
+
+/** Every binding of `token` (none is fine), as one dependency. */
+export function all<T>(token: Token<T>): Token<T[]> {
+  return { serviceIdentifier: token, isMultiple: true, optional: true } as unknown as Token<T[]>;
+}
+
+/** Binds `token` to a singleton built by `factory` from the typed `deps`. */
+export function provide<R, Args extends unknown[]>(
+  bind: Bind,
+  token: Token<R>,
+  deps: { [K in keyof Args]: Token<Args[K]> },
+  factory: (...args: Args) => R | Promise<R>,
+): BindWhenOnFluentSyntax<R> {
+  return bind<R>(token)
+    .toResolvedValue(factory as (...args: unknown[]) => R | Promise<R>, deps as never)
+    .inSingletonScope();
+}
+
+/** Something a role runs until it is stopped (an HTTP server, a relay loop, a consumer). */
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Stops taking new work and finishes what is in flight. */
+  stop(): Promise<void>;
+}
+
+export const T = {
+  Config: token<Config>('Config'),
+  Logger: token<Logger>('Logger'),
+  Clock: token<Clock>('Clock'),
+  IdGenerator: token<IdGenerator>('IdGenerator'),
+  OrderRepository: token<OrderRepository>('OrderRepository'),
+  Outbox: token<Outbox>('Outbox'),
+  EventPublisher: token<EventPublisher>('EventPublisher'),
+  NotificationLedger: token<NotificationLedger>('NotificationLedger'),
+  CreateOrder: token<CreateOrder>('CreateOrder'),
+  GetOrder: token<GetOrder>('GetOrder'),
+  RelayOutbox: token<RelayOutbox>('RelayOutbox'),
+  HealthCheck: token<HealthCheck>('HealthCheck'),
+  Service: token<Service>('Service'),
+} as const;

@@ -1,0 +1,93 @@
+import { ValidationError, type FieldError } from './errors.js';
+
+export const ORDER_LIMITS = {
+  orderIdMaxLength: 128,
+  itemIdMaxLength: 128,
+  minItems: 1,
+  maxItems: 100,
+  emailMaxLength: 254,
+} as const;
+
+// C0, DEL and C1 control characters: never part of an identifier, often part of an attack.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
+const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
+
+export interface OrderProps {
+  readonly internalId: string;
+  readonly orderId: string;
+  readonly itemIds: readonly string[];
+  readonly email?: string;
+  readonly createdAt: Date;
+}
+
+export interface NewOrder {
+  readonly orderId: string;
+  readonly itemIds: readonly string[];
+  readonly email?: string;
+}
+
+/** An accepted order. Immutable; its invariants hold whichever adapter created it. */
+export class Order {
+  private constructor(private readonly props: OrderProps) {}
+
+  static create(input: NewOrder, internalId: string, createdAt: Date): Order {
+    const problems = Order.check(input);
+    if (problems.length > 0) throw new ValidationError(problems);
+    return new Order({
+      internalId,
+      orderId: input.orderId.trim(),
+      itemIds: [...input.itemIds],
+      ...(input.email === undefined ? {} : { email: input.email.trim() }),
+      createdAt,
+    });
+  }
+
+  /** Rebuilds an order that was valid when it was stored. */
+  static restore(props: OrderProps): Order {
+    return new Order({ ...props, itemIds: [...props.itemIds] });
+  }
+
+  static check(input: NewOrder): FieldError[] {
+    const problems: FieldError[] = [];
+    const orderId = input.orderId.trim();
+    if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
+    if (orderId.length > ORDER_LIMITS.orderIdMaxLength)
+      problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
+    if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters' });
+    if (input.itemIds.length < ORDER_LIMITS.minItems || input.itemIds.length > ORDER_LIMITS.maxItems)
+      problems.push({
+        field: 'itemId',
+        message: `must hold ${ORDER_LIMITS.minItems} to ${ORDER_LIMITS.maxItems} items`,
+      });
+    input.itemIds.forEach((item, index) => {
+      if (item.length === 0 || item.length > ORDER_LIMITS.itemIdMaxLength || CONTROL_CHARACTERS.test(item))
+        problems.push({
+          field: `itemId[${index}]`,
+          message: `must be 1 to ${ORDER_LIMITS.itemIdMaxLength} characters without control characters`,
+        });
+    });
+    if (input.email !== undefined) {
+      const email = input.email.trim();
+      if (email.length > ORDER_LIMITS.emailMaxLength || !EMAIL.test(email))
+        problems.push({ field: 'email', message: 'must be a valid email address' });
+    }
+    return problems;
+  }
+
+  get internalId(): string {
+    return this.props.internalId;
+  }
+  get orderId(): string {
+    return this.props.orderId;
+  }
+  get itemIds(): readonly string[] {
+    return this.props.itemIds;
+  }
+  get email(): string | undefined {
+    return this.props.email;
+  }
+  get createdAt(): Date {
+    return this.props.createdAt;
+  }
+}
