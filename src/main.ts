@@ -29,9 +29,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, service: config.serviceName, role });
   const running = await startRole(role, config, logger).catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ordermail: ${error.message}\n`);
+      process.exit(2);
+    }
     logger.error('start-up failed', { error: error instanceof Error ? error.message : String(error) });
     process.exit(1);
   });
+  if (role === 'migrate') {
+    await running.stop();
+    logger.info('migrations applied');
+    return;
+  }
   logger.info('started', { pid: process.pid });
 
   let stopping = false;

@@ -67,7 +67,7 @@ export class RelayOutbox {
   /** Returns how long to back off before the next probe. */
   private recordFailure(error: unknown): number {
     const failures = this.state.consecutiveFailures + 1;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     const ceiling = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** (failures - 1));
     const backoffMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.state = { ...this.state, circuit: 'open', consecutiveFailures: failures, lastError: message };
@@ -75,4 +75,9 @@ export class RelayOutbox {
     log.call(this.logger, 'outbox relay failed, circuit open', { error: message, consecutiveFailures: failures, backoffMs });
     return backoffMs;
   }
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }

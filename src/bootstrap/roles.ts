@@ -1,23 +1,50 @@
 import { Container, type ContainerModule } from 'inversify';
 import type { Logger } from '../application/ports/logger.js';
-import type { Config, Role } from './config.js';
+import { ConfigError, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
-import { memoryModule } from './modules/memory-module.js';
+import { kafkaProducerModule } from './modules/kafka-producer-module.js';
+import { postgresModule } from './modules/postgres-module.js';
 import { relayModule } from './modules/relay-module.js';
 import { useCasesModule } from './modules/use-cases-module.js';
 import { T, type Service } from './tokens.js';
 
+/** What each role needs from the environment; a role never falls back to a stand-in silently. */
+const REQUIRED: Record<Role, readonly ('DATABASE_URL' | 'KAFKA_BROKERS' | 'SMTP_URL')[]> = {
+  api: ['DATABASE_URL', 'KAFKA_BROKERS'],
+  relay: ['DATABASE_URL', 'KAFKA_BROKERS'],
+  migrate: ['DATABASE_URL'],
+  notifier: ['DATABASE_URL', 'KAFKA_BROKERS', 'SMTP_URL'],
+  'dlq-replay': ['DATABASE_URL', 'KAFKA_BROKERS'],
+};
+
+const PRESENT = {
+  DATABASE_URL: (config: Config) => config.databaseUrl !== undefined,
+  KAFKA_BROKERS: (config: Config) => config.kafka.brokers !== undefined,
+  SMTP_URL: (config: Config) => config.smtp.url !== undefined,
+};
+
+/** Names every variable the role needs that is not set, as ConfigError lines. */
+export function checkRequirements(role: Role, config: Config): void {
+  const missing = REQUIRED[role].filter((name) => !PRESENT[name](config));
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required by --role=${role} (see .env.example)`));
+}
+
 /** A role is the list of modules it loads; its services are what it runs. */
 export function modulesFor(role: Role, config: Config, logger: Logger): ContainerModule[] {
+  checkRequirements(role, config);
   const core = [coreModule(config, logger), useCasesModule()];
+  const databaseUrl = config.databaseUrl as string;
+  const brokers = config.kafka.brokers ?? [];
   switch (role) {
     case 'api':
-      return [...core, memoryModule(), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
+      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
     case 'relay':
-      return [...core, memoryModule(), relayModule()];
+      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), relayModule()];
+    case 'migrate':
+      return [...core, postgresModule(databaseUrl)];
     default:
-      throw new Error(`role "${role}" is not available yet`);
+      throw new ConfigError([`--role=${role}: not available yet`]);
   }
 }
 
@@ -31,6 +58,8 @@ export interface RunningRole {
 export async function startRole(role: Role, config: Config, logger: Logger): Promise<RunningRole> {
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger));
+  // Resolving the pool applies migrations; --role=migrate stops there.
+  if (container.isBound(T.PgPool)) await container.getAsync(T.PgPool);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
   const started: Service[] = [];
   const stop = async (): Promise<void> => {

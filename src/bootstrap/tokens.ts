@@ -1,4 +1,6 @@
 import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import type { CreateOrder } from '../application/create-order.js';
 import type { GetOrder } from '../application/get-order.js';
 import type { Clock } from '../application/ports/clock.js';
@@ -44,6 +46,8 @@ export interface Service {
 export const T = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
+  PgPool: token<pg.Pool>('PgPool'),
+  Kafka: token<Kafka>('Kafka'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),

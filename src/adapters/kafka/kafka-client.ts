@@ -1,0 +1,55 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from '../../application/ports/logger.js';
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+}
+
+const LEVELS: Record<number, 'debug' | 'info' | 'warn' | 'error'> = {
+  [logLevel.ERROR]: 'warn',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'debug',
+  [logLevel.DEBUG]: 'debug',
+};
+// kafkajs reports every failed connection attempt; during an outage our adapters log the outage once instead.
+const CONNECTION_NOISE = /Connection error|Failed to connect|ECONNREFUSED|Connection timeout|Closed connection|disconnected|Broker .* not available/i;
+
+/** A kafkajs client whose logs go through our logger, with short retries: callers own the longer backoff. */
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { initialRetryTime: 200, retries: 3, maxRetryTime: 2000 },
+    logLevel: logLevel.INFO,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
+        const text = String(message);
+        log[CONNECTION_NOISE.test(text) ? 'debug' : (LEVELS[level] ?? 'debug')](text, fields);
+      },
+  });
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+}
+
+/** Creates the topics that are missing; existing ones are left as they are. */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ ...t })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

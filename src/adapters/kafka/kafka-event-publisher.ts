@@ -1,0 +1,93 @@
+import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { DependencyUnavailableError } from '../../application/errors.js';
+import type { EventPublisher } from '../../application/ports/event-publisher.js';
+import type { HealthCheck } from '../../application/ports/health-check.js';
+import type { OutboxEvent } from '../../application/ports/outbox.js';
+import { ensureTopics, type TopicSpec } from './kafka-client.js';
+
+/** Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics) lazily. */
+export class KafkaEventPublisher implements EventPublisher {
+  private producer?: Producer;
+  private connecting?: Promise<Producer>;
+  private lastError?: string;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: readonly TopicSpec[],
+    private readonly publishTimeoutMs = 15_000,
+  ) {}
+
+  async publish(events: readonly OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const byTopic = new Map<string, OutboxEvent[]>();
+    for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
+    try {
+      const producer = await this.connect();
+      await withTimeout(
+        producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((e) => ({ key: e.key, value: JSON.stringify(e.payload), headers: { ...e.headers } })),
+          })),
+        }),
+        this.publishTimeoutMs,
+      );
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      await this.reset();
+      throw new DependencyUnavailableError('kafka', { cause: error });
+    }
+  }
+
+  healthCheck(): HealthCheck {
+    return {
+      name: 'kafka',
+      critical: false,
+      check: async () => {
+        if (this.lastError) throw new Error(this.lastError);
+        return { connected: this.producer !== undefined };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+
+  private connect(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      await ensureTopics(this.kafka, this.topics);
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+      });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async reset(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,69 @@
+import type pg from 'pg';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Append only: a shipped migration is never edited, a change is a new version. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'orders and outbox',
+    sql: `
+      CREATE TABLE orders (
+        internal_id uuid PRIMARY KEY,
+        order_id    text NOT NULL,
+        item_ids    text[] NOT NULL,
+        email       text,
+        created_at  timestamptz NOT NULL,
+        CONSTRAINT orders_order_id_key UNIQUE (order_id)
+      );
+      CREATE TABLE outbox (
+        id           bigserial PRIMARY KEY,
+        topic        text NOT NULL,
+        key          text NOT NULL,
+        payload      jsonb NOT NULL,
+        headers      jsonb NOT NULL DEFAULT '{}',
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz,
+        attempts     integer NOT NULL DEFAULT 0
+      );
+      CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+    `,
+  },
+];
+
+// Any constant works; it only has to be the same for every instance of ordermail.
+const MIGRATION_LOCK = 7_402_118_311;
+
+/** Applies pending migrations, one transaction each, under an advisory lock so concurrent starts take turns. */
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.version));
+    const newlyApplied: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    client.release();
+  }
+}
