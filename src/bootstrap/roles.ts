@@ -4,6 +4,7 @@ import { ConfigError, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
+import { notifierModule } from './modules/notifier-module.js';
 import { postgresModule } from './modules/postgres-module.js';
 import { relayModule } from './modules/relay-module.js';
 import { useCasesModule } from './modules/use-cases-module.js';
@@ -41,6 +42,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger): Containe
       return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
     case 'relay':
       return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), relayModule()];
+    case 'notifier':
+      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), notifierModule(config.smtp.url as string)];
     case 'migrate':
       return [...core, postgresModule(databaseUrl)];
     default:

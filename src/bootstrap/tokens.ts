@@ -12,6 +12,12 @@ import type { NotificationLedger } from '../application/ports/notification-ledge
 import type { OrderRepository } from '../application/ports/order-repository.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
+import type { MailCircuit } from '../application/mail-circuit.js';
+import type { NotifyOrderCreated } from '../application/notify-order-created.js';
+import type { DeadLetters } from '../application/ports/dead-letters.js';
+import type { Mailer } from '../application/ports/mailer.js';
+import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
+import type { KafkaOrderConsumer } from '../adapters/kafka/kafka-order-consumer.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -53,6 +59,12 @@ export const T = {
   OrderRepository: token<OrderRepository>('OrderRepository'),
   Outbox: token<Outbox>('Outbox'),
   EventPublisher: token<EventPublisher>('EventPublisher'),
+  KafkaPublisher: token<KafkaEventPublisher>('KafkaPublisher'),
+  Mailer: token<Mailer>('Mailer'),
+  MailCircuit: token<MailCircuit>('MailCircuit'),
+  DeadLetters: token<DeadLetters>('DeadLetters'),
+  NotifyOrderCreated: token<NotifyOrderCreated>('NotifyOrderCreated'),
+  OrderConsumer: token<KafkaOrderConsumer>('OrderConsumer'),
   NotificationLedger: token<NotificationLedger>('NotificationLedger'),
   CreateOrder: token<CreateOrder>('CreateOrder'),
   GetOrder: token<GetOrder>('GetOrder'),

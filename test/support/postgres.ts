@@ -95,7 +95,7 @@ async function startLocalCluster(): Promise<void> {
   try {
     await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start']);
   } catch (error) {
-    throw new Error(`PostgreSQL ${version} is installed but could not be started with pg_ctlcluster: ${(error as Error).message}`);
+    throw new Error(`PostgreSQL ${version} is installed but could not be started with pg_ctlcluster: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -7,7 +7,7 @@ export const CORRELATION_HEADER = 'X-Correlation-Id';
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** Gives every request a correlation id (the caller's, or a new one), a logger carrying it, and an access log line. */
-export function correlation(logger: Logger): Koa.Middleware {
+export function correlation(logger: Logger, accessLogLevel: 'debug' | 'info' = 'info'): Koa.Middleware {
   return async (ctx, next) => {
     const offered = ctx.get(CORRELATION_HEADER) || ctx.get('X-Request-Id');
     const correlationId = SAFE_ID.test(offered) ? offered : randomUUID();
@@ -19,7 +19,7 @@ export function correlation(logger: Logger): Koa.Middleware {
       await next();
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const level = ctx.status >= 500 ? 'error' : 'info';
+      const level = ctx.status >= 500 ? 'error' : accessLogLevel;
       (ctx.state.log as Logger)[level]('http request', {
         method: ctx.method,
         path: ctx.path,

@@ -7,7 +7,7 @@ import { ensureTopics, type TopicSpec } from './kafka-client.js';
 
 /** Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics) lazily. */
 export class KafkaEventPublisher implements EventPublisher {
-  private producer?: Producer;
+  private connected?: Producer;
   private connecting?: Promise<Producer>;
   private lastError?: string;
 
@@ -22,7 +22,7 @@ export class KafkaEventPublisher implements EventPublisher {
     const byTopic = new Map<string, OutboxEvent[]>();
     for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
     try {
-      const producer = await this.connect();
+      const producer = await this.producer();
       await withTimeout(
         producer.sendBatch({
           acks: -1,
@@ -48,7 +48,7 @@ export class KafkaEventPublisher implements EventPublisher {
       critical: false,
       check: async () => {
         if (this.lastError) throw new Error(this.lastError);
-        return { connected: this.producer !== undefined };
+        return { connected: this.connected !== undefined };
       },
     };
   }
@@ -57,8 +57,9 @@ export class KafkaEventPublisher implements EventPublisher {
     await this.reset();
   }
 
-  private connect(): Promise<Producer> {
-    if (this.producer) return Promise.resolve(this.producer);
+  /** The connected producer, for other adapters that publish beside the events (dead letters). */
+  producer(): Promise<Producer> {
+    if (this.connected) return Promise.resolve(this.connected);
     this.connecting ??= (async () => {
       await ensureTopics(this.kafka, this.topics);
       const producer = this.kafka.producer({
@@ -69,7 +70,7 @@ export class KafkaEventPublisher implements EventPublisher {
         retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
       });
       await producer.connect();
-      this.producer = producer;
+      this.connected = producer;
       return producer;
     })().finally(() => {
       this.connecting = undefined;
@@ -78,8 +79,8 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   private async reset(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
+    const producer = this.connected;
+    this.connected = undefined;
     await producer?.disconnect().catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Order } from '../../domain/order.js';
-import type { OutboxEvent, PendingEvent } from '../../application/ports/outbox.js';
+import type { OutboxEvent } from '../../application/ports/outbox.js';
 
 interface StoredEvent extends OutboxEvent {
   readonly id: string;

@@ -33,6 +33,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'notification ledger',
+    sql: `
+      CREATE TABLE notifications (
+        order_id         text PRIMARY KEY,
+        internal_id      uuid NOT NULL,
+        event            jsonb NOT NULL,
+        correlation_id   text,
+        source_topic     text,
+        source_partition integer,
+        source_offset    text,
+        status           text NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'dead', 'skipped')),
+        attempts         integer NOT NULL DEFAULT 0,
+        last_error       text,
+        message_id       text,
+        lease_owner      text,
+        lease_until      timestamptz,
+        next_attempt_at  timestamptz,
+        first_failed_at  timestamptz,
+        last_failed_at   timestamptz,
+        sent_at          timestamptz,
+        created_at       timestamptz NOT NULL DEFAULT now(),
+        updated_at       timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'failed';
+      CREATE INDEX notifications_leased ON notifications (lease_until) WHERE status = 'sending';
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -6,7 +6,7 @@ import { migrate } from '../../adapters/postgres/migrations.js';
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../adapters/postgres/pg-outbox.js';
 import { createPool, databaseHealthCheck } from '../../adapters/postgres/pg-pool.js';
-import { InMemoryNotificationLedger } from '../../adapters/memory/in-memory-notification-ledger.js';
+import { PgNotificationLedger } from '../../adapters/postgres/pg-notification-ledger.js';
 import { provide, T } from '../tokens.js';
 
 const MIGRATION_PATIENCE_MS = 60_000;
@@ -23,8 +23,7 @@ export function postgresModule(databaseUrl: string): ContainerModule {
     provide(bind, T.Outbox, [T.PgPool, T.Logger], (pool, logger) => new PgOutbox(pool, databaseUrl, logger)).onDeactivation((outbox) =>
       (outbox as PgOutbox).close(),
     );
-    // The notification ledger moves to PostgreSQL with the notifier; until then every order reads as pending.
-    bind(T.NotificationLedger).toConstantValue(new InMemoryNotificationLedger());
+    provide(bind, T.NotificationLedger, [T.PgPool], (pool) => new PgNotificationLedger(pool));
     provide(bind, T.HealthCheck, [T.PgPool], (pool) => databaseHealthCheck(pool));
   });
 }

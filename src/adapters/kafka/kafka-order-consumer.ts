@@ -1,0 +1,116 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { HealthCheck } from '../../application/ports/health-check.js';
+import type { Logger } from '../../application/ports/logger.js';
+import type { MailCircuit } from '../../application/mail-circuit.js';
+import type { NotifyOrderCreated } from '../../application/notify-order-created.js';
+import { headersToStrings } from './kafka-dead-letters.js';
+import { decodeOrderCreated } from './order-created-codec.js';
+
+export interface ConsumerSettings {
+  readonly groupId: string;
+  readonly topic: string;
+  /** Partitions handled at once by this process. */
+  readonly concurrency: number;
+}
+
+/**
+ * Feeds `order-created` to the notifier. An offset is committed only once its message was handled:
+ * the email accepted, recognised as already sent, durably scheduled for retry in the ledger, or
+ * dead-lettered. A failure to handle (the database away) leaves it uncommitted for redelivery.
+ */
+export class KafkaOrderConsumer {
+  private consumer?: Consumer;
+  private connected = false;
+  private lastError?: string;
+  private unsubscribe?: () => void;
+  private stopped = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly notify: NotifyOrderCreated,
+    private readonly circuit: MailCircuit,
+    private readonly settings: ConsumerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.settings.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      // Reconnects forever with a capped backoff: an unreachable broker is an outage, not a reason to exit.
+      retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => true },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.connected = true;
+      this.lastError = undefined;
+      this.logger.info('joined consumer group', { groupId: payload.groupId, assigned: payload.memberAssignment });
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.connected = false;
+      this.lastError = payload.error.message;
+      this.logger.warn('consumer crashed, restarting', { error: payload.error.message, restart: payload.restart });
+    });
+    consumer.on(consumer.events.DISCONNECT, () => {
+      this.connected = false;
+    });
+    this.unsubscribe = this.circuit.onChange((state) => {
+      if (state.open) consumer.pause([{ topic: this.settings.topic }]);
+      else consumer.resume([{ topic: this.settings.topic }]);
+    });
+    this.connectInBackground(consumer);
+  }
+
+  /** Finishes the messages in flight, commits, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    await this.consumer?.disconnect();
+  }
+
+  healthCheck(): HealthCheck {
+    return {
+      name: 'kafka',
+      critical: false,
+      check: async () => {
+        if (!this.connected) throw new Error(this.lastError ?? 'not connected to the consumer group yet');
+        return { groupId: this.settings.groupId, topic: this.settings.topic };
+      },
+    };
+  }
+
+  private connectInBackground(consumer: Consumer): void {
+    const attempt = async (delayMs: number): Promise<void> => {
+      if (this.stopped) return;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: true });
+        await consumer.run({
+          autoCommit: true,
+          autoCommitInterval: 1000,
+          autoCommitThreshold: 100,
+          partitionsConsumedConcurrently: this.settings.concurrency,
+          eachMessage: async ({ topic, partition, message }) => {
+            const headers = headersToStrings(message.headers);
+            const source = { topic, partition, offset: message.offset };
+            const decoded = decodeOrderCreated(message.value, headers);
+            if (!decoded.ok) {
+              await this.notify.rejectPoison({ key: message.key?.toString() ?? null, value: message.value, headers, reason: decoded.reason, source });
+              return;
+            }
+            const correlationId = headers['correlation-id'];
+            await this.notify.execute(decoded.event, { source, ...(correlationId ? { correlationId } : {}) });
+          },
+        });
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.warn('cannot reach Kafka yet, retrying', { error: this.lastError, retryInMs: delayMs });
+        await consumer.disconnect().catch(() => undefined);
+        setTimeout(() => void attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref();
+      }
+    };
+    void attempt(1000);
+  }
+}

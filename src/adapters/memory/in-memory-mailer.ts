@@ -1,0 +1,25 @@
+import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, type SentEmail } from '../../application/ports/mailer.js';
+
+/** Keeps sent emails in a list; `failNext` scripts failures the way a real server would answer. */
+export class InMemoryMailer implements Mailer {
+  readonly sent: (OrderEmail & { messageId: string })[] = [];
+  private readonly failures: { kind: MailFailureKind; code?: number }[] = [];
+  reachable = true;
+
+  failNext(kind: MailFailureKind, times = 1, code?: number): void {
+    for (let i = 0; i < times; i++) this.failures.push({ kind, ...(code ? { code } : {}) });
+  }
+
+  async send(email: OrderEmail): Promise<SentEmail> {
+    if (!this.reachable) throw new MailDeliveryError('unavailable', 'connect ECONNREFUSED (in-memory mailer is down)');
+    const failure = this.failures.shift();
+    if (failure) throw new MailDeliveryError(failure.kind, `scripted ${failure.kind} failure`, failure.code);
+    const messageId = `<order-${email.internalId}@ordermail.local>`;
+    this.sent.push({ ...email, messageId });
+    return { messageId, response: '250 OK' };
+  }
+
+  async verify(): Promise<void> {
+    if (!this.reachable) throw new MailDeliveryError('unavailable', 'connect ECONNREFUSED (in-memory mailer is down)');
+  }
+}

@@ -1,0 +1,150 @@
+import type { OrderCreated } from '../domain/order-created.js';
+import type { MailCircuit } from './mail-circuit.js';
+import type { Clock } from './ports/clock.js';
+import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
+import type { Logger } from './ports/logger.js';
+import { MailDeliveryError, type Mailer } from './ports/mailer.js';
+import type { EventSource, NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
+
+export interface NotifyOptions {
+  /** Retries after the first failed attempt; then the order is dead-lettered. */
+  readonly maxRetries: number;
+  /** First retry delay; each further retry waits twice as long (1 s, 2 s, 4 s...). */
+  readonly retryBaseMs: number;
+  /** How long a claim holds before another notifier may take the order over. */
+  readonly leaseMs: number;
+  /** Recipient for orders without an email address. */
+  readonly defaultTo?: string;
+  /** Who holds claims: unique per process. */
+  readonly owner: string;
+}
+
+export type NotifyOutcome = 'sent' | 'duplicate' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
+
+export interface Delivery {
+  readonly correlationId?: string;
+  readonly source?: EventSource;
+}
+
+/** Emails the customer about a new order: once, whatever is redelivered, retried or crashed in between. */
+export class NotifyOrderCreated {
+  constructor(
+    private readonly ledger: NotificationLedger,
+    private readonly mailer: Mailer,
+    private readonly deadLetters: DeadLetters,
+    private readonly circuit: MailCircuit,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: NotifyOptions,
+  ) {}
+
+  /** Handles an event from the topic. */
+  async execute(event: OrderCreated, delivery: Delivery): Promise<NotifyOutcome> {
+    const log = this.logFor(event.orderId, delivery.correlationId);
+    const claim = await this.ledger.claim(event, delivery, this.options.owner, this.options.leaseMs);
+    if (!claim.claimed) {
+      log.info('notification already handled, not sending again', { status: claim.state.status });
+      return 'duplicate';
+    }
+    return this.attempt(claim.job);
+  }
+
+  /** Sends the orders whose retry is due, or whose previous holder died; resolves with how many were taken. */
+  async retryDue(limit: number): Promise<number> {
+    if (this.circuit.state.open) return 0;
+    const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs);
+    await Promise.all(jobs.map((job) => this.attempt(job)));
+    return jobs.length;
+  }
+
+  /** Dead-letters a message that is not a usable `order-created` event. */
+  async rejectPoison(letter: Omit<DeadLetter, 'kind' | 'attempts' | 'firstFailedAt' | 'lastFailedAt'>): Promise<void> {
+    const now = this.clock.now();
+    await this.deadLetters.publish({ ...letter, kind: 'poison', attempts: 0, firstFailedAt: now, lastFailedAt: now });
+    this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
+  }
+
+  private async attempt(job: NotificationJob): Promise<NotifyOutcome> {
+    const { event } = job;
+    const log = this.logFor(event.orderId, job.correlationId);
+    const to = event.email ?? this.options.defaultTo;
+    if (to === undefined) {
+      await this.ledger.markSkipped(event.orderId, this.options.owner, 'the order has no email and NOTIFY_DEFAULT_TO is not set');
+      log.warn('notification skipped: no recipient');
+      return 'skipped';
+    }
+    if (this.circuit.state.open) return this.defer(job, this.circuit.state.reason);
+    try {
+      const sent = await this.mailer.send({
+        to,
+        orderId: event.orderId,
+        internalId: event.id,
+        itemIds: event.itemId,
+        createdAt: event.createdAt,
+        ...(job.correlationId ? { correlationId: job.correlationId } : {}),
+      });
+      await this.ledger.markSent(event.orderId, this.options.owner, sent.messageId);
+      const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
+      log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
+      return 'sent';
+    } catch (error) {
+      if (!(error instanceof MailDeliveryError)) throw error;
+      return this.handleFailure(job, error);
+    }
+  }
+
+  private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {
+    const { orderId } = job.event;
+    const log = this.logFor(orderId, job.correlationId);
+    if (error.kind === 'unavailable' || error.kind === 'auth') {
+      this.circuit.trip(error.kind, error.message);
+      return this.defer(job, error.message);
+    }
+    const attempts = job.attempts + 1;
+    if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
+      await this.deadLetter(job, attempts, error);
+      return 'dead-lettered';
+    }
+    const delayMs = this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
+    await this.ledger.scheduleRetry(orderId, this.options.owner, {
+      attempts,
+      error: error.message,
+      dueAt: new Date(this.clock.now().getTime() + delayMs),
+    });
+    log.warn('email failed, retry scheduled', { kind: error.kind, responseCode: error.responseCode, error: error.message, attempt: attempts, retryInMs: Math.round(delayMs) });
+    return 'retry-scheduled';
+  }
+
+  private async defer(job: NotificationJob, reason: string): Promise<NotifyOutcome> {
+    await this.ledger.release(job.event.orderId, this.options.owner, this.clock.now(), reason);
+    return 'deferred';
+  }
+
+  private async deadLetter(job: NotificationJob, attempts: number, error: MailDeliveryError): Promise<void> {
+    const now = this.clock.now();
+    const kind = error.kind === 'permanent' ? 'permanent' : 'retries-exhausted';
+    await this.deadLetters.publish({
+      key: job.event.orderId,
+      value: Buffer.from(JSON.stringify(job.event)),
+      headers: { 'schema-version': '1', 'content-type': 'application/json', ...(job.correlationId ? { 'correlation-id': job.correlationId } : {}) },
+      reason: error.message,
+      kind,
+      attempts,
+      firstFailedAt: job.firstFailedAt ?? now,
+      lastFailedAt: now,
+      ...(job.source ? { source: job.source } : {}),
+    });
+    await this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: error.message });
+    this.logFor(job.event.orderId, job.correlationId).error('notification dead-lettered', {
+      alert: true,
+      kind,
+      responseCode: error.responseCode,
+      reason: error.message,
+      attempts,
+    });
+  }
+
+  private logFor(orderId: string, correlationId?: string): Logger {
+    return this.logger.child({ orderId, ...(correlationId ? { correlationId } : {}) });
+  }
+}

@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
+import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
+import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
+import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
+import type { OrderCreated } from '../../src/domain/order-created.js';
+import { capturingLogger } from '../support/logs.js';
+
+class FakeClock {
+  private at = Date.parse('2026-11-24T12:00:00Z');
+  now = (): Date => new Date(this.at);
+  millis = (): number => this.at;
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
+
+function anEvent(overrides: Partial<OrderCreated> = {}): OrderCreated {
+  return { id: randomUUID(), orderId: `o-${randomUUID().slice(0, 8)}`, itemId: ['sku-1'], email: 'ada@example.com', createdAt: '2026-11-24T11:59:59.000Z', ...overrides };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('NotifyOrderCreated', () => {
+  let clock: FakeClock;
+  let ledger: InMemoryNotificationLedger;
+  let mailer: InMemoryMailer;
+  let deadLetters: InMemoryDeadLetters;
+  let circuit: MailCircuit;
+  let logs: ReturnType<typeof capturingLogger>;
+
+  function notifier(options: Partial<NotifyOptions> = {}): NotifyOrderCreated {
+    return new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, clock, logs.logger, {
+      maxRetries: 5,
+      retryBaseMs: 1000,
+      leaseMs: 60_000,
+      owner: 'notifier-a',
+      ...options,
+    });
+  }
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    ledger = new InMemoryNotificationLedger(clock.millis);
+    mailer = new InMemoryMailer();
+    deadLetters = new InMemoryDeadLetters();
+    logs = capturingLogger('notifier');
+    circuit = new MailCircuit(mailer, logs.logger, { min: 5, max: 20 });
+  });
+  afterEach(() => circuit.stop());
+
+  it('emails the customer once and records the order as sent', async () => {
+    const event = anEvent();
+    expect(await notifier().execute(event, { correlationId: 'corr-1' })).to.equal('sent');
+    expect(mailer.sent).to.have.length(1);
+    expect(mailer.sent[0]).to.include({ to: 'ada@example.com', orderId: event.orderId, internalId: event.id, correlationId: 'corr-1' });
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    const line = logs.lines.find((l) => l.msg === 'email sent');
+    expect(line).to.include({ orderId: event.orderId, correlationId: 'corr-1' });
+  });
+
+  it('does not email again when the same event is delivered twice', async () => {
+    const event = anEvent();
+    const notify = notifier();
+    expect(await notify.execute(event, {})).to.equal('sent');
+    expect(await notify.execute(event, {})).to.equal('duplicate');
+    expect(mailer.sent).to.have.length(1);
+  });
+
+  it('lets only one of two notifiers send when both get the event at once', async () => {
+    const event = anEvent();
+    const outcomes = await Promise.all([notifier({ owner: 'a' }).execute(event, {}), notifier({ owner: 'b' }).execute(event, {})]);
+    expect(outcomes.sort()).to.deep.equal(['duplicate', 'sent']);
+    expect(mailer.sent).to.have.length(1);
+  });
+
+  it('sends to NOTIFY_DEFAULT_TO when the order has no email, and skips with a reason when there is neither', async () => {
+    const withDefault = anEvent({ email: undefined });
+    expect(await notifier({ defaultTo: 'ops@example.com' }).execute(withDefault, {})).to.equal('sent');
+    expect(mailer.sent[0]?.to).to.equal('ops@example.com');
+
+    const nowhere = anEvent({ email: undefined });
+    expect(await notifier().execute(nowhere, {})).to.equal('skipped');
+    expect(mailer.sent).to.have.length(1);
+    const state = await ledger.stateOf(nowhere.orderId);
+    expect(state?.status).to.equal('skipped');
+    expect(state?.lastError).to.match(/NOTIFY_DEFAULT_TO/);
+  });
+
+  it('retries a transient failure after its backoff and delivers on the third try', async () => {
+    const event = anEvent();
+    const notify = notifier();
+    mailer.failNext('transient', 2, 421);
+    expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+    expect(await notify.retryDue(10)).to.equal(0); // not due yet
+    clock.advance(1200);
+    expect(await notify.retryDue(10)).to.equal(1);
+    expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(2);
+    clock.advance(2400);
+    await notify.retryDue(10);
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    expect(mailer.sent).to.have.length(1);
+    expect(deadLetters.letters).to.have.length(0);
+  });
+
+  it('backs off 1 s, 2 s, 4 s, 8 s, 16 s (with jitter) and dead-letters with an alert after 5 retries', async () => {
+    const event = anEvent();
+    const notify = notifier();
+    mailer.failNext('transient', 6, 450);
+    await notify.execute(event, { source: { topic: 'order-created', partition: 2, offset: '41' } });
+    for (const expectedMs of [1000, 2000, 4000, 8000, 16_000]) {
+      clock.advance(expectedMs * 0.79);
+      expect(await notify.retryDue(10), `not due before ${expectedMs * 0.8} ms`).to.equal(0);
+      clock.advance(expectedMs * 0.42);
+      expect(await notify.retryDue(10), `due by ${expectedMs * 1.2} ms`).to.equal(1);
+    }
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect(deadLetters.letters).to.have.length(1);
+    expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6, key: event.orderId });
+    expect(deadLetters.letters[0]?.source).to.deep.equal({ topic: 'order-created', partition: 2, offset: '41' });
+    expect(JSON.parse(deadLetters.letters[0]?.value?.toString() ?? '')).to.deep.equal(event);
+    expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, orderId: event.orderId });
+  });
+
+  it('dead-letters a permanent failure (550) after one attempt', async () => {
+    const event = anEvent();
+    mailer.failNext('permanent', 1, 550);
+    expect(await notifier().execute(event, {})).to.equal('dead-lettered');
+    expect(deadLetters.letters[0]).to.include({ kind: 'permanent', attempts: 1 });
+    expect(mailer.sent).to.have.length(0);
+  });
+
+  it('pauses on an unreachable server without counting an attempt, and delivers once it is back', async () => {
+    const event = anEvent();
+    const notify = notifier();
+    mailer.reachable = false;
+    expect(await notify.execute(event, {})).to.equal('deferred');
+    expect(circuit.state.open).to.equal(true);
+    expect(await notify.retryDue(10)).to.equal(0); // nothing is tried while the circuit is open
+    mailer.reachable = true;
+    await until(() => !circuit.state.open, 'the circuit to close after a successful probe');
+    expect(await notify.retryDue(10)).to.equal(1);
+    expect(mailer.sent).to.have.length(1);
+    expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(0);
+    expect(deadLetters.letters).to.have.length(0);
+  });
+
+  it('stops sending and raises an alert when the server refuses our credentials', async () => {
+    mailer.failNext('auth', 1, 535);
+    expect(await notifier().execute(anEvent(), {})).to.equal('deferred');
+    expect(circuit.state).to.include({ open: true, kind: 'auth' });
+    expect(logs.lines.find((l) => l.alert === true)).to.include({ level: 'error' });
+    expect(deadLetters.letters).to.have.length(0);
+  });
+
+  it('takes over an order whose notifier died holding it, once the lease has expired', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'crashed-notifier', 60_000);
+    const notify = notifier();
+    expect(await notify.execute(event, {})).to.equal('duplicate');
+    expect(await notify.retryDue(10)).to.equal(0);
+    clock.advance(60_001);
+    expect(await notify.retryDue(10)).to.equal(1);
+    expect(mailer.sent).to.have.length(1);
+  });
+
+  it('dead-letters a poison message with its raw bytes and an alert', async () => {
+    const raw = Buffer.from([0xff, 0x00, 0x7b]);
+    await notifier().rejectPoison({ key: 'k', value: raw, headers: { 'schema-version': '1' }, reason: 'value is not JSON' });
+    expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON' });
+    expect(deadLetters.letters[0]?.value?.equals(raw)).to.equal(true);
+    expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true });
+  });
+});
