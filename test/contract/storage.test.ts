@@ -18,6 +18,7 @@ const inMemory = async (): Promise<StorageSubject> => {
 const postgres = async (): Promise<StorageSubject> => {
   const database = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
+  pool.on('error', () => undefined); // connections cut when the test database is dropped
   await migrate(pool);
   const outbox = new PgOutbox(pool, database.url, silentLogger());
   return {

@@ -20,6 +20,7 @@ export class PgOutbox implements Outbox {
   private readonly wakeups = new EventEmitter();
   private listener?: pg.Client;
   private connectingListener?: Promise<void>;
+  private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -91,14 +92,16 @@ export class PgOutbox implements Outbox {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.wakeups.emit('notify');
+    await this.connectingListener;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
   }
 
   private ensureListener(): void {
-    if (this.listener || this.connectingListener) return;
+    if (this.listener || this.connectingListener || this.closed) return;
     const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 2000 });
     const drop = (error?: unknown): void => {
       if (this.listener === client) this.listener = undefined;
@@ -112,7 +115,8 @@ export class PgOutbox implements Outbox {
       .connect()
       .then(() => client.query(`LISTEN ${OUTBOX_CHANNEL}`))
       .then(() => {
-        this.listener = client;
+        if (this.closed) drop();
+        else this.listener = client;
       })
       .catch(drop)
       .finally(() => {

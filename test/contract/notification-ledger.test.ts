@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
+import type { NotificationLedger } from '../../src/application/ports/notification-ledger.js';
+import type { OrderCreated } from '../../src/domain/order-created.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+interface LedgerSubject {
+  ledger: NotificationLedger;
+  close(): Promise<void>;
+}
+
+const anEvent = (): OrderCreated => ({ id: randomUUID(), orderId: `o-${randomUUID()}`, itemId: ['a'], createdAt: new Date().toISOString() });
+const past = (): Date => new Date(Date.now() - 1000);
+const future = (): Date => new Date(Date.now() + 60_000);
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): void {
+  let subject: LedgerSubject;
+  let ledger: NotificationLedger;
+  beforeEach(async () => {
+    subject = await makeSubject();
+    ledger = subject.ledger;
+  });
+  afterEach(() => subject.close());
+
+  it('claims a new order once; a second claim sees it being sent', async () => {
+    const event = anEvent();
+    const first = await ledger.claim(event, { correlationId: 'c1', source: { topic: 't', partition: 1, offset: '7' } }, 'a', 60_000);
+    expect(first.claimed).to.equal(true);
+    if (first.claimed) expect(first.job).to.deep.include({ event, correlationId: 'c1', attempts: 0, source: { topic: 't', partition: 1, offset: '7' } });
+    const second = await ledger.claim(event, {}, 'b', 60_000);
+    expect(second).to.deep.include({ claimed: false });
+    if (!second.claimed) expect(second.state.status).to.equal('sending');
+  });
+
+  it('lets exactly one of ten concurrent claims win', async () => {
+    const event = anEvent();
+    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(event, {}, `owner-${i}`, 60_000)));
+    expect(claims.filter((c) => c.claimed)).to.have.length(1);
+  });
+
+  it('never gives out a sent order again and reports it sent with its Message-ID', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    await ledger.markSent(event.orderId, 'a', '<m-1@x>');
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'sent', messageId: '<m-1@x>' });
+    expect((await ledger.claim(event, {}, 'b', 1)).claimed).to.equal(false);
+    expect(await ledger.claimDue(10, 'b', 1)).to.have.length(0);
+  });
+
+  it('hands a scheduled retry out only once it is due, with its attempt count', async () => {
+    const later = anEvent();
+    const due = anEvent();
+    for (const e of [later, due]) await ledger.claim(e, {}, 'a', 60_000);
+    await ledger.scheduleRetry(later.orderId, 'a', { attempts: 1, error: '421', dueAt: future() });
+    await ledger.scheduleRetry(due.orderId, 'a', { attempts: 2, error: '450', dueAt: past() });
+    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([due.orderId]);
+    expect(jobs[0]?.attempts).to.equal(2);
+    expect(jobs[0]?.firstFailedAt).to.be.instanceOf(Date);
+    expect(await ledger.stateOf(later.orderId)).to.deep.include({ status: 'failed', attempts: 1, lastError: '421' });
+  });
+
+  it('ignores updates from a notifier that no longer holds the order', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    await ledger.scheduleRetry(event.orderId, 'intruder', { attempts: 3, error: 'x', dueAt: past() });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'sending', attempts: 0 });
+  });
+
+  it('lets another notifier take over an order once its lease has expired', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'crashed', 20);
+    await pause(60);
+    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([event.orderId]);
+  });
+
+  it('releases an order without counting an attempt', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    await ledger.release(event.orderId, 'a', past(), 'ECONNREFUSED');
+    const [job] = await ledger.claimDue(10, 'b', 60_000);
+    expect(job?.attempts).to.equal(0);
+  });
+
+  it('makes a dead order sendable again on reset, and only a dead one', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    expect(await ledger.resetDead(event.orderId)).to.equal(false);
+    await ledger.markDead(event.orderId, 'a', { attempts: 6, error: '450 mailbox busy' });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', attempts: 6 });
+    expect(await ledger.claimDue(10, 'b', 60_000)).to.have.length(0);
+    expect(await ledger.resetDead(event.orderId)).to.equal(true);
+    const [job] = await ledger.claimDue(10, 'b', 60_000);
+    expect(job?.event.orderId).to.equal(event.orderId);
+    expect(job?.attempts).to.equal(0);
+  });
+
+  it('records a skipped order with its reason', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    await ledger.markSkipped(event.orderId, 'a', 'no recipient');
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'skipped', lastError: 'no recipient' });
+  });
+
+  it('knows nothing of an order no notifier has seen', async () => {
+    expect(await ledger.stateOf('unknown')).to.equal(null);
+  });
+}
+
+describe('NotificationLedger contract: InMemoryNotificationLedger', () =>
+  notificationLedgerContract(async () => ({ ledger: new InMemoryNotificationLedger(), close: async () => undefined })));
+
+describe('NotificationLedger contract: PgNotificationLedger', () =>
+  notificationLedgerContract(async () => {
+    const database = await createTestDatabase();
+    const pool = new pg.Pool({ connectionString: database.url, max: 12 });
+    pool.on('error', () => undefined); // connections cut when the test database is dropped
+    await migrate(pool);
+    return {
+      ledger: new PgNotificationLedger(pool),
+      close: async () => {
+        await pool.end();
+        await database.drop();
+      },
+    };
+  }));
