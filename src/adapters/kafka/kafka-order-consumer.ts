@@ -3,6 +3,7 @@ import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { MailCircuit } from '../../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../../application/notify-order-created.js';
+import { ensureTopics, type TopicSpec } from './kafka-client.js';
 import { headersToStrings } from './kafka-dead-letters.js';
 import { decodeOrderCreated } from './order-created-codec.js';
 
@@ -11,6 +12,8 @@ export interface ConsumerSettings {
   readonly topic: string;
   /** Partitions handled at once by this process. */
   readonly concurrency: number;
+  /** Created when missing, so the notifier may start before the first order. */
+  readonly topics: readonly TopicSpec[];
 }
 
 /**
@@ -85,6 +88,7 @@ export class KafkaOrderConsumer {
     const attempt = async (delayMs: number): Promise<void> => {
       if (this.stopped) return;
       try {
+        await ensureTopics(this.kafka, this.settings.topics);
         await consumer.connect();
         await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: true });
         await consumer.run({

@@ -1,8 +1,15 @@
 import { ContainerModule } from 'inversify';
-import { createKafka } from '../../adapters/kafka/kafka-client.js';
+import { createKafka, type TopicSpec } from '../../adapters/kafka/kafka-client.js';
+import type { Config } from '../config.js';
 import { KafkaDeadLetters } from '../../adapters/kafka/kafka-dead-letters.js';
 import { KafkaEventPublisher } from '../../adapters/kafka/kafka-event-publisher.js';
 import { provide, T } from '../tokens.js';
+
+/** The topics ordermail owns: created at start-up when missing. */
+export function topicsOf(config: Config): TopicSpec[] {
+  const { partitions: numPartitions, replicationFactor } = config.kafka;
+  return [config.kafka.topic, config.kafka.deadLetterTopic].map((topic) => ({ topic, numPartitions, replicationFactor }));
+}
 
 /** Kafka as the event publisher and the dead-letter store; the topics are created on first connect. */
 export function kafkaProducerModule(brokers: readonly string[]): ContainerModule {
@@ -12,11 +19,7 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
       bind,
       T.KafkaPublisher,
       [T.Kafka, T.Config],
-      (kafka, config) =>
-        new KafkaEventPublisher(kafka, [
-          { topic: config.kafka.topic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor },
-          { topic: config.kafka.deadLetterTopic, numPartitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor },
-        ]),
+      (kafka, config) => new KafkaEventPublisher(kafka, topicsOf(config)),
     ).onDeactivation((publisher) => publisher.close());
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));

@@ -9,6 +9,7 @@ import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
+import { topicsOf } from './kafka-producer-module.js';
 import { all, provide, T, type Service } from '../tokens.js';
 
 const LEASE_MS = 60_000;
@@ -45,7 +46,13 @@ export function notifierModule(smtpUrl: string): ContainerModule {
       T.OrderConsumer,
       [T.Kafka, T.NotifyOrderCreated, T.MailCircuit, T.Config, T.Logger],
       (kafka, notify, circuit, config, logger) =>
-        new KafkaOrderConsumer(kafka, notify, circuit, { groupId: config.kafka.groupId, topic: config.kafka.topic, concurrency: config.kafka.partitions }, logger.child({ component: 'consumer' })),
+        new KafkaOrderConsumer(
+          kafka,
+          notify,
+          circuit,
+          { groupId: config.kafka.groupId, topic: config.kafka.topic, concurrency: config.kafka.partitions, topics: topicsOf(config) },
+          logger.child({ component: 'consumer' }),
+        ),
     );
     provide(bind, T.Service, [T.OrderConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
     provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => consumer.healthCheck());
