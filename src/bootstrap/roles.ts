@@ -3,12 +3,13 @@ import type { Logger } from '../application/ports/logger.js';
 import { ConfigError, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
+import { dlqReplayModule } from './modules/dlq-replay-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { notifierModule } from './modules/notifier-module.js';
 import { postgresModule } from './modules/postgres-module.js';
 import { relayModule } from './modules/relay-module.js';
 import { useCasesModule } from './modules/use-cases-module.js';
-import { T, type Service } from './tokens.js';
+import { T, type Service, type Task } from './tokens.js';
 
 /** What each role needs from the environment; a role never falls back to a stand-in silently. */
 const REQUIRED: Record<Role, readonly ('DATABASE_URL' | 'KAFKA_BROKERS' | 'SMTP_URL')[]> = {
@@ -32,7 +33,7 @@ export function checkRequirements(role: Role, config: Config): void {
 }
 
 /** A role is the list of modules it loads; its services are what it runs. */
-export function modulesFor(role: Role, config: Config, logger: Logger): ContainerModule[] {
+export function modulesFor(role: Role, config: Config, logger: Logger, options: RoleOptions = {}): ContainerModule[] {
   checkRequirements(role, config);
   const core = [coreModule(config, logger), useCasesModule()];
   const databaseUrl = config.databaseUrl as string;
@@ -46,22 +47,29 @@ export function modulesFor(role: Role, config: Config, logger: Logger): Containe
       return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), notifierModule(config.smtp.url as string)];
     case 'migrate':
       return [...core, postgresModule(databaseUrl)];
-    default:
-      throw new ConfigError([`--role=${role}: not available yet`]);
+    case 'dlq-replay':
+      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), dlqReplayModule(options.orderId)];
   }
+}
+
+export interface RoleOptions {
+  /** dlq-replay: only this order's dead letters. */
+  readonly orderId?: string;
 }
 
 export interface RunningRole {
   readonly container: Container;
   readonly services: readonly Service[];
+  /** Runs the role's one-shot task, if it has one; resolves with whether it had one. */
+  runTask(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 /** Builds the container for a role and starts its services in order; stops them in reverse. */
-export async function startRole(role: Role, config: Config, logger: Logger): Promise<RunningRole> {
+export async function startRole(role: Role, config: Config, logger: Logger, options: RoleOptions = {}): Promise<RunningRole> {
   const container = new Container({ defaultScope: 'Singleton' });
-  await container.loadAsync(...modulesFor(role, config, logger));
-  // Resolving the pool applies migrations; --role=migrate stops there.
+  await container.loadAsync(...modulesFor(role, config, logger, options));
+  // Resolving the pool applies the migrations (all that --role=migrate does).
   if (container.isBound(T.PgPool)) await container.getAsync(T.PgPool);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
   const started: Service[] = [];
@@ -84,5 +92,11 @@ export async function startRole(role: Role, config: Config, logger: Logger): Pro
     await stop();
     throw error;
   }
-  return { container, services, stop };
+  const runTask = async (): Promise<boolean> => {
+    if (!container.isBound(T.Task)) return false;
+    const task = await container.getAsync<Task>(T.Task);
+    await task.run();
+    return true;
+  };
+  return { container, services, runTask, stop };
 }

@@ -49,6 +49,12 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** A one-shot job of a role (migrate, dlq-replay): the process exits when it is done. */
+export interface Task {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
 export const T = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
@@ -71,4 +77,5 @@ export const T = {
   RelayOutbox: token<RelayOutbox>('RelayOutbox'),
   HealthCheck: token<HealthCheck>('HealthCheck'),
   Service: token<Service>('Service'),
+  Task: token<Task>('Task'),
 } as const;

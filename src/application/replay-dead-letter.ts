@@ -1,0 +1,37 @@
+import type { OrderCreated } from '../domain/order-created.js';
+import type { Logger } from './ports/logger.js';
+import type { NotificationLedger } from './ports/notification-ledger.js';
+
+export interface StoredDeadLetter {
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The event, when the dead letter holds a valid one; absent for poison. */
+  readonly event?: OrderCreated;
+}
+
+export type ReplayOutcome = 'reset' | 'not-dead' | 'poison';
+
+/** Gives a dead-lettered order another try: the ledger puts it back in the notifier's retry queue. */
+export class ReplayDeadLetter {
+  constructor(
+    private readonly ledger: NotificationLedger,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(letter: StoredDeadLetter): Promise<ReplayOutcome> {
+    const correlationId = letter.headers['correlation-id'];
+    const log = this.logger.child({ orderId: letter.event?.orderId ?? letter.key, ...(correlationId ? { correlationId } : {}) });
+    if (!letter.event) {
+      // Poison stays poison until the code that reads it changes; it is kept in the topic for that day.
+      log.warn('dead letter not replayed: it is not a valid order-created event', { reason: letter.headers['dlq-reason'] });
+      return 'poison';
+    }
+    if (await this.ledger.resetDead(letter.event.orderId)) {
+      log.info('dead letter replayed: the notifier will send it again');
+      return 'reset';
+    }
+    const state = await this.ledger.stateOf(letter.event.orderId);
+    log.info('dead letter not replayed: the order is no longer dead', { status: state?.status ?? 'unknown' });
+    return 'not-dead';
+  }
+}
