@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import type { Server } from 'node:http';
+import pg from 'pg';
+import { createHttpApp } from '../../src/adapters/http/http-app.js';
+import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
+import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
+import { createPool, databaseHealthCheck } from '../../src/adapters/postgres/pg-pool.js';
+import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
+import { SystemClock } from '../../src/adapters/system/system-clock.js';
+import { CreateOrder } from '../../src/application/create-order.js';
+import { GetOrder } from '../../src/application/get-order.js';
+import { silentLogger } from '../support/logs.js';
+import { createTestDatabase, ensurePostgres } from '../support/postgres.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+describe('The order API on PostgreSQL', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let proxy: TcpProxy;
+  let pool: pg.Pool;
+  let server: Server;
+  let base: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    const admin = new URL(await ensurePostgres());
+    proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    pool = createPool({ connectionString: viaProxy.toString(), max: 10, logger: silentLogger(), applicationName: 'test' });
+    await migrate(pool);
+    const orders = new PgOrderRepository(pool);
+    const app = createHttpApp({
+      createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock(), 'order-created'),
+      getOrder: new GetOrder(orders, new PgNotificationLedger(pool)),
+      healthChecks: [databaseHealthCheck(pool)],
+      logger: silentLogger(),
+    });
+    server = app.listen(0);
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+
+  after(async () => {
+    server.close();
+    await pool.end();
+    await proxy.close();
+    await database.drop();
+  });
+
+  const post = (body: unknown): Promise<Response> =>
+    fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  async function count(sql: string, params: unknown[] = []): Promise<number> {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return Number((await client.query<{ n: string }>(sql, params)).rows[0]?.n);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('answers exactly one 202 and 49 409s to 50 concurrent POSTs of one orderId, storing one row and one event', async () => {
+    const responses = await Promise.all(Array.from({ length: 50 }, () => post({ orderId: 'race-pg', itemId: ['sku-1'] })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 202)).to.have.length(1);
+    expect(statuses.filter((s) => s === 409)).to.have.length(49);
+    const conflict = (await responses.find((r) => r.status === 409)?.json()) as { error: { code: string }; data: { orderId: string } };
+    expect(conflict.error.code).to.equal('ORDER_DUPLICATE');
+    expect(conflict.data.orderId).to.equal('race-pg');
+    expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'race-pg'`)).to.equal(1);
+    expect(await count(`SELECT count(*) AS n FROM outbox WHERE key = 'race-pg'`)).to.equal(1);
+  });
+
+  it('shows the notification status from the ledger on GET /orders/{orderId}', async () => {
+    await post({ orderId: 'ledger-1', itemId: ['a'], email: 'ada@example.com' });
+    const pending = (await (await fetch(`${base}/orders/ledger-1`)).json()) as { data: { notification: { status: string } } };
+    expect(pending.data.notification.status).to.equal('pending');
+    const ledger = new PgNotificationLedger(pool);
+    const order = (await (await fetch(`${base}/orders/ledger-1`)).json()) as { data: { internalId: string; createdAt: string } };
+    await ledger.claim({ id: order.data.internalId, orderId: 'ledger-1', itemId: ['a'], createdAt: order.data.createdAt }, {}, 'test', 60_000);
+    await ledger.markSent('ledger-1', 'test', '<m@x>');
+    const sent = (await (await fetch(`${base}/orders/ledger-1`)).json()) as { data: { notification: { status: string; sentAt: string } } };
+    expect(sent.data.notification.status).to.equal('sent');
+    expect(sent.data.notification.sentAt).to.match(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('answers 503 without driver text while PostgreSQL is unreachable, and recovers by itself', async () => {
+    await proxy.down();
+    try {
+      const started = Date.now();
+      const response = await post({ orderId: 'during-outage', itemId: ['a'] });
+      expect(response.status).to.equal(503);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).to.equal('SERVICE_UNAVAILABLE');
+      expect(body.error.message).to.equal('postgres is unavailable');
+      expect(Date.now() - started, 'answers instead of hanging').to.be.lessThan(10_000);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).to.equal(503);
+      expect(((await health.json()) as { checks: { postgres: { status: string } } }).checks.postgres.status).to.equal('fail');
+    } finally {
+      await proxy.up();
+    }
+    const after = await post({ orderId: 'after-outage', itemId: ['a'] });
+    expect(after.status).to.equal(202);
+    expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'during-outage'`)).to.equal(0);
+  });
+});
