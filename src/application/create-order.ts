@@ -3,6 +3,7 @@ import { Order, type NewOrder } from '../domain/order.js';
 import { ORDER_CREATED_SCHEMA_VERSION, orderCreated } from '../domain/order-created.js';
 import type { Clock } from './ports/clock.js';
 import type { IdGenerator } from './ports/id-generator.js';
+import { NO_METRICS, type Metrics } from './ports/metrics.js';
 import type { OrderRepository } from './ports/order-repository.js';
 import type { OutboxEvent } from './ports/outbox.js';
 
@@ -17,6 +18,7 @@ export class CreateOrder {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     private readonly topic: string,
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   /** @throws ValidationError, OrderDuplicateError (with the existing order), DependencyUnavailableError */
@@ -39,6 +41,7 @@ export class CreateOrder {
       const existing = await this.orders.findByOrderId(order.orderId);
       throw new OrderDuplicateError(order.orderId, existing ?? undefined);
     }
+    this.metrics.orderCreated();
     return order;
   }
 }

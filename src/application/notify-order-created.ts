@@ -4,6 +4,7 @@ import type { Clock } from './ports/clock.js';
 import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer } from './ports/mailer.js';
+import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { EventSource, NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 
 export interface NotifyOptions {
@@ -21,6 +22,15 @@ export interface NotifyOptions {
 
 export type NotifyOutcome = 'sent' | 'duplicate' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
+const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
+  sent: 'sent',
+  duplicate: 'duplicate',
+  skipped: 'skipped',
+  'retry-scheduled': 'retried',
+  deferred: 'deferred',
+  'dead-lettered': 'dead_lettered',
+};
+
 export interface Delivery {
   readonly correlationId?: string;
   readonly source?: EventSource;
@@ -36,6 +46,7 @@ export class NotifyOrderCreated {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: NotifyOptions,
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   /** Handles an event from the topic. */
@@ -44,7 +55,7 @@ export class NotifyOrderCreated {
     const claim = await this.ledger.claim(event, delivery, this.options.owner, this.options.leaseMs);
     if (!claim.claimed) {
       log.info('notification already handled, not sending again', { status: claim.state.status });
-      return 'duplicate';
+      return this.count('duplicate');
     }
     return this.attempt(claim.job);
   }
@@ -61,10 +72,20 @@ export class NotifyOrderCreated {
   async rejectPoison(letter: Omit<DeadLetter, 'kind' | 'attempts' | 'firstFailedAt' | 'lastFailedAt'>): Promise<void> {
     const now = this.clock.now();
     await this.deadLetters.publish({ ...letter, kind: 'poison', attempts: 0, firstFailedAt: now, lastFailedAt: now });
+    this.metrics.deadLettered('poison');
     this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
   }
 
   private async attempt(job: NotificationJob): Promise<NotifyOutcome> {
+    return this.count(await this.tryToSend(job));
+  }
+
+  private count(outcome: NotifyOutcome): NotifyOutcome {
+    this.metrics.notification(RESULT_OF[outcome]);
+    return outcome;
+  }
+
+  private async tryToSend(job: NotificationJob): Promise<NotifyOutcome> {
     const { event } = job;
     const log = this.logFor(event.orderId, job.correlationId);
     const to = event.email ?? this.options.defaultTo;
@@ -85,10 +106,12 @@ export class NotifyOrderCreated {
       });
       await this.ledger.markSent(event.orderId, this.options.owner, sent.messageId);
       const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
+      this.metrics.emailDelivered(latencyMs / 1000);
       log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
       return 'sent';
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
+      this.metrics.smtpError(error.kind);
       return this.handleFailure(job, error);
     }
   }
@@ -135,6 +158,7 @@ export class NotifyOrderCreated {
       ...(job.source ? { source: job.source } : {}),
     });
     await this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: error.message });
+    this.metrics.deadLettered(kind);
     this.logFor(job.event.orderId, job.correlationId).error('notification dead-lettered', {
       alert: true,
       kind,

@@ -1,5 +1,6 @@
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { Logger } from './ports/logger.js';
+import { NO_METRICS, type Metrics } from './ports/metrics.js';
 import type { Outbox } from './ports/outbox.js';
 import { sleep } from './sleep.js';
 
@@ -28,6 +29,7 @@ export class RelayOutbox {
     private readonly publisher: EventPublisher,
     private readonly logger: Logger,
     private readonly options: RelayOptions,
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   get status(): RelayState {
@@ -36,8 +38,16 @@ export class RelayOutbox {
 
   /** Publishes one batch; resolves with the number of events published. */
   async execute(): Promise<number> {
-    const published = await this.outbox.relay(this.options.batchSize, (events) => this.publisher.publish(events));
-    if (published > 0) this.logger.debug('outbox events published', { count: published });
+    let publishSeconds = 0;
+    const published = await this.outbox.relay(this.options.batchSize, async (events) => {
+      const started = performance.now();
+      await this.publisher.publish(events);
+      publishSeconds = (performance.now() - started) / 1000;
+    });
+    if (published > 0) {
+      this.metrics.eventsRelayed(published, publishSeconds);
+      this.logger.debug('outbox events published', { count: published });
+    }
     return published;
   }
 

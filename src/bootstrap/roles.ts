@@ -35,7 +35,7 @@ export function checkRequirements(role: Role, config: Config): void {
 /** A role is the list of modules it loads; its services are what it runs. */
 export function modulesFor(role: Role, config: Config, logger: Logger, options: RoleOptions = {}): ContainerModule[] {
   checkRequirements(role, config);
-  const core = [coreModule(config, logger), useCasesModule()];
+  const core = [coreModule(config, logger, role), useCasesModule()];
   const databaseUrl = config.databaseUrl as string;
   const brokers = config.kafka.brokers ?? [];
   switch (role) {

@@ -18,6 +18,7 @@ import type { DeadLetters } from '../application/ports/dead-letters.js';
 import type { Mailer } from '../application/ports/mailer.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaOrderConsumer } from '../adapters/kafka/kafka-order-consumer.js';
+import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -60,6 +61,7 @@ export const T = {
   Logger: token<Logger>('Logger'),
   PgPool: token<pg.Pool>('PgPool'),
   Kafka: token<Kafka>('Kafka'),
+  Metrics: token<PrometheusMetrics>('Metrics'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),

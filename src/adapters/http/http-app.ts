@@ -7,8 +7,8 @@ import type { Logger } from '../../application/ports/logger.js';
 import { ValidationError } from '../../domain/errors.js';
 import { correlation } from './correlation.js';
 import { errorResponses } from './error-responses.js';
-import { runHealthChecks } from './health-route.js';
 import { jsonBody } from './json-body.js';
+import { mountOperationalRoutes, requestMetrics, type HttpMetrics } from './operational-routes.js';
 import { orderResource } from './order-resource.js';
 import { parseCreateOrder } from './order-schemas.js';
 
@@ -17,6 +17,7 @@ export interface HttpAppDeps {
   readonly getOrder: GetOrder;
   readonly healthChecks: readonly HealthCheck[];
   readonly logger: Logger;
+  readonly metrics?: HttpMetrics;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Koa {
@@ -58,13 +59,10 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     };
   });
 
-  router.get('/health', async (ctx) => {
-    const report = await runHealthChecks(deps.healthChecks);
-    ctx.status = report.status === 'fail' ? 503 : 200;
-    ctx.body = report;
-  });
+  mountOperationalRoutes(router, deps);
 
   app.use(correlation(deps.logger));
+  app.use(requestMetrics(deps.metrics));
   app.use(errorResponses());
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

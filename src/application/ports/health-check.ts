@@ -2,6 +2,8 @@ export interface HealthCheck {
   readonly name: string;
   /** A failing critical check makes the service unhealthy; others are reported only. */
   readonly critical: boolean;
+  /** A failing check that is not critical still makes the process not ready (GET /ready) when set. */
+  readonly requiredForReady?: boolean;
   /** Resolves with details to show, rejects when the dependency is not usable. */
   check(): Promise<Record<string, unknown> | void>;
 }

@@ -2,14 +2,18 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
 import { MailCircuit } from '../../application/mail-circuit.js';
+import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
+import type { Mailer } from '../../application/ports/mailer.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
+import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
 import { topicsOf } from './kafka-producer-module.js';
+import { registerHealthGauge } from './metrics-gauges.js';
 import { all, provide, T, type Service } from '../tokens.js';
 
 const LEASE_MS = 60_000;
@@ -28,19 +32,24 @@ export function notifierModule(smtpUrl: string): ContainerModule {
     provide(
       bind,
       T.NotifyOrderCreated,
-      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config],
-      (ledger, mailer, deadLetters, circuit, clock, logger, config) =>
+      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config, T.Metrics],
+      (ledger, mailer, deadLetters, circuit, clock, logger, config, metrics) =>
         new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, clock, logger.child({ component: 'notifier' }), {
           maxRetries: config.notifier.maxRetries,
           retryBaseMs: config.notifier.retryBaseMs,
           leaseMs: LEASE_MS,
           owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
           ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
-        }),
+        }, metrics),
     );
-    provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck)], (config, logger, healthChecks) =>
-      new HttpServerService('ops', createOpsApp({ healthChecks, logger }).callback(), config.notifier.opsPort, logger),
-    );
+    provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck), T.Metrics, T.Kafka], (config, logger, healthChecks, metrics, kafka) => {
+      registerHealthGauge(metrics, healthChecks);
+      const lag = new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic);
+      metrics.gauge('ordermail_kafka_consumer_lag', 'Messages of the topic not yet committed by the notifier group', ['topic', 'partition'], async () =>
+        (await lag.read()).map(({ topic, partition, lag: value }) => ({ labels: { topic, partition }, value })),
+      );
+      return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger);
+    });
     provide(
       bind,
       T.OrderConsumer,
@@ -55,16 +64,8 @@ export function notifierModule(smtpUrl: string): ContainerModule {
         ),
     );
     provide(bind, T.Service, [T.OrderConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
-    provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => consumer.healthCheck());
-    provide(bind, T.HealthCheck, [T.MailCircuit], (circuit) => ({
-      name: 'smtp',
-      critical: false,
-      check: async () => {
-        const state = circuit.state;
-        if (state.open) throw new Error(`${state.kind === 'auth' ? 'authentication failing' : 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
-        return { circuit: 'closed' };
-      },
-    }));
+    provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => ({ ...consumer.healthCheck(), requiredForReady: true }));
+    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
     provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger], (notify, logger) => new RetrySweeper(notify, logger));
   });
 }
@@ -101,4 +102,39 @@ class RetrySweeper implements Service {
       }
     }
   }
+}
+
+const VERIFY_CACHE_MS = 30_000;
+
+/** SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe. */
+function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
+  let last: { at: number; error?: string } | undefined;
+  let refreshing: Promise<void> | undefined;
+  const refresh = (): Promise<void> =>
+    (refreshing ??= mailer
+      .verify()
+      .then(
+        () => {
+          last = { at: Date.now() };
+        },
+        (error: unknown) => {
+          last = { at: Date.now(), error: error instanceof Error ? error.message : String(error) };
+        },
+      )
+      .finally(() => {
+        refreshing = undefined;
+      }));
+  return {
+    name: 'smtp',
+    critical: false,
+    requiredForReady: true,
+    check: async () => {
+      const state = circuit.state;
+      if (state.open) throw new Error(`${state.kind === 'auth' ? 'authentication failing' : 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
+      if (!last) await refresh();
+      else if (Date.now() - last.at > VERIFY_CACHE_MS) void refresh();
+      if (last?.error) throw new Error(last.error);
+      return { circuit: 'closed', verifiedAt: new Date(last?.at ?? Date.now()).toISOString() };
+    },
+  };
 }

@@ -1,11 +1,15 @@
 import { ContainerModule } from 'inversify';
 import type { RelayOutbox } from '../../application/relay-outbox.js';
 import { provide, T, type Service } from '../tokens.js';
+import { registerOutboxGauges } from './metrics-gauges.js';
 
 /** Runs the outbox relay loop as a service of the role. */
 export function relayModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.Service, [T.RelayOutbox], (relay) => new RelayService(relay));
+    provide(bind, T.Service, [T.RelayOutbox, T.Outbox, T.Metrics], (relay, outbox, metrics) => {
+      registerOutboxGauges(metrics, outbox);
+      return new RelayService(relay);
+    });
     provide(bind, T.HealthCheck, [T.RelayOutbox, T.Outbox], (relay, outbox) => ({
         name: 'relay',
         critical: false,

@@ -6,19 +6,24 @@ import { provide, T } from '../tokens.js';
 
 export function useCasesModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.CreateOrder, [T.OrderRepository, T.IdGenerator, T.Clock, T.Config], (orders, ids, clock, config) => new CreateOrder(orders, ids, clock, config.kafka.topic));
+    provide(
+      bind,
+      T.CreateOrder,
+      [T.OrderRepository, T.IdGenerator, T.Clock, T.Config, T.Metrics],
+      (orders, ids, clock, config, metrics) => new CreateOrder(orders, ids, clock, config.kafka.topic, metrics),
+    );
     provide(bind, T.GetOrder, [T.OrderRepository, T.NotificationLedger], (orders, ledger) => new GetOrder(orders, ledger));
     provide(
       bind,
       T.RelayOutbox,
-      [T.Outbox, T.EventPublisher, T.Logger, T.Config],
-      (outbox, publisher, logger, config) =>
+      [T.Outbox, T.EventPublisher, T.Logger, T.Config, T.Metrics],
+      (outbox, publisher, logger, config, metrics) =>
         new RelayOutbox(outbox, publisher, logger.child({ component: 'relay' }), {
           batchSize: config.relay.batchSize,
           pollIntervalMs: config.relay.pollIntervalMs,
           minBackoffMs: 200,
           maxBackoffMs: 30_000,
-        }),
+        }, metrics),
     );
   });
 }

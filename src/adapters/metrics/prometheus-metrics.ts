@@ -1,0 +1,100 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MailFailureKind } from '../../application/ports/mailer.js';
+import type { DeadLetterKind, Metrics, NotificationResult } from '../../application/ports/metrics.js';
+
+export interface Sample {
+  readonly labels?: Record<string, string | number>;
+  readonly value: number;
+}
+
+/** The use cases' metrics, the HTTP request histogram and scrape-time gauges, in one Prometheus registry. */
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly ordersCreated = new Counter({ name: 'ordermail_orders_created_total', help: 'Orders accepted (202)', registers: [this.registry] });
+  private readonly relayDuration = new Histogram({
+    name: 'ordermail_relay_publish_duration_seconds',
+    help: 'Time to publish one outbox batch to Kafka',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly relayed = new Counter({ name: 'ordermail_relay_events_published_total', help: 'Outbox events published to Kafka', registers: [this.registry] });
+  private readonly notifications = new Counter({
+    name: 'ordermail_notifications_total',
+    help: 'Notification outcomes: sent, duplicate, retried, dead_lettered, skipped, deferred',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  private readonly deliveryLatency = new Histogram({
+    name: 'ordermail_email_delivery_latency_seconds',
+    help: 'From the order being created to the SMTP server accepting its email',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly smtpErrors = new Counter({ name: 'ordermail_smtp_errors_total', help: 'SMTP failures by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly deadLetters = new Counter({ name: 'ordermail_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['kind'], registers: [this.registry] });
+
+  constructor(defaultLabels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(defaultLabels);
+    collectDefaultMetrics({ register: this.registry });
+    // Start the series at zero so rate() and increase() see the first event.
+    for (const result of ['sent', 'duplicate', 'retried', 'dead_lettered', 'skipped', 'deferred']) this.notifications.inc({ result }, 0);
+    for (const kind of ['transient', 'permanent', 'auth', 'unavailable']) this.smtpErrors.inc({ kind }, 0);
+    for (const kind of ['poison', 'permanent', 'retries-exhausted']) this.deadLetters.inc({ kind }, 0);
+  }
+
+  orderCreated(): void {
+    this.ordersCreated.inc();
+  }
+  eventsRelayed(count: number, seconds: number): void {
+    this.relayed.inc(count);
+    this.relayDuration.observe(seconds);
+  }
+  notification(result: NotificationResult): void {
+    this.notifications.inc({ result });
+  }
+  emailDelivered(latencySeconds: number): void {
+    this.deliveryLatency.observe(Math.max(0, latencySeconds));
+  }
+  smtpError(kind: MailFailureKind): void {
+    this.smtpErrors.inc({ kind });
+  }
+  deadLettered(kind: DeadLetterKind): void {
+    this.deadLetters.inc({ kind });
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  /** A gauge whose samples are read when Prometheus scrapes; a failing read leaves the series out. */
+  gauge(name: string, help: string, labelNames: string[], read: () => Promise<Sample[]>): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const sample of await read()) {
+            if (sample.labels) this.set(sample.labels, sample.value);
+            else this.set(sample.value);
+          }
+        } catch {
+          // The dependency is down: its health gauge says so; no stale numbers here.
+        }
+      },
+    });
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,24 @@
+import type { MailFailureKind } from './mailer.js';
+
+export type NotificationResult = 'sent' | 'duplicate' | 'retried' | 'dead_lettered' | 'skipped' | 'deferred';
+export type DeadLetterKind = 'poison' | 'permanent' | 'retries-exhausted';
+
+/** What the use cases report about themselves; an adapter turns it into time series. */
+export interface Metrics {
+  orderCreated(): void;
+  eventsRelayed(count: number, seconds: number): void;
+  notification(result: NotificationResult): void;
+  /** From the order's creation to the SMTP server's acceptance. */
+  emailDelivered(latencySeconds: number): void;
+  smtpError(kind: MailFailureKind): void;
+  deadLettered(kind: DeadLetterKind): void;
+}
+
+export const NO_METRICS: Metrics = {
+  orderCreated: () => undefined,
+  eventsRelayed: () => undefined,
+  notification: () => undefined,
+  emailDelivered: () => undefined,
+  smtpError: () => undefined,
+  deadLettered: () => undefined,
+};

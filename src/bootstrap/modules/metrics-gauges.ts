@@ -1,0 +1,20 @@
+import type { HealthCheck } from '../../application/ports/health-check.js';
+import type { Outbox } from '../../application/ports/outbox.js';
+import { runHealthChecks } from '../../adapters/http/health-route.js';
+import type { PrometheusMetrics } from '../../adapters/metrics/prometheus-metrics.js';
+
+/** ordermail_health_check_up{check}: 1 while a dependency check passes, 0 while it fails. */
+export function registerHealthGauge(metrics: PrometheusMetrics, checks: readonly HealthCheck[]): void {
+  metrics.gauge('ordermail_health_check_up', 'Dependency health checks: 1 passing, 0 failing', ['check'], async () => {
+    const report = await runHealthChecks(checks);
+    return Object.entries(report.checks).map(([check, result]) => ({ labels: { check }, value: result.status === 'ok' ? 1 : 0 }));
+  });
+}
+
+export function registerOutboxGauges(metrics: PrometheusMetrics, outbox: Outbox): void {
+  metrics.gauge('ordermail_outbox_backlog', 'Outbox events not yet published to Kafka', [], async () => [{ value: (await outbox.backlog()).count }]);
+  metrics.gauge('ordermail_outbox_oldest_age_seconds', 'Age of the oldest unpublished outbox event', [], async () => {
+    const { oldestCreatedAt } = await outbox.backlog();
+    return [{ value: oldestCreatedAt ? (Date.now() - oldestCreatedAt.getTime()) / 1000 : 0 }];
+  });
+}
