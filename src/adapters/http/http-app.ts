@@ -8,6 +8,7 @@ import { ValidationError } from '../../domain/errors.js';
 import { correlation } from './correlation.js';
 import { errorResponses } from './error-responses.js';
 import { jsonBody } from './json-body.js';
+import { openApiDocument } from './openapi.js';
 import { mountOperationalRoutes, requestMetrics, type HttpMetrics } from './operational-routes.js';
 import { orderResource } from './order-resource.js';
 import { parseCreateOrder } from './order-schemas.js';
@@ -18,6 +19,7 @@ export interface HttpAppDeps {
   readonly healthChecks: readonly HealthCheck[];
   readonly logger: Logger;
   readonly metrics?: HttpMetrics;
+  readonly version?: string;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Koa {
@@ -57,6 +59,11 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
         },
       },
     };
+  });
+
+  const openApi = openApiDocument(deps.version ?? '0.0.0');
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
   });
 
   mountOperationalRoutes(router, deps);

@@ -1,0 +1,141 @@
+import { createOrderSchema } from './order-schemas.js';
+import { MAX_BODY_BYTES } from './json-body.js';
+
+const { $id: _id, ...createOrderRequest } = createOrderSchema;
+
+const error = (code: string, example: string) => ({
+  description: example,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { success: false, error: { code, message: example } } } },
+});
+
+/** The OpenAPI 3.1 description of the HTTP API, built from the very schemas the server validates with. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'ordermail',
+      version,
+      description: 'Accepts orders and emails the customer about each one, exactly once.',
+    },
+    paths: {
+      '/orders': {
+        post: {
+          operationId: 'createOrder',
+          summary: 'Accept an order; its confirmation email follows asynchronously',
+          parameters: [{ $ref: '#/components/parameters/CorrelationId' }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateOrderRequest' } } } },
+          responses: {
+            '202': {
+              description: 'Accepted: stored with its order-created event',
+              headers: {
+                Location: { schema: { type: 'string' }, description: '/orders/{orderId}' },
+                'X-Correlation-Id': { schema: { type: 'string' } },
+              },
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['success', 'data', 'message'],
+                    properties: { success: { const: true }, data: { $ref: '#/components/schemas/Order' }, message: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            '400': {
+              description: 'VALIDATION_FAILED (details name every bad field) or INVALID_JSON',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '409': {
+              description: 'ORDER_DUPLICATE: the orderId exists; data holds the existing order',
+              content: {
+                'application/json': {
+                  schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { type: 'object', properties: { data: { $ref: '#/components/schemas/Order' } } }] },
+                },
+              },
+            },
+            '413': error('PAYLOAD_TOO_LARGE', `The request body must be at most ${MAX_BODY_BYTES} bytes`),
+            '415': error('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'),
+            '503': error('SERVICE_UNAVAILABLE', 'postgres is unavailable'),
+          },
+        },
+      },
+      '/orders/{orderId}': {
+        get: {
+          operationId: 'getOrder',
+          summary: 'An order and the state of its email',
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The order',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      success: { const: true },
+                      data: {
+                        allOf: [
+                          { $ref: '#/components/schemas/Order' },
+                          { type: 'object', properties: { email: { type: 'string' }, notification: { $ref: '#/components/schemas/Notification' } } },
+                        ],
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '404': error('ORDER_NOT_FOUND', 'No order with orderId "A-1"'),
+          },
+        },
+      },
+      '/health': { get: { operationId: 'health', summary: 'Liveness: 503 when a critical dependency fails', responses: { '200': { description: 'ok or degraded' }, '503': { description: 'fail' } } } },
+      '/ready': { get: { operationId: 'ready', summary: 'Readiness: 503 naming the failing dependencies', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+      '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+    },
+    components: {
+      parameters: {
+        CorrelationId: { name: 'X-Correlation-Id', in: 'header', required: false, schema: { type: 'string', maxLength: 128 }, description: 'Echoed back; generated when absent' },
+      },
+      schemas: {
+        CreateOrderRequest: createOrderRequest,
+        Order: {
+          type: 'object',
+          required: ['internalId', 'orderId', 'itemId', 'createdAt'],
+          properties: {
+            internalId: { type: 'string', format: 'uuid' },
+            orderId: { type: 'string' },
+            itemId: { type: 'array', items: { type: 'string' } },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Notification: {
+          type: 'object',
+          required: ['status', 'attempts'],
+          properties: {
+            status: { enum: ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] },
+            attempts: { type: 'integer' },
+            lastError: { type: 'string' },
+            sentAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['success', 'error'],
+          properties: {
+            success: { const: false },
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+                correlationId: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
