@@ -34,6 +34,7 @@ export interface Config {
   readonly notifier: {
     readonly maxRetries: number;
     readonly retryBaseMs: number;
+    readonly leaseMs: number;
     readonly opsPort: number;
   };
 }
@@ -86,6 +87,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     notifier: {
       maxRetries: read.integer('NOTIFY_MAX_RETRIES', 5, 0, 20),
       retryBaseMs: read.integer('NOTIFY_RETRY_BASE_MS', 1000, 1, 60_000),
+      leaseMs: read.integer('NOTIFY_LEASE_MS', 60_000, 1000, 3_600_000),
       opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
     },
   };

@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import pThrottle from 'p-throttle';
 import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, type SentEmail } from '../../application/ports/mailer.js';
 import { headerSafe, renderOrderEmail } from './order-email-template.js';
 
@@ -17,9 +18,13 @@ const UNREACHABLE = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECO
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
   private readonly messageIdDomain: string;
+  private readonly deliver: (mail: Parameters<Transporter['sendMail']>[0]) => Promise<unknown>;
 
   constructor(private readonly settings: SmtpSettings) {
     const rate = settings.rateLimit;
+    // nodemailer's own pool limit lets the first burst through on every fresh connection; p-throttle does not.
+    const deliver = (mail: Parameters<Transporter['sendMail']>[0]) => this.transport.sendMail(mail);
+    this.deliver = rate ? pThrottle({ limit: 1, interval: Math.max(1, Math.round(1000 / rate)), strict: true })(deliver) : deliver;
     this.transport = nodemailer.createTransport({
       url: settings.url,
       pool: true,
@@ -28,8 +33,6 @@ export class SmtpMailer implements Mailer {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
-      // nodemailer limits per time window: `rateLimit` messages every `rateDelta` ms.
-      ...(rate ? (rate >= 1 ? { rateDelta: 1000, rateLimit: Math.floor(rate) } : { rateDelta: Math.round(1000 / rate), rateLimit: 1 }) : {}),
     } as Parameters<typeof nodemailer.createTransport>[0]);
     this.messageIdDomain = /@([^>\s]+)>?\s*$/.exec(settings.from)?.[1] ?? 'ordermail.local';
   }
@@ -43,7 +46,7 @@ export class SmtpMailer implements Mailer {
     const { subject, text, html } = renderOrderEmail(email);
     const messageId = this.messageIdFor(email.internalId);
     try {
-      const info = await this.transport.sendMail({
+      const info = await this.deliver({
         from: this.settings.from,
         to: email.to,
         subject,

@@ -16,7 +16,6 @@ import { topicsOf } from './kafka-producer-module.js';
 import { registerHealthGauge } from './metrics-gauges.js';
 import { all, provide, T, type Service } from '../tokens.js';
 
-const LEASE_MS = 60_000;
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
 
@@ -37,7 +36,7 @@ export function notifierModule(smtpUrl: string): ContainerModule {
         new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, clock, logger.child({ component: 'notifier' }), {
           maxRetries: config.notifier.maxRetries,
           retryBaseMs: config.notifier.retryBaseMs,
-          leaseMs: LEASE_MS,
+          leaseMs: config.notifier.leaseMs,
           owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
           ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
         }, metrics),

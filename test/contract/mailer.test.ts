@@ -1,0 +1,169 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
+import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
+import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail } from '../../src/application/ports/mailer.js';
+import { SmtpTestServer } from '../support/smtp-test-server.js';
+
+interface MailerSubject {
+  mailer: Mailer;
+  /** Messages delivered so far, by recipient and Message-ID. */
+  delivered(): { to: string; messageId: string }[];
+  /** Makes the next send to `to` fail the way the kind describes. */
+  failNext(kind: MailFailureKind, to: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const anEmail = (overrides: Partial<OrderEmail> = {}): OrderEmail => ({
+  to: `c-${randomUUID().slice(0, 8)}@example.com`,
+  orderId: `o-${randomUUID().slice(0, 8)}`,
+  internalId: randomUUID(),
+  itemIds: ['sku-1', 'sku-2'],
+  createdAt: '2026-11-24T12:00:00.000Z',
+  correlationId: 'corr-1',
+  ...overrides,
+});
+
+function mailerContract(makeSubject: () => Promise<MailerSubject>): void {
+  let subject: MailerSubject;
+  beforeEach(async () => {
+    subject = await makeSubject();
+  });
+  afterEach(() => subject.close());
+
+  it('delivers an email and answers with its Message-ID', async () => {
+    const email = anEmail();
+    const sent = await subject.mailer.send(email);
+    expect(sent.messageId).to.match(/^<.+@.+>$/);
+    expect(subject.delivered()).to.deep.include({ to: email.to, messageId: sent.messageId });
+  });
+
+  it('gives every email of one order the same Message-ID, derived from its internal id', async () => {
+    const email = anEmail();
+    const first = await subject.mailer.send(email);
+    const second = await subject.mailer.send({ ...email, to: 'someone-else@example.com' });
+    expect(second.messageId).to.equal(first.messageId);
+    expect(first.messageId).to.contain(email.internalId);
+  });
+
+  for (const kind of ['transient', 'permanent', 'unavailable', 'auth'] as const) {
+    it(`reports a ${kind} failure as such`, async () => {
+      const email = anEmail();
+      await subject.failNext(kind, email.to);
+      const error = await subject.mailer.send(email).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(MailDeliveryError);
+      expect((error as MailDeliveryError).kind).to.equal(kind);
+    });
+  }
+
+  it('verifies a reachable server', async () => {
+    await subject.mailer.verify();
+  });
+}
+
+describe('Mailer contract: InMemoryMailer', () =>
+  mailerContract(async () => {
+    const mailer = new InMemoryMailer();
+    return {
+      mailer,
+      delivered: () => mailer.sent.map((m) => ({ to: m.to, messageId: m.messageId })),
+      failNext: async (kind) => {
+        if (kind === 'unavailable') {
+          mailer.reachable = false;
+          return;
+        }
+        mailer.failNext(kind, 1, { transient: 421, permanent: 550, auth: 535 }[kind]);
+      },
+      close: async () => undefined,
+    };
+  }));
+
+describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
+  mailerContract(async () => {
+    const server = await SmtpTestServer.start();
+    let mailer = new SmtpMailer({ url: server.url, from: 'Shop <orders@shop.test>' });
+    return {
+      get mailer() {
+        return mailer;
+      },
+      delivered: () => server.messages.flatMap((m) => m.to.map((to) => ({ to, messageId: m.messageId }))),
+      failNext: async (kind, to) => {
+        if (kind === 'transient') server.script({ to, code: 421, times: 1 });
+        if (kind === 'permanent') server.script({ to, code: 550, message: '5.1.1 unknown mailbox', times: 1 });
+        if (kind === 'unavailable') await server.refuseConnections();
+        if (kind === 'auth') {
+          server.requireAuth({ fail: true });
+          mailer.close();
+          const withUser = new URL(server.url);
+          withUser.username = 'shop';
+          withUser.password = 'wrong';
+          mailer = new SmtpMailer({ url: withUser.toString(), from: 'Shop <orders@shop.test>' });
+        }
+      },
+      close: async () => {
+        mailer.close();
+        await server.stop();
+      },
+    };
+  });
+
+  describe('the email itself', () => {
+    let server: SmtpTestServer;
+    let mailer: SmtpMailer;
+    beforeEach(async () => {
+      server = await SmtpTestServer.start();
+      mailer = new SmtpMailer({ url: server.url, from: 'Shop <orders@shop.test>' });
+    });
+    afterEach(async () => {
+      mailer.close();
+      await server.stop();
+    });
+
+    it('carries text and HTML bodies with the order, its items, created time and reference, HTML-escaped', async () => {
+      const email = anEmail({ itemIds: ['<script>alert(1)</script>', 'Tom & "Jerry"'] });
+      await mailer.send(email);
+      const [message] = server.messages;
+      expect(message?.raw).to.match(/Content-Type: text\/plain/i);
+      expect(message?.raw).to.match(/Content-Type: text\/html/i);
+      const decoded = decodeQuotedPrintable(message?.raw ?? '');
+      expect(decoded).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(decoded).to.contain('Tom &amp; &quot;Jerry&quot;');
+      expect(decoded).to.not.match(/<li><script>/);
+      expect(decoded).to.contain(email.internalId);
+      expect(decoded).to.contain(email.orderId);
+      expect(message?.headers['x-correlation-id']).to.equal('corr-1');
+      expect(message?.headers['x-order-id']).to.equal(email.orderId);
+    });
+
+    it('keeps header injection out of the subject and headers', async () => {
+      await mailer.send(anEmail({ orderId: 'A-1\r\nBcc: victim@example.com', correlationId: 'x\r\nX-Evil: 1' }));
+      const [message] = server.messages;
+      expect(message?.headers.bcc).to.equal(undefined);
+      expect(message?.headers['x-evil']).to.equal(undefined);
+      expect(message?.to).to.have.length(1);
+      expect(message?.subject).to.equal('Order A-1 Bcc: victim@example.com received');
+    });
+
+    it('reports a connection dropped in the middle of DATA as the server being unavailable', async () => {
+      server.dropMidData(1);
+      const error = await mailer.send(anEmail()).catch((e: unknown) => e);
+      expect((error as MailDeliveryError).kind).to.equal('unavailable');
+    });
+
+    it('throttles to SMTP_RATE_LIMIT messages per second', async () => {
+      const throttled = new SmtpMailer({ url: server.url, from: 'Shop <orders@shop.test>', rateLimit: 2 });
+      try {
+        const started = Date.now();
+        await Promise.all(Array.from({ length: 5 }, () => throttled.send(anEmail())));
+        expect(Date.now() - started, '5 messages at 2/s cannot all leave within the first second').to.be.greaterThan(1000);
+        expect(server.messages).to.have.length(5);
+      } finally {
+        throttled.close();
+      }
+    });
+  });
+});
+
+function decodeQuotedPrintable(raw: string): string {
+  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

@@ -1,0 +1,231 @@
+import net from 'node:net';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+export interface RecordedMessage {
+  readonly from: string;
+  readonly to: string[];
+  readonly raw: string;
+  readonly headers: Record<string, string>;
+  readonly messageId: string;
+  readonly subject: string;
+  readonly acceptedAt: Date;
+}
+
+export interface Script {
+  /** Which recipients: an exact address, a pattern, or all when absent. */
+  readonly to?: string | RegExp;
+  readonly code: number;
+  readonly message?: string;
+  /** Answer at RCPT TO (default) or at the end of DATA. */
+  readonly at?: 'rcpt' | 'data';
+  /** Only the first N matching messages; forever when absent. */
+  times?: number;
+  /** Only this share of matching messages (0..1), decided by `random`. */
+  readonly probability?: number;
+}
+
+type Waiter = { done: () => boolean; resolve: () => void };
+
+/** A real SMTP server for tests: records what it accepts; can be scripted to refuse, defer, fail or vanish. */
+export class SmtpTestServer {
+  readonly messages: RecordedMessage[] = [];
+  /** Every reply code it gave to a RCPT or DATA, in order; 250 for accepted messages. */
+  readonly replies: { to: string[]; code: number; at: 'rcpt' | 'data' }[] = [];
+  random: () => number = Math.random;
+  private readonly scripts: Script[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private readonly sockets = new Set<net.Socket>();
+  private server: SMTPServer;
+  private listening = false;
+  private dropNext = 0;
+  private credentials?: { user: string; pass: string };
+  private authFails = false;
+
+  private constructor(private listenPort: number) {
+    this.server = this.create();
+  }
+
+  static async start(port = 0): Promise<SmtpTestServer> {
+    const server = new SmtpTestServer(port);
+    await server.acceptConnections();
+    return server;
+  }
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.listenPort}`;
+  }
+
+  script(script: Script): void {
+    this.scripts.push({ ...script });
+  }
+
+  /** Requires these credentials (AUTH PLAIN/LOGIN); or, with `fail`, rejects every login with 535. */
+  requireAuth(credentials: { user: string; pass: string } | { fail: true }): void {
+    if ('fail' in credentials) this.authFails = true;
+    else this.credentials = credentials;
+  }
+
+  /** Destroys the connection in the middle of the next `count` DATA transfers. */
+  dropMidData(count = 1): void {
+    this.dropNext += count;
+  }
+
+  reset(): void {
+    this.scripts.length = 0;
+    this.dropNext = 0;
+    this.authFails = false;
+    this.credentials = undefined;
+  }
+
+  clear(): void {
+    this.messages.length = 0;
+    this.replies.length = 0;
+  }
+
+  /** Closes the port (connection refused) and cuts the open connections. */
+  async refuseConnections(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    const old = this.server;
+    await new Promise<void>((resolve) => old.close(() => resolve()));
+    this.server = this.create();
+  }
+
+  /** Listens again, on the same port. */
+  async acceptConnections(): Promise<void> {
+    if (this.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.listenPort, '127.0.0.1', () => resolve());
+    });
+    this.listenPort = (this.server.server.address() as net.AddressInfo).port;
+    this.listening = true;
+  }
+
+  async stop(): Promise<void> {
+    await this.refuseConnections();
+  }
+
+  /** Resolves once `count` messages (or one matching `predicate`) arrived; rejects with what did arrive. */
+  waitFor(target: number | ((messages: readonly RecordedMessage[]) => boolean), timeoutMs = 10_000): Promise<void> {
+    const done = typeof target === 'number' ? () => this.messages.length >= target : () => target(this.messages);
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        done,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`SMTP test server: waited ${timeoutMs} ms for ${typeof target === 'number' ? `${target} messages` : 'a condition'}; ${this.messages.length} arrived: ${this.messages.map((m) => `${m.to.join(',')} ${m.messageId}`).join('; ')}`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** How many times each Message-ID arrived. */
+  countByMessageId(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const m of this.messages) counts.set(m.messageId, (counts.get(m.messageId) ?? 0) + 1);
+    return counts;
+  }
+
+  private create(): SMTPServer {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      size: 10 * 1024 * 1024,
+      onConnect: (session, callback) => {
+        callback();
+        void session;
+      },
+      onAuth: (auth, _session, callback) => {
+        if (this.authFails || (this.credentials && (auth.username !== this.credentials.user || auth.password !== this.credentials.pass)))
+          return callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+        callback(null, { user: auth.username });
+      },
+      onRcptTo: (address, _session, callback) => {
+        const failure = this.scripted(address.address, 'rcpt');
+        if (failure) return callback(failure);
+        callback();
+      },
+      onData: (stream, session, callback) => this.receive(stream, session, callback),
+    });
+    server.on('error', () => undefined);
+    server.server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    return server;
+  }
+
+  private scripted(address: string, at: 'rcpt' | 'data'): Error | undefined {
+    for (const script of this.scripts) {
+      if ((script.at ?? 'rcpt') !== at) continue;
+      if (script.to !== undefined && !(typeof script.to === 'string' ? script.to === address : script.to.test(address))) continue;
+      if (script.times !== undefined && script.times <= 0) continue;
+      if (script.probability !== undefined && this.random() >= script.probability) continue;
+      if (script.times !== undefined) script.times -= 1;
+      this.replies.push({ to: [address], code: script.code, at });
+      return Object.assign(new Error(script.message ?? `scripted ${script.code}`), { responseCode: script.code });
+    }
+    return undefined;
+  }
+
+  private receive(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
+    const chunks: Buffer[] = [];
+    const drop = this.dropNext > 0;
+    if (drop) this.dropNext -= 1;
+    stream.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (drop) for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
+    });
+    stream.on('end', () => {
+      if (drop) return;
+      const to = session.envelope.rcptTo.map((r) => r.address);
+      for (const address of to) {
+        const failure = this.scripted(address, 'data');
+        if (failure) return callback(failure);
+      }
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const headers = parseHeaders(raw);
+      this.messages.push({
+        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        to,
+        raw,
+        headers,
+        messageId: headers['message-id'] ?? '',
+        subject: headers.subject ?? '',
+        acceptedAt: new Date(),
+      });
+      this.replies.push({ to, code: 250, at: 'data' });
+      callback();
+      for (const waiter of this.waiters)
+        if (waiter.done()) {
+          this.waiters.delete(waiter);
+          waiter.resolve();
+        }
+    });
+  }
+}
+
+/** Header names lower-cased, folded lines joined; the last one wins. */
+export function parseHeaders(raw: string): Record<string, string> {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const headers: Record<string, string> = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
