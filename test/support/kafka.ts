@@ -87,3 +87,49 @@ async function fromTestcontainers(): Promise<string | undefined> {
     .start();
   return `${container.getHost()}:${hostPort}`;
 }
+
+export interface TopicMessage {
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** Every message now on `topic` (up to its current end offsets), read with a throwaway consumer group. */
+export async function readTopic(brokers: string, topic: string, timeoutMs = 20_000): Promise<TopicMessage[]> {
+  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  const messages: TopicMessage[] = [];
+  if (remaining.size === 0) return messages;
+  const consumer = kafka.consumer({ groupId: `reader-${Math.random().toString(36).slice(2)}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${messages.length} messages of ${topic}; partitions not finished: ${[...remaining.keys()].join(',')}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          messages.push({
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+            partition,
+            offset: message.offset,
+          });
+          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}

@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { Kafka, logLevel } from 'kafkajs';
+import { readTopic } from '../support/kafka.js';
+import { NotifierStack } from '../support/notifier-stack.js';
+import { eventually } from '../support/processes.js';
+
+const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
+  this.timeout(240_000);
+  let stack: NotifierStack;
+
+  afterEach(async () => {
+    await stack?.stop();
+  });
+
+  it('emails 100 orders once each, to the right recipient, with escaped content and the correlation id', async () => {
+    stack = await NotifierStack.start();
+    await stack.startNotifier();
+    const orders = ids('happy', 100);
+    await Promise.all(orders.map((orderId) => stack.order(orderId, `${orderId}@example.com`, ['<b>bold</b>'])));
+    await stack.smtp.waitFor(100, 30_000);
+    const byOrder = stack.emailsByOrder();
+    expect(orders.filter((id) => byOrder.get(id) !== 1)).to.deep.equal([]);
+    for (const message of stack.smtp.messages) {
+      const orderId = message.headers['x-order-id'] as string;
+      expect(message.to).to.deep.equal([`${orderId}@example.com`]);
+      expect(message.headers['x-correlation-id']).to.equal(`corr-${orderId}`);
+      expect(message.raw).to.contain('&lt;b&gt;bold&lt;/b&gt;');
+    }
+    await eventually(async () => (await stack.status('happy-99')) === 'sent', 'the last email to be recorded as sent');
+    const view = (await (await fetch(`${stack.base}/orders/happy-7`)).json()) as { data: { notification: { status: string } } };
+    expect(view.data.notification.status).to.equal('sent');
+  });
+
+  it('sends one email per order when an event is delivered twice and when the group rebalances mid-stream', async () => {
+    stack = await NotifierStack.start();
+    const first = await stack.startNotifier();
+    const orders = ids('rebalance', 100);
+    for (const [i, orderId] of orders.entries()) {
+      await stack.order(orderId);
+      if (i === 40) await stack.startNotifier(); // a second member joins: the partitions are reassigned mid-stream
+    }
+    await stack.smtp.waitFor(100, 60_000);
+
+    const { rows } = await stack.pool.query<{ key: string; payload: object; headers: Record<string, string> }>(`SELECT key, payload, headers FROM outbox WHERE key = 'rebalance-3'`);
+    const producer = new Kafka({ brokers: stack.brokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: stack.topic, messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.payload), headers: r.headers })) });
+    await producer.disconnect();
+    await eventually(async () => stack.processes.some((p) => p.lines.some((l) => l.msg === 'notification already handled, not sending again' && l.orderId === 'rebalance-3')), 'the redelivered event to be recognised');
+
+    const byOrder = stack.emailsByOrder();
+    expect(orders.filter((id) => byOrder.get(id) !== 1)).to.deep.equal([]);
+    expect(stack.smtp.messages).to.have.length(100);
+    expect(first.lines.some((l) => l.msg === 'joined consumer group')).to.equal(true);
+  });
+
+  it('loses no order when a notifier is killed with SIGKILL mid-stream; duplicates only in the post-250 window', async () => {
+    stack = await NotifierStack.start();
+    const doomed = await stack.startNotifier();
+    const orders = ids('kill', 100);
+    await Promise.all(orders.map((orderId) => stack.order(orderId)));
+    await stack.smtp.waitFor(20, 30_000);
+    await doomed.stop('SIGKILL');
+    await stack.startNotifier();
+    await stack.smtp.waitFor((messages) => new Set(messages.map((m) => m.headers['x-order-id'])).size === 100, 60_000);
+    const duplicates = [...stack.smtp.countByMessageId().values()].filter((n) => n > 1).length;
+    console.log(`      killed after ${20}+ emails; ${duplicates} duplicate(s), each with its order's one Message-ID`);
+    expect(duplicates, 'at most the emails in flight at the kill').to.be.at.most(6);
+    expect(new Set(stack.smtp.messages.map((m) => m.messageId)).size).to.equal(100);
+  });
+
+  it('delivers on the third try after two 421s; dead-letters a 550 after one attempt, and exhausted retries with an alert', async () => {
+    stack = await NotifierStack.start({ NOTIFY_MAX_RETRIES: '2' });
+    const notifier = await stack.startNotifier();
+    stack.smtp.script({ to: 'flaky@example.com', code: 421, times: 2 });
+    stack.smtp.script({ to: 'gone@example.com', code: 550, message: '5.1.1 unknown mailbox' });
+    stack.smtp.script({ to: 'busy@example.com', code: 450, message: '4.2.1 mailbox busy' });
+    await stack.order('flaky-1', 'flaky@example.com');
+    await stack.order('gone-1', 'gone@example.com');
+    await stack.order('busy-1', 'busy@example.com');
+
+    await stack.smtp.waitFor((m) => m.some((x) => x.to.includes('flaky@example.com')), 20_000);
+    expect(stack.smtp.replies.filter((r) => r.to.includes('flaky@example.com')).map((r) => r.code)).to.deep.equal([421, 421, 250]);
+    await eventually(async () => (await stack.status('gone-1')) === 'dead' && (await stack.status('busy-1')) === 'dead', 'both failures to be dead-lettered', 20_000);
+    expect(stack.smtp.replies.filter((r) => r.to.includes('gone@example.com'))).to.have.length(1);
+    expect(stack.smtp.replies.filter((r) => r.to.includes('busy@example.com'))).to.have.length(3);
+
+    const letters = await readTopic(stack.brokers, stack.deadLetterTopic);
+    const byKey = new Map(letters.map((l) => [l.key, l]));
+    expect(byKey.get('gone-1')?.headers).to.include({ 'dlq-kind': 'permanent', 'dlq-attempts': '1', 'dlq-source-topic': stack.topic });
+    expect(byKey.get('busy-1')?.headers).to.include({ 'dlq-kind': 'retries-exhausted', 'dlq-attempts': '3' });
+    expect(byKey.get('busy-1')?.headers['dlq-first-failed-at']).to.match(/^\d{4}-/);
+    expect(JSON.parse(byKey.get('gone-1')?.value?.toString() ?? '{}')).to.include({ orderId: 'gone-1' });
+    const alerts = notifier.lines.filter((l) => l.alert === true && l.msg === 'notification dead-lettered');
+    expect(alerts.map((l) => l.orderId).sort()).to.deep.equal(['busy-1', 'gone-1']);
+    expect(alerts.every((l) => l.level === 'error')).to.equal(true);
+  });
+
+  it('does not hold up 50 other orders while one recipient keeps failing', async () => {
+    stack = await NotifierStack.start({ NOTIFY_RETRY_BASE_MS: '1000', KAFKA_PARTITIONS: '1' });
+    await stack.startNotifier();
+    stack.smtp.script({ to: 'stuck@example.com', code: 451, message: '4.3.0 try later' });
+    await stack.order('stuck-1', 'stuck@example.com');
+    await eventually(async () => stack.smtp.replies.some((r) => r.to.includes('stuck@example.com')), 'the first failed attempt');
+    const started = Date.now();
+    const others = ids('other', 50);
+    await Promise.all(others.map((orderId) => stack.order(orderId)));
+    await stack.smtp.waitFor(50, 10_000);
+    const lastAccepted = Math.max(...stack.smtp.messages.map((m) => m.acceptedAt.getTime()));
+    console.log(`      50 orders emailed ${lastAccepted - started} ms after the first POST, on the failing order's only partition`);
+    expect(lastAccepted - started, 'the failing order sleeps in the ledger, not in the partition').to.be.below(2500);
+    expect(await stack.status('stuck-1')).to.equal('failed');
+  });
+
+  it('delivers everything after the SMTP server was down for 60 s, and dead-letters nothing', async () => {
+    stack = await NotifierStack.start();
+    const notifier = await stack.startNotifier();
+    await stack.smtp.refuseConnections();
+    const orders = ids('outage', 30);
+    await Promise.all(orders.map((orderId) => stack.order(orderId)));
+    await notifier.waitForLine((l) => l.msg === 'SMTP server unreachable: sending paused, probing', 'the circuit to open');
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
+    await stack.smtp.acceptConnections();
+    await stack.smtp.waitFor(30, 60_000);
+    expect(orders.filter((id) => stack.emailsByOrder().get(id) !== 1)).to.deep.equal([]);
+    expect(await readTopic(stack.brokers, stack.deadLetterTopic)).to.have.length(0);
+    expect(notifier.lines.some((l) => l.msg === 'SMTP server reachable again: sending resumed')).to.equal(true);
+  });
+
+  it('dead-letters a poison message and goes on; dlq-replay delivers a dead-lettered order', async () => {
+    stack = await NotifierStack.start();
+    const notifier = await stack.startNotifier();
+    const producer = new Kafka({ brokers: stack.brokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: stack.topic, messages: [{ key: 'poison-1', value: Buffer.from([0xde, 0xad, 0xbe, 0xef]), headers: { 'schema-version': '1' } }] });
+    await producer.send({ topic: stack.topic, messages: [{ key: 'v9', value: '{}', headers: { 'schema-version': '9' } }] });
+    await producer.disconnect();
+    stack.smtp.script({ to: 'later@example.com', code: 550, times: 1 });
+    await stack.order('replay-1', 'later@example.com');
+    await stack.order('after-poison', 'fine@example.com');
+    await stack.smtp.waitFor((m) => m.some((x) => x.headers['x-order-id'] === 'after-poison'), 20_000);
+    await eventually(async () => (await stack.status('replay-1')) === 'dead', 'replay-1 to be dead-lettered');
+
+    const letters = await readTopic(stack.brokers, stack.deadLetterTopic);
+    const poison = letters.find((l) => l.key === 'poison-1');
+    expect(poison?.value?.equals(Buffer.from([0xde, 0xad, 0xbe, 0xef]))).to.equal(true);
+    expect(poison?.headers).to.include({ 'dlq-kind': 'poison', 'dlq-reason': 'value is not JSON' });
+    expect(letters.find((l) => l.key === 'v9')?.headers['dlq-reason']).to.match(/schema-version/);
+    expect(notifier.lines.filter((l) => l.msg === 'poison message dead-lettered' && l.alert === true)).to.have.length(2);
+
+    const replay = stack.spawn('dlq-replay', {}, ['--order-id=replay-1']);
+    expect(await replay.stop('SIGCONT')).to.equal(0); // SIGCONT does nothing: this waits for its own exit
+    await stack.smtp.waitFor((m) => m.some((x) => x.headers['x-order-id'] === 'replay-1'), 20_000);
+    await eventually(async () => (await stack.status('replay-1')) === 'sent', 'the ledger to record the replayed email as sent');
+  });
+});
