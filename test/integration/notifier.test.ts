@@ -129,6 +129,19 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     expect(notifier.lines.some((l) => l.msg === 'SMTP server reachable again: sending resumed')).to.equal(true);
   });
 
+  it('stops cleanly on SIGTERM: the api and the notifier exit 0 within 10 s', async () => {
+    stack = await NotifierStack.start();
+    const notifier = await stack.startNotifier();
+    await Promise.all(ids('bye', 20).map((orderId) => stack.order(orderId)));
+    await stack.smtp.waitFor(1, 20_000);
+    const started = Date.now();
+    const [notifierExit, apiExit] = await Promise.all([notifier.stop('SIGTERM'), stack.processes[0]?.stop('SIGTERM')]);
+    expect(Date.now() - started).to.be.below(10_000);
+    expect(notifierExit).to.equal(0);
+    expect(apiExit).to.equal(0);
+    expect(notifier.lines.some((l) => l.msg === 'stopped')).to.equal(true);
+  });
+
   it('dead-letters a poison message and goes on; dlq-replay delivers a dead-lettered order', async () => {
     stack = await NotifierStack.start();
     const notifier = await stack.startNotifier();

@@ -1,0 +1,27 @@
+import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
+import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
+import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
+import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
+import { CreateOrder } from '../../src/application/create-order.js';
+import { GetOrder } from '../../src/application/get-order.js';
+import type { Clock } from '../../src/application/ports/clock.js';
+
+/** A valid POST /orders body; override what the test is about. */
+export function anOrderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { orderId: `A-${Math.random().toString(36).slice(2, 10)}`, itemId: ['sku-1', 'sku-2'], email: 'ada@example.com', ...overrides };
+}
+
+export const fixedClock = (iso = '2026-11-24T12:00:00.000Z'): Clock => ({ now: () => new Date(iso) });
+
+/** The use cases on in-memory adapters, with the store to look into. */
+export function inMemoryOrders(topic = 'order-created') {
+  const store = new InMemoryStore();
+  const orders = new InMemoryOrderRepository(store);
+  const ledger = new InMemoryNotificationLedger();
+  return {
+    store,
+    ledger,
+    createOrder: new CreateOrder(orders, new RandomIdGenerator(), fixedClock(), topic),
+    getOrder: new GetOrder(orders, ledger),
+  };
+}

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/bootstrap/config.js';
+import { checkRequirements } from '../../src/bootstrap/roles.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).to.equal(3000);
+    expect(config.logLevel).to.equal('info');
+    expect(config.kafka).to.deep.include({ topic: 'order-created', deadLetterTopic: 'order-created.dlq', partitions: 6, replicationFactor: 1, groupId: 'ordermail-notifier' });
+    expect(config.notifier).to.deep.include({ maxRetries: 5, retryBaseMs: 1000, opsPort: 9464 });
+    expect(config.databaseUrl).to.equal(undefined);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@h/db', KAFKA_BROKERS: 'a:9092, b:9093', KAFKA_TOPIC: 'orders', SMTP_URL: 'smtps://u:p@smtp.example.com:465', SMTP_RATE_LIMIT: '2.5', NOTIFY_DEFAULT_TO: 'ops@example.com' });
+    expect(config.port).to.equal(8080);
+    expect(config.kafka.brokers).to.deep.equal(['a:9092', 'b:9093']);
+    expect(config.kafka.deadLetterTopic).to.equal('orders.dlq');
+    expect(config.smtp).to.deep.include({ url: 'smtps://u:p@smtp.example.com:465', rateLimit: 2.5, defaultTo: 'ops@example.com' });
+  });
+
+  it('reports every bad variable at once, one line each', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'nohost', SMTP_RATE_LIMIT: '-1' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(ConfigError);
+    const problems = (thrown as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0])).to.deep.equal(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'KAFKA_BROKERS', 'SMTP_RATE_LIMIT']);
+    expect(problems[0]).to.contain('"abc"');
+  });
+
+  it('names what a role needs and is not set', () => {
+    expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
+    expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();
+  });
+});

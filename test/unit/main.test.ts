@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ORDERMAIL_ENV_FILE: '/nonexistent', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('node dist/main.js', () => {
+  it('prints usage and exits 2 without --role', () => {
+    const { status, stderr } = run([]);
+    expect(status).to.equal(2);
+    expect(stderr).to.match(/usage: node dist\/main.js --role=<api\|relay\|notifier\|migrate\|dlq-replay>/);
+  });
+
+  it('prints usage and exits 2 for an unknown role', () => {
+    const { status, stderr } = run(['--role=bogus']);
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('unknown or missing --role');
+  });
+
+  it('exits 2 naming each bad variable', () => {
+    const { status, stderr } = run(['--role=api'], { PORT: 'abc', DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9' });
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('PORT: must be an integer from 0 to 65535 (got "abc")');
+  });
+
+  it('refuses to start a role without the services it needs, naming them', () => {
+    const { status, stderr } = run(['--role=notifier']);
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('DATABASE_URL: required by --role=notifier');
+    expect(stderr).to.contain('SMTP_URL: required by --role=notifier');
+  });
+});
