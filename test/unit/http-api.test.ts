@@ -34,7 +34,7 @@ describe('HTTP API contract (in-memory adapters)', () => {
     const body = (await response.json()) as { success: boolean; error: { code: string; message: string; details?: { field: string; message: string }[] } };
     expect(body.success).to.equal(false);
     expect(body.error.code).to.equal(code);
-    expect(body.error.message).to.be.a('string').and.not.empty;
+    expect(body.error.message).to.be.a('string').with.length.above(0);
     return body;
   }
 
@@ -115,7 +115,7 @@ describe('HTTP API contract (in-memory adapters)', () => {
     it('names every bad field at once', async () => {
       const { error } = await expectError(await post({ orderId: '', itemId: [1, ''], email: 'bad', extra: true }), 400, 'VALIDATION_FAILED');
       expect(error.details?.map((d) => d.field).sort()).to.deep.equal(['email', 'extra', 'itemId[0]', 'itemId[1]', 'orderId']);
-      for (const detail of error.details ?? []) expect(detail.message).to.be.a('string').and.not.empty;
+      for (const detail of error.details ?? []) expect(detail.message).to.be.a('string').with.length.above(0);
     });
 
     it('answers 400 to a body that is not an object', async () => {
