@@ -40,15 +40,15 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
   const brokers = config.kafka.brokers ?? [];
   switch (role) {
     case 'api':
-      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
     case 'relay':
-      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), relayModule()];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), relayModule()];
     case 'notifier':
-      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), notifierModule(config.smtp.url as string)];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), notifierModule(config.smtp.url as string)];
     case 'migrate':
-      return [...core, postgresModule(databaseUrl)];
+      return [...core, postgresModule({ url: databaseUrl })];
     case 'dlq-replay':
-      return [...core, postgresModule(databaseUrl), kafkaProducerModule(brokers), dlqReplayModule(options.orderId)];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), dlqReplayModule(options.orderId)];
   }
 }
 
@@ -70,7 +70,7 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger, options));
   // Resolving the pool applies the migrations (all that --role=migrate does).
-  if (container.isBound(T.PgPool)) await container.getAsync(T.PgPool);
+  if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
   const started: Service[] = [];
   const stop = async (): Promise<void> => {

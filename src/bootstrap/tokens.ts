@@ -1,6 +1,6 @@
 import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
 import type { Kafka } from 'kafkajs';
-import type pg from 'pg';
+import type { SqlDatabase } from '../adapters/postgres/sql-database.js';
 import type { CreateOrder } from '../application/create-order.js';
 import type { GetOrder } from '../application/get-order.js';
 import type { Clock } from '../application/ports/clock.js';
@@ -59,7 +59,7 @@ export interface Task {
 export const T = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
-  PgPool: token<pg.Pool>('PgPool'),
+  Database: token<SqlDatabase>('Database'),
   Kafka: token<Kafka>('Kafka'),
   Metrics: token<PrometheusMetrics>('Metrics'),
   Clock: token<Clock>('Clock'),

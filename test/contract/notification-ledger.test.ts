@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
-import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
 import type { NotificationLedger } from '../../src/application/ports/notification-ledger.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { embeddedDatabase, serverDatabase } from '../support/databases.js';
 
 interface LedgerSubject {
   ledger: NotificationLedger;
@@ -116,17 +114,13 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
 describe('NotificationLedger contract: InMemoryNotificationLedger', () =>
   notificationLedgerContract(async () => ({ ledger: new InMemoryNotificationLedger(), close: async () => undefined })));
 
-describe('NotificationLedger contract: PgNotificationLedger', () =>
-  notificationLedgerContract(async () => {
-    const database = await createTestDatabase();
-    const pool = new pg.Pool({ connectionString: database.url, max: 12 });
-    pool.on('error', () => undefined); // connections cut when the test database is dropped
-    await migrate(pool);
-    return {
-      ledger: new PgNotificationLedger(pool),
-      close: async () => {
-        await pool.end();
-        await database.drop();
-      },
-    };
-  }));
+for (const [name, open] of [
+  ['on a PostgreSQL server', () => serverDatabase(12)],
+  ['on embedded PGlite', embeddedDatabase],
+] as const) {
+  describe(`NotificationLedger contract: PgNotificationLedger ${name}`, () =>
+    notificationLedgerContract(async () => {
+      const { database, close } = await open();
+      return { ledger: new PgNotificationLedger(database), close };
+    }));
+}

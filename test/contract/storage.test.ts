@@ -1,11 +1,9 @@
-import pg from 'pg';
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryOutbox } from '../../src/adapters/memory/in-memory-outbox.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
-import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../src/adapters/postgres/pg-outbox.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { embeddedDatabase, serverDatabase, type TestDatabase } from '../support/databases.js';
 import { silentLogger } from '../support/logs.js';
 import { orderRepositoryContract, type StorageSubject } from './order-repository.contract.js';
 import { outboxContract } from './outbox.contract.js';
@@ -15,33 +13,34 @@ const inMemory = async (): Promise<StorageSubject> => {
   return { orders: new InMemoryOrderRepository(store), outbox: new InMemoryOutbox(store), close: async () => undefined };
 };
 
-const postgres = async (): Promise<StorageSubject> => {
-  const database = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 20 });
-  pool.on('error', () => undefined); // connections cut when the test database is dropped
-  await migrate(pool);
-  const outbox = new PgOutbox(pool, database.url, silentLogger());
+const onDatabase = (open: () => Promise<TestDatabase>) => async (): Promise<StorageSubject> => {
+  const { database, close } = await open();
+  const outbox = new PgOutbox(database, silentLogger());
   return {
-    orders: new PgOrderRepository(pool),
+    orders: new PgOrderRepository(database),
     outbox,
     close: async () => {
       await outbox.close();
-      await pool.end();
-      await database.drop();
+      await close();
     },
   };
 };
 
+const postgres = onDatabase(serverDatabase);
+const embedded = onDatabase(embeddedDatabase);
+
 for (const [name, makeSubject] of [
   ['InMemoryOrderRepository', inMemory],
-  ['PgOrderRepository', postgres],
+  ['PgOrderRepository on a PostgreSQL server', postgres],
+  ['PgOrderRepository on embedded PGlite', embedded],
 ] as const) {
   describe(`OrderRepository contract: ${name}`, () => orderRepositoryContract(makeSubject));
 }
 
 for (const [name, makeSubject] of [
   ['InMemoryOutbox', inMemory],
-  ['PgOutbox', postgres],
+  ['PgOutbox on a PostgreSQL server', postgres],
+  ['PgOutbox on embedded PGlite', embedded],
 ] as const) {
   describe(`Outbox contract: ${name}`, () => outboxContract(makeSubject));
 }

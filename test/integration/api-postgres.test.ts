@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
 import pg from 'pg';
+import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
+import { databaseHealthCheck } from '../../src/adapters/postgres/database-health.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
-import { createPool, databaseHealthCheck } from '../../src/adapters/postgres/pg-pool.js';
 import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
 import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { CreateOrder } from '../../src/application/create-order.js';
@@ -17,7 +18,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 describe('The order API on PostgreSQL', () => {
   let database: { url: string; drop: () => Promise<void> };
   let proxy: TcpProxy;
-  let pool: pg.Pool;
+  let pool: NodePgDatabase;
   let server: Server;
   let base: string;
 
@@ -27,13 +28,13 @@ describe('The order API on PostgreSQL', () => {
     proxy = await TcpProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
     const viaProxy = new URL(database.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    pool = createPool({ connectionString: viaProxy.toString(), max: 10, logger: silentLogger(), applicationName: 'test' });
+    pool = new NodePgDatabase({ connectionString: viaProxy.toString(), max: 10, logger: silentLogger() });
     await migrate(pool);
     const orders = new PgOrderRepository(pool);
     const app = createHttpApp({
       createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock(), 'order-created'),
       getOrder: new GetOrder(orders, new PgNotificationLedger(pool)),
-      healthChecks: [databaseHealthCheck(pool)],
+      healthChecks: [databaseHealthCheck(pool, 'server')],
       logger: silentLogger(),
     });
     server = app.listen(0);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
+import { silentLogger } from '../support/logs.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
 import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
@@ -47,13 +48,12 @@ async function countByKey(brokers: string, topic: string, expected: number, time
 describe('The outbox relay against real PostgreSQL and Kafka', function () {
   this.timeout(180_000);
   let database: { url: string; drop: () => Promise<void> };
-  let pool: pg.Pool;
+  let pool: NodePgDatabase;
   const running: RunningProcess[] = [];
 
   beforeEach(async () => {
     database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 10 });
-    pool.on('error', () => undefined);
+    pool = new NodePgDatabase({ connectionString: database.url, max: 10, logger: silentLogger() });
     await migrate(pool);
   });
 

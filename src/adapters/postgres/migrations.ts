@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { SqlDatabase } from './sql-database.js';
 
 export interface Migration {
   readonly version: number;
@@ -68,8 +68,8 @@ export const MIGRATIONS: readonly Migration[] = [
 const MIGRATION_LOCK = 7_402_118_311;
 
 /** Applies pending migrations, one transaction each, under an advisory lock so concurrent starts take turns. */
-export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect();
+export async function migrate(database: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = await database.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { SqlDatabase } from './sql-database.js';
 import type { NotificationState, NotificationStatus } from '../../domain/notification.js';
 import type { OrderCreated } from '../../domain/order-created.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
@@ -27,7 +27,7 @@ const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now(
 
 /** The notification ledger in PostgreSQL: one row per order, claimed under a lease. */
 export class PgNotificationLedger implements NotificationLedger {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly database: SqlDatabase) {}
 
   async stateOf(orderId: string): Promise<NotificationState | null> {
     const rows = await this.query<StateRow>('SELECT status, attempts, last_error, sent_at, message_id FROM notifications WHERE order_id = $1', [orderId]);
@@ -124,9 +124,9 @@ export class PgNotificationLedger implements NotificationLedger {
     return rows.length > 0;
   }
 
-  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+  private async query<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
     try {
-      return (await this.pool.query<R>(sql, params)).rows;
+      return (await this.database.query<R>(sql, params)).rows;
     } catch (error) {
       throw translate(error);
     }

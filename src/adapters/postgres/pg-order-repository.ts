@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { SqlDatabase } from './sql-database.js';
 import { OrderDuplicateError } from '../../domain/errors.js';
 import { Order } from '../../domain/order.js';
 import type { OrderRepository } from '../../application/ports/order-repository.js';
@@ -15,7 +15,7 @@ interface OrderRow {
 }
 
 export class PgOrderRepository implements OrderRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly database: SqlDatabase) {}
 
   async add(order: Order, events: readonly OutboxEvent[]): Promise<void> {
     // One statement is one transaction: the order and its events are stored together or not at all,
@@ -29,7 +29,7 @@ export class PgOrderRepository implements OrderRepository {
       )
       SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
     try {
-      await this.pool.query(sql, [
+      await this.database.query(sql, [
         order.internalId,
         order.orderId,
         order.itemIds,
@@ -46,7 +46,7 @@ export class PgOrderRepository implements OrderRepository {
 
   async findByOrderId(orderId: string): Promise<Order | null> {
     try {
-      const { rows } = await this.pool.query<OrderRow>(
+      const { rows } = await this.database.query<OrderRow>(
         'SELECT internal_id, order_id, item_ids, email, created_at FROM orders WHERE order_id = $1',
         [orderId],
       );

@@ -1,13 +1,13 @@
 import { EventEmitter, once } from 'node:events';
-import pg from 'pg';
 import type { Logger } from '../../application/ports/logger.js';
 import type { Outbox, OutboxBacklog, PendingEvent } from '../../application/ports/outbox.js';
 import { translate } from './pg-errors.js';
+import type { SqlDatabase } from './sql-database.js';
 
 export const OUTBOX_CHANNEL = 'ordermail_outbox';
 
 interface OutboxRow {
-  id: string;
+  id: string | number;
   topic: string;
   key: string;
   payload: object;
@@ -18,18 +18,17 @@ interface OutboxRow {
 
 export class PgOutbox implements Outbox {
   private readonly wakeups = new EventEmitter();
-  private listener?: pg.Client;
+  private unlisten?: () => Promise<void>;
   private connectingListener?: Promise<void>;
   private closed = false;
 
   constructor(
-    private readonly pool: pg.Pool,
-    private readonly connectionString: string,
+    private readonly database: SqlDatabase,
     private readonly logger: Logger,
   ) {}
 
   async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<void>): Promise<number> {
-    const client = await this.pool.connect().catch((error: unknown) => {
+    const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
     let broken = false;
@@ -50,7 +49,7 @@ export class PgOutbox implements Outbox {
       rows.sort((a, b) => Number(a.id) - Number(b.id));
       await publish(
         rows.map((row) => ({
-          id: row.id,
+          id: String(row.id),
           topic: row.topic,
           key: row.key,
           payload: row.payload,
@@ -59,7 +58,7 @@ export class PgOutbox implements Outbox {
           attempts: row.attempts,
         })),
       );
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => String(r.id))]);
       await client.query('COMMIT');
       return rows.length;
     } catch (error) {
@@ -74,7 +73,7 @@ export class PgOutbox implements Outbox {
 
   async backlog(): Promise<OutboxBacklog> {
     try {
-      const { rows } = await this.pool.query<{ count: string; oldest: Date | null }>(
+      const { rows } = await this.database.query<{ count: string | number; oldest: Date | null }>(
         'SELECT count(*) AS count, min(created_at) AS oldest FROM outbox WHERE published_at IS NULL',
       );
       const row = rows[0];
@@ -95,30 +94,27 @@ export class PgOutbox implements Outbox {
     this.closed = true;
     this.wakeups.emit('notify');
     await this.connectingListener;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    await unlisten?.();
   }
 
   private ensureListener(): void {
-    if (this.listener || this.connectingListener || this.closed) return;
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 2000 });
-    const drop = (error?: unknown): void => {
-      if (this.listener === client) this.listener = undefined;
-      if (error) this.logger.debug('outbox listener lost, polling until it reconnects', { error: String(error) });
-      void client.end().catch(() => undefined);
-    };
-    client.on('error', drop);
-    client.on('end', () => drop());
-    client.on('notification', () => this.wakeups.emit('notify'));
-    this.connectingListener = client
-      .connect()
-      .then(() => client.query(`LISTEN ${OUTBOX_CHANNEL}`))
-      .then(() => {
-        if (this.closed) drop();
-        else this.listener = client;
+    if (this.unlisten || this.connectingListener || this.closed) return;
+    this.connectingListener = this.database
+      .listen(
+        OUTBOX_CHANNEL,
+        () => this.wakeups.emit('notify'),
+        (error) => {
+          this.unlisten = undefined;
+          this.logger.debug('outbox listener lost, polling until it reconnects', { error: String(error) });
+        },
+      )
+      .then(async (unlisten) => {
+        if (this.closed) await unlisten();
+        else this.unlisten = unlisten;
       })
-      .catch(drop)
+      .catch((error: unknown) => this.logger.debug('outbox listener not available, polling', { error: String(error) }))
       .finally(() => {
         this.connectingListener = undefined;
       });

@@ -1,39 +1,43 @@
 import { ContainerModule } from 'inversify';
-import type pg from 'pg';
 import type { Logger } from '../../application/ports/logger.js';
 import { sleep } from '../../application/sleep.js';
+import { databaseHealthCheck } from '../../adapters/postgres/database-health.js';
 import { migrate } from '../../adapters/postgres/migrations.js';
+import { PgNotificationLedger } from '../../adapters/postgres/pg-notification-ledger.js';
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../adapters/postgres/pg-outbox.js';
-import { createPool, databaseHealthCheck } from '../../adapters/postgres/pg-pool.js';
-import { PgNotificationLedger } from '../../adapters/postgres/pg-notification-ledger.js';
+import { PgliteDatabase } from '../../adapters/postgres/pglite-database.js';
+import { NodePgDatabase, type SqlDatabase } from '../../adapters/postgres/sql-database.js';
 import { provide, T } from '../tokens.js';
 
 const MIGRATION_PATIENCE_MS = 60_000;
 
-/** PostgreSQL storage: the pool (migrated before first use), orders, outbox. */
-export function postgresModule(databaseUrl: string): ContainerModule {
+export type DatabaseLocation = { readonly url: string } | { readonly embeddedDir: string };
+
+/** PostgreSQL storage (a server, or PGlite embedded in the process), migrated before first use: orders, outbox, ledger. */
+export function postgresModule(location: DatabaseLocation): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.PgPool, [T.Config, T.Logger], async (config, logger) => {
-      const pool = createPool({ connectionString: databaseUrl, max: config.databasePoolSize, logger, applicationName: `ordermail` });
-      await migrateWhenReachable(pool, logger);
-      return pool;
-    }).onDeactivation((pool) => pool.end());
-    provide(bind, T.OrderRepository, [T.PgPool], (pool) => new PgOrderRepository(pool));
-    provide(bind, T.Outbox, [T.PgPool, T.Logger], (pool, logger) => new PgOutbox(pool, databaseUrl, logger)).onDeactivation((outbox) =>
-      (outbox as PgOutbox).close(),
-    );
-    provide(bind, T.NotificationLedger, [T.PgPool], (pool) => new PgNotificationLedger(pool));
-    provide(bind, T.HealthCheck, [T.PgPool], (pool) => databaseHealthCheck(pool));
+    provide(bind, T.Database, [T.Config, T.Logger], async (config, logger) => {
+      const database: SqlDatabase =
+        'url' in location
+          ? new NodePgDatabase({ connectionString: location.url, max: config.databasePoolSize, logger })
+          : await PgliteDatabase.open(location.embeddedDir);
+      await migrateWhenReachable(database, logger);
+      return database;
+    }).onDeactivation((database) => database.end());
+    provide(bind, T.OrderRepository, [T.Database], (database) => new PgOrderRepository(database));
+    provide(bind, T.Outbox, [T.Database, T.Logger], (database, logger) => new PgOutbox(database, logger)).onDeactivation((outbox) => (outbox as PgOutbox).close());
+    provide(bind, T.NotificationLedger, [T.Database], (database) => new PgNotificationLedger(database));
+    provide(bind, T.HealthCheck, [T.Database], (database) => databaseHealthCheck(database, 'url' in location ? 'server' : 'embedded (PGlite)'));
   });
 }
 
 /** Waits out a database that is still starting (compose, k8s), then applies pending migrations. */
-async function migrateWhenReachable(pool: pg.Pool, logger: Logger): Promise<void> {
+async function migrateWhenReachable(database: SqlDatabase, logger: Logger): Promise<void> {
   const deadline = Date.now() + MIGRATION_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await migrate(pool);
+      const applied = await migrate(database);
       logger.info('database schema up to date', { applied });
       return;
     } catch (error) {

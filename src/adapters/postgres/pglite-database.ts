@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { SqlClient, SqlDatabase } from './sql-database.js';
+
+/**
+ * PostgreSQL embedded in the process (PGlite, WebAssembly): the same SQL and migrations as the server,
+ * data in a directory. It has one session, so transactions take turns: a client holds it until released.
+ */
+export class PgliteDatabase implements SqlDatabase {
+  private turn: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly db: PGlite) {}
+
+  /** `dataDir` keeps the data across restarts; `memory://` keeps it in memory. */
+  static async open(dataDir: string): Promise<PgliteDatabase> {
+    if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+    return new PgliteDatabase(await PGlite.create(dataDir));
+  }
+
+  async query<R extends object>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
+    const release = await this.acquire();
+    try {
+      return await this.run<R>(text, params);
+    } finally {
+      release();
+    }
+  }
+
+  async connect(): Promise<SqlClient> {
+    const release = await this.acquire();
+    let released = false;
+    return {
+      query: <R extends object>(text: string, params?: readonly unknown[]) => this.run<R>(text, params),
+      release: () => {
+        if (released) return;
+        released = true;
+        release();
+      },
+    };
+  }
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const release = await this.acquire();
+    try {
+      const unlisten = await this.db.listen(channel, onNotify);
+      return async () => {
+        const again = await this.acquire();
+        try {
+          await unlisten();
+        } finally {
+          again();
+        }
+      };
+    } finally {
+      release();
+    }
+  }
+
+  stats(): Record<string, number> {
+    return {};
+  }
+
+  async end(): Promise<void> {
+    const release = await this.acquire();
+    try {
+      await this.db.close();
+    } finally {
+      release();
+    }
+  }
+
+  private async run<R extends object>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
+    if (params && params.length > 0) return { rows: (await this.db.query<R>(text, [...params])).rows };
+    const results = await this.db.exec(text);
+    return { rows: (results.at(-1)?.rows ?? []) as R[] };
+  }
+
+  /** Waits for the session; resolves with the function that hands it on. */
+  private acquire(): Promise<() => void> {
+    let handOn!: () => void;
+    const next = new Promise<void>((resolve) => {
+      handOn = resolve;
+    });
+    const ready = this.turn.then(() => handOn);
+    this.turn = this.turn.then(() => next);
+    return ready;
+  }
+}

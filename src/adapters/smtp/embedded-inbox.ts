@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface InboxMessage {
+  readonly id: number;
+  readonly receivedAt: Date;
+  readonly from: string;
+  readonly to: string[];
+  readonly subject: string;
+  readonly messageId: string;
+  readonly headers: Record<string, string>;
+  readonly text: string;
+  readonly html?: string;
+}
+
+/** Recipients at this domain are refused with 550, to try the dead-letter path without a real mail server. */
+export const BOUNCE_DOMAIN = 'bounce.invalid';
+const KEEP = 500;
+
+/** The single-process mode's mail server: a real SMTP server (smtp-server) that keeps the last messages for the inbox page. */
+export class EmbeddedInbox {
+  private readonly kept: InboxMessage[] = [];
+  private nextId = 1;
+  private readonly server: SMTPServer;
+
+  private constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      banner: 'ordermail embedded inbox',
+      onRcptTo: (address, _session, callback) => {
+        if (address.address.toLowerCase().endsWith(`@${BOUNCE_DOMAIN}`))
+          return callback(Object.assign(new Error(`5.1.1 <${address.address}>: no such mailbox (the embedded inbox bounces @${BOUNCE_DOMAIN})`), { responseCode: 550 }));
+        callback();
+      },
+      onData: (stream, session, callback) => {
+        simpleParser(stream)
+          .then((mail) => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of mail.headers) headers[name] = typeof value === 'string' ? value : JSON.stringify(value);
+            this.kept.unshift({
+              id: this.nextId++,
+              receivedAt: new Date(),
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: mail.subject ?? '',
+              messageId: mail.messageId ?? '',
+              headers,
+              text: mail.text ?? '',
+              ...(typeof mail.html === 'string' ? { html: mail.html } : {}),
+            });
+            this.kept.splice(KEEP);
+            callback();
+          })
+          .catch((error: unknown) => callback(error as Error));
+      },
+    });
+    this.server.on('error', () => undefined);
+  }
+
+  static async start(port: number): Promise<EmbeddedInbox> {
+    const inbox = new EmbeddedInbox();
+    await new Promise<void>((resolve, reject) => {
+      inbox.server.once('error', reject);
+      inbox.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return inbox;
+  }
+
+  get smtpUrl(): string {
+    return `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
+  }
+
+  /** Newest first. */
+  messages(): readonly InboxMessage[] {
+    return this.kept;
+  }
+
+  message(id: number): InboxMessage | undefined {
+    return this.kept.find((m) => m.id === id);
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
