@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, ROLES, type Role } from './bootstrap/config.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, ROLES, type Config, type Role } from './bootstrap/config.js';
+import { HttpServerService } from './bootstrap/http-server-service.js';
+import type { Service } from './bootstrap/tokens.js';
 import { createLogger } from './bootstrap/logger.js';
 import { startRole } from './bootstrap/roles.js';
 
@@ -21,7 +24,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
     process.stderr.write(`ordermail: ${error.message}\n`);
     process.exit(2);
   }
+  if (role === 'all' && !config.adminToken) config = { ...config, adminToken: randomBytes(18).toString('base64url') };
   const logger = createLogger({ level: config.logLevel, service: config.serviceName, role });
   const running = await startRole(role, config, logger, orderId === undefined ? {} : { orderId }).catch((error: unknown) => {
     if (error instanceof ConfigError) {
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
     return;
   }
   logger.info('started', { pid: process.pid });
+  if (role === 'all') printWelcome(config, running.services);
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -76,6 +81,26 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The single-process mode tells a person where to look (on stderr: stdout stays one JSON object per line). */
+function printWelcome(config: Config, services: readonly Service[]): void {
+  const http = services.find((s): s is HttpServerService => s instanceof HttpServerService && s.name === 'http');
+  const base = `http://localhost:${http?.port ?? config.port}`;
+  const token = encodeURIComponent(config.adminToken ?? '');
+  const embedded = [!config.databaseUrl && `PostgreSQL: embedded (PGlite) in ${config.dataDir}`, !config.kafka.brokers && 'events: in-process channel (no Kafka)', !config.smtp.url && 'SMTP: embedded inbox'].filter(Boolean);
+  process.stderr.write(
+    [
+      '',
+      'ordermail is running (api + relay + notifier in one process)',
+      `  API:    ${base}/orders        try: curl -si ${base}/orders -H 'content-type: application/json' -d '{"orderId":"A-1","itemId":["sku-1"],"email":"you@example.com"}'`,
+      `  admin:  ${base}/admin?token=${token}`,
+      ...(config.smtp.url ? [] : [`  inbox:  ${base}/inbox?token=${token}`]),
+      `  health: ${base}/health   metrics: ${base}/metrics   OpenAPI: ${base}/openapi.json`,
+      ...(embedded.length > 0 ? [`  embedded: ${embedded.join('; ')} — set DATABASE_URL, KAFKA_BROKERS, SMTP_URL to use real ones`] : []),
+      '',
+    ].join('\n'),
+  );
 }
 
 void main();

@@ -18,6 +18,13 @@ export class ReplayDeadLetter {
     private readonly logger: Logger,
   ) {}
 
+  /** Replays a dead order by its id (the admin page's button). */
+  async forOrder(orderId: string): Promise<ReplayOutcome> {
+    const reset = await this.ledger.resetDead(orderId);
+    this.logger.child({ orderId }).info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the order is not dead');
+    return reset ? 'reset' : 'not-dead';
+  }
+
   async execute(letter: StoredDeadLetter): Promise<ReplayOutcome> {
     const correlationId = letter.headers['correlation-id'];
     const log = this.logger.child({ orderId: letter.event?.orderId ?? letter.key, ...(correlationId ? { correlationId } : {}) });

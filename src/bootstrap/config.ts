@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 
-export const ROLES = ['api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
+export const ROLES = ['all', 'api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
 export type Role = (typeof ROLES)[number];
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -9,6 +9,12 @@ export interface Config {
   readonly port: number;
   readonly logLevel: LogLevel;
   readonly shutdownTimeoutMs: number;
+  /** Turns the admin page and its API on, and protects them. */
+  readonly adminToken?: string;
+  /** --role=all: where the embedded database keeps its files. */
+  readonly dataDir: string;
+  /** --role=all: the embedded inbox's SMTP port. */
+  readonly inboxSmtpPort: number;
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
   readonly kafka: {
@@ -56,6 +62,9 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     port: read.integer('PORT', 3000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    ...read.optional('ADMIN_TOKEN', (value) => (value.length >= 16 ? { adminToken: value } : 'must be at least 16 characters')),
+    dataDir: read.string('DATA_DIR', './data'),
+    inboxSmtpPort: read.integer('INBOX_SMTP_PORT', 2525, 0, 65535),
     ...read.optional('DATABASE_URL', (value) => (/^postgres(ql)?:\/\//.test(value) ? { databaseUrl: value } : 'must start with postgres://')),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
     kafka: {

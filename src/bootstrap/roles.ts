@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Container, type ContainerModule } from 'inversify';
 import type { Logger } from '../application/ports/logger.js';
 import { ConfigError, type Config, type Role } from './config.js';
@@ -5,7 +6,8 @@ import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
-import { notifierModule } from './modules/notifier-module.js';
+import { kafkaConsumerModule, notifierModule, opsServerModule, smtpModule } from './modules/notifier-module.js';
+import { inProcessChannelModule } from './modules/in-process-channel-module.js';
 import { postgresModule } from './modules/postgres-module.js';
 import { relayModule } from './modules/relay-module.js';
 import { useCasesModule } from './modules/use-cases-module.js';
@@ -13,6 +15,7 @@ import { T, type Service, type Task } from './tokens.js';
 
 /** What each role needs from the environment; a role never falls back to a stand-in silently. */
 const REQUIRED: Record<Role, readonly ('DATABASE_URL' | 'KAFKA_BROKERS' | 'SMTP_URL')[]> = {
+  all: [],
   api: ['DATABASE_URL', 'KAFKA_BROKERS'],
   relay: ['DATABASE_URL', 'KAFKA_BROKERS'],
   migrate: ['DATABASE_URL'],
@@ -44,7 +47,26 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
     case 'relay':
       return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), relayModule()];
     case 'notifier':
-      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), notifierModule(config.smtp.url as string)];
+      return [
+        ...core,
+        postgresModule({ url: databaseUrl }),
+        kafkaProducerModule(brokers),
+        smtpModule({ url: config.smtp.url as string }),
+        notifierModule(),
+        kafkaConsumerModule(),
+        opsServerModule(),
+      ];
+    case 'all':
+      // Each embedded part gives way to the real one as soon as its variable is set.
+      return [
+        ...core,
+        postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
+        ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
+        smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort }),
+        notifierModule(),
+        httpModule(),
+        relayModule(),
+      ];
     case 'migrate':
       return [...core, postgresModule({ url: databaseUrl })];
     case 'dlq-replay':

@@ -19,6 +19,10 @@ import type { Mailer } from '../application/ports/mailer.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaOrderConsumer } from '../adapters/kafka/kafka-order-consumer.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
+import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
+import type { InProcessEventChannel } from '../adapters/memory/in-process-event-channel.js';
+import type { EmbeddedInbox } from '../adapters/smtp/embedded-inbox.js';
+import type { ConsumerLagProbe } from '../application/ports/admin-read-model.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -28,6 +32,11 @@ const token = <T>(name: string): Token<T> => Symbol.for(`ordermail.${name}`) as 
 /** Every binding of `token` (none is fine), as one dependency. */
 export function all<T>(token: Token<T>): Token<T[]> {
   return { serviceIdentifier: token, isMultiple: true, optional: true } as unknown as Token<T[]>;
+}
+
+/** The binding of `token`, or undefined when there is none. */
+export function optional<T>(token: Token<T>): Token<T | undefined> {
+  return { serviceIdentifier: token, optional: true } as unknown as Token<T | undefined>;
 }
 
 /** Binds `token` to a singleton built by `factory` from the typed `deps`. */
@@ -73,6 +82,11 @@ export const T = {
   DeadLetters: token<DeadLetters>('DeadLetters'),
   NotifyOrderCreated: token<NotifyOrderCreated>('NotifyOrderCreated'),
   OrderConsumer: token<KafkaOrderConsumer>('OrderConsumer'),
+  ConsumerLag: token<ConsumerLagProbe>('ConsumerLag'),
+  KafkaLag: token<ConsumerLag>('KafkaLag'),
+  Channel: token<InProcessEventChannel>('Channel'),
+  Inbox: token<EmbeddedInbox>('Inbox'),
+  SmtpUrl: token<string>('SmtpUrl'),
   NotificationLedger: token<NotificationLedger>('NotificationLedger'),
   CreateOrder: token<CreateOrder>('CreateOrder'),
   GetOrder: token<GetOrder>('GetOrder'),

@@ -5,6 +5,7 @@ import type { GetOrder } from '../../application/get-order.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { ValidationError } from '../../domain/errors.js';
+import { mountAdminRoutes, type AdminDeps } from './admin-routes.js';
 import { correlation } from './correlation.js';
 import { errorResponses } from './error-responses.js';
 import { jsonBody } from './json-body.js';
@@ -20,6 +21,8 @@ export interface HttpAppDeps {
   readonly logger: Logger;
   readonly metrics?: HttpMetrics;
   readonly version?: string;
+  /** The admin page and its API; absent (404) unless ADMIN_TOKEN is set. */
+  readonly admin?: AdminDeps;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Koa {
@@ -67,6 +70,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   });
 
   mountOperationalRoutes(router, deps);
+  if (deps.admin) mountAdminRoutes(router, deps.admin);
 
   app.use(correlation(deps.logger));
   app.use(requestMetrics(deps.metrics));

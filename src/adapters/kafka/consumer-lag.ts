@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import type { ConsumerLagProbe } from '../../application/ports/admin-read-model.js';
 
 export interface PartitionLag {
   readonly topic: string;
@@ -7,7 +8,7 @@ export interface PartitionLag {
 }
 
 /** Consumer lag per partition: the topic's end offsets minus the group's committed offsets. */
-export class ConsumerLag {
+export class ConsumerLag implements ConsumerLagProbe {
   private admin?: Admin;
 
   constructor(
@@ -31,6 +32,11 @@ export class ConsumerLag {
       await this.close();
       throw error;
     }
+  }
+
+  /** All partitions together. */
+  async total(): Promise<number> {
+    return (await this.read()).reduce((sum, p) => sum + p.lag, 0);
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notifications_leased ON notifications (lease_until) WHERE status = 'sending';
     `,
   },
+  {
+    version: 3,
+    name: 'indexes for the admin page',
+    sql: `
+      CREATE INDEX orders_created_at ON orders (created_at DESC);
+      CREATE INDEX notifications_sent_at ON notifications (sent_at) WHERE status = 'sent';
+      CREATE INDEX notifications_dead ON notifications (last_failed_at DESC) WHERE status = 'dead';
+    `,
+  },
+  {
+    version: 4,
+    name: 'dead letters of the single-process mode',
+    sql: `
+      CREATE TABLE dead_letters (
+        id              bigserial PRIMARY KEY,
+        key             text,
+        value           bytea,
+        headers         jsonb NOT NULL,
+        kind            text NOT NULL,
+        reason          text NOT NULL,
+        attempts        integer NOT NULL,
+        first_failed_at timestamptz NOT NULL,
+        last_failed_at  timestamptz NOT NULL,
+        source          jsonb,
+        created_at      timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -1,22 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { ContainerModule } from 'inversify';
+import { AdminOverview } from '../../application/admin-overview.js';
+import { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
 import { createHttpApp } from '../../adapters/http/http-app.js';
+import { PgAdminReadModel } from '../../adapters/postgres/pg-admin-read-model.js';
 import { HttpServerService } from '../http-server-service.js';
+import { all, optional, provide, T } from '../tokens.js';
 import { registerHealthGauge } from './metrics-gauges.js';
-import { all, provide, T } from '../tokens.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** The public order API on PORT. */
-export function httpModule(): ContainerModule {
+/** The public order API on PORT, with the admin page when an admin token is set. */
+export function httpModule(adminToken?: string): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics],
-      (config, logger, createOrder, getOrder, healthChecks, metrics) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox)],
+      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox) => {
         registerHealthGauge(metrics, healthChecks);
-        const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION });
+        const token = adminToken ?? config.adminToken;
+        const admin = token
+          ? {
+              token,
+              overview: new AdminOverview(new PgAdminReadModel(database), lag),
+              replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
+              ...(inbox ? { inbox } : {}),
+            }
+          : undefined;
+        const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...(admin ? { admin } : {}) });
         return new HttpServerService('http', app.callback(), config.port, logger);
       },
     );

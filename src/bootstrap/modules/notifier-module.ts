@@ -2,53 +2,75 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
 import { MailCircuit } from '../../application/mail-circuit.js';
+import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { Mailer } from '../../application/ports/mailer.js';
-import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
+import { EmbeddedInbox } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
+import { all, provide, T, type Service } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
 import { registerHealthGauge } from './metrics-gauges.js';
-import { all, provide, T, type Service } from '../tokens.js';
 
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
 
-/** The notifier: SMTP mailer, the Kafka consumer, the retry sweeper and the ops server. */
-export function notifierModule(smtpUrl: string): ContainerModule {
+export type MailServer = { readonly url: string } | { readonly embeddedPort: number };
+
+/** The mailer and its circuit breaker: a real SMTP server, or the embedded inbox. */
+export function smtpModule(server: MailServer): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.Mailer, [T.Config], (config) => new SmtpMailer({ url: smtpUrl, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation(
-      (mailer) => (mailer as SmtpMailer).close(),
+    if ('embeddedPort' in server) {
+      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort)).onDeactivation((inbox) => inbox.stop());
+      provide(bind, T.SmtpUrl, [T.Inbox], (inbox) => inbox.smtpUrl);
+    } else {
+      bind(T.SmtpUrl).toConstantValue(server.url);
+    }
+    provide(bind, T.Mailer, [T.Config, T.SmtpUrl], (config, url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation((mailer) =>
+      (mailer as SmtpMailer).close(),
     );
-    provide(bind, T.MailCircuit, [T.Mailer, T.Logger], (mailer, logger) => new MailCircuit(mailer, logger.child({ component: 'smtp' }))).onDeactivation((circuit) =>
-      circuit.stop(),
-    );
+    provide(bind, T.MailCircuit, [T.Mailer, T.Logger], (mailer, logger) => new MailCircuit(mailer, logger.child({ component: 'smtp' }))).onDeactivation((circuit) => circuit.stop());
+    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
+  });
+}
+
+/** The NotifyOrderCreated use case and the sweeper that sends due retries and takes over expired claims. */
+export function notifierModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
     provide(
       bind,
       T.NotifyOrderCreated,
       [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config, T.Metrics],
       (ledger, mailer, deadLetters, circuit, clock, logger, config, metrics) =>
-        new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, clock, logger.child({ component: 'notifier' }), {
-          maxRetries: config.notifier.maxRetries,
-          retryBaseMs: config.notifier.retryBaseMs,
-          leaseMs: config.notifier.leaseMs,
-          owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-          ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
-        }, metrics),
+        new NotifyOrderCreated(
+          ledger,
+          mailer,
+          deadLetters,
+          circuit,
+          clock,
+          logger.child({ component: 'notifier' }),
+          {
+            maxRetries: config.notifier.maxRetries,
+            retryBaseMs: config.notifier.retryBaseMs,
+            leaseMs: config.notifier.leaseMs,
+            owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+            ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
+          },
+          metrics,
+        ),
     );
-    provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck), T.Metrics, T.Kafka], (config, logger, healthChecks, metrics, kafka) => {
-      registerHealthGauge(metrics, healthChecks);
-      const lag = new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic);
-      metrics.gauge('ordermail_kafka_consumer_lag', 'Messages of the topic not yet committed by the notifier group', ['topic', 'partition'], async () =>
-        (await lag.read()).map(({ topic, partition, lag: value }) => ({ labels: { topic, partition }, value })),
-      );
-      return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger);
-    });
+    provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger], (notify, logger) => new RetrySweeper(notify, logger));
+  });
+}
+
+/** The notifier's Kafka consumer, with its health check and lag probe. */
+export function kafkaConsumerModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
     provide(
       bind,
       T.OrderConsumer,
@@ -64,8 +86,21 @@ export function notifierModule(smtpUrl: string): ContainerModule {
     );
     provide(bind, T.Service, [T.OrderConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
     provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => ({ ...consumer.healthCheck(), requiredForReady: true }));
-    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
-    provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger], (notify, logger) => new RetrySweeper(notify, logger));
+    provide(bind, T.KafkaLag, [T.Kafka, T.Config], (kafka, config) => new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());
+    provide(bind, T.ConsumerLag, [T.KafkaLag], (lag) => lag);
+  });
+}
+
+/** The notifier role's small HTTP server: /health, /ready, /metrics (with consumer lag per partition). */
+export function opsServerModule(): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck), T.Metrics, T.KafkaLag], (config, logger, healthChecks, metrics, lag) => {
+      registerHealthGauge(metrics, healthChecks);
+      metrics.gauge('ordermail_kafka_consumer_lag', 'Messages of the topic not yet committed by the notifier group', ['topic', 'partition'], async () =>
+        (await lag.read()).map(({ topic, partition, lag: value }) => ({ labels: { topic, partition }, value })),
+      );
+      return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger);
+    });
   });
 }
 

@@ -1,0 +1,131 @@
+/** The admin page: static HTML whose script polls /admin/api/overview; every value is set as text, never as HTML. */
+export const ADMIN_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ordermail · admin</title>
+<style>
+  :root { --ink: #1f2933; --muted: #66788a; --line: #e4e7eb; --bg: #f7f9fb; --ok: #1f9d55; --warn: #b7791f; --bad: #c53030; --info: #2b6cb0; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 14px/1.45 system-ui, -apple-system, Segoe UI, sans-serif; color: var(--ink); background: var(--bg); }
+  header { display: flex; align-items: baseline; gap: 16px; padding: 16px 24px; background: #fff; border-bottom: 1px solid var(--line); }
+  header h1 { margin: 0; font-size: 18px; }
+  header .muted { color: var(--muted); }
+  header a { margin-left: auto; color: var(--info); }
+  main { padding: 20px 24px; display: grid; gap: 20px; }
+  .counters { display: grid; grid-template-columns: repeat(4, minmax(140px, 1fr)); gap: 12px; }
+  .counter { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+  .counter b { display: block; font-size: 24px; font-variant-numeric: tabular-nums; }
+  .counter span { color: var(--muted); }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+  section h2 { margin: 0; padding: 12px 16px; font-size: 15px; border-bottom: 1px solid var(--line); }
+  table { width: 100%; border-collapse: collapse; }
+  th, td { text-align: left; padding: 8px 16px; border-bottom: 1px solid var(--line); vertical-align: top; }
+  th { color: var(--muted); font-weight: 500; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+  tr:last-child td { border-bottom: none; }
+  td.error { color: var(--bad); max-width: 420px; overflow-wrap: anywhere; }
+  .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
+  .badge.sent { background: var(--ok); } .badge.failed, .badge.sending { background: var(--warn); }
+  .badge.dead { background: var(--bad); } .badge.pending { background: var(--info); } .badge.skipped { background: var(--muted); }
+  button { font: inherit; padding: 4px 12px; border-radius: 6px; border: 1px solid var(--info); background: #fff; color: var(--info); cursor: pointer; }
+  button:hover { background: var(--info); color: #fff; }
+  .empty { padding: 16px; color: var(--muted); }
+  #status { color: var(--muted); font-size: 12px; }
+</style>
+</head>
+<body>
+<header><h1>ordermail</h1><span class="muted">orders and their emails</span><span id="status">loading…</span><a id="inbox-link" href="/inbox" hidden>inbox</a></header>
+<main>
+  <div class="counters">
+    <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
+    <div class="counter"><b id="emails-per-minute">–</b><span>emails / min</span></div>
+    <div class="counter"><b id="outbox-backlog">–</b><span>outbox backlog</span></div>
+    <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
+  </div>
+  <section>
+    <h2>Dead letters</h2>
+    <table><thead><tr><th>order</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
+    <div class="empty" id="no-dead-letters">No dead letters.</div>
+  </section>
+  <section>
+    <h2>Recent orders</h2>
+    <table><thead><tr><th>order</th><th>items</th><th>email</th><th>created</th><th>email status</th><th>attempts</th><th>last error</th></tr></thead><tbody id="orders"></tbody></table>
+    <div class="empty" id="no-orders">No orders yet.</div>
+  </section>
+</main>
+<script>
+const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (className) td.className = className; return td; };
+const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '';
+const badge = (status) => { const td = document.createElement('td'); const span = document.createElement('span'); span.className = 'badge ' + status; span.textContent = status; td.append(span); return td; };
+
+async function replay(orderId, button) {
+  button.disabled = true;
+  const response = await fetch('/admin/api/dead-letters/' + encodeURIComponent(orderId) + '/replay', { method: 'POST' });
+  button.textContent = response.ok ? 'replayed' : 'failed';
+  refresh();
+}
+
+async function refresh() {
+  try {
+    const response = await fetch('/admin/api/overview', { cache: 'no-store' });
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    const { orders, deadLetters, activity, inbox } = await response.json();
+    document.getElementById('orders-per-minute').textContent = activity.ordersLastMinute;
+    document.getElementById('emails-per-minute').textContent = activity.emailsLastMinute;
+    document.getElementById('outbox-backlog').textContent = activity.outboxBacklog;
+    document.getElementById('consumer-lag').textContent = activity.consumerLag ?? '–';
+    document.getElementById('inbox-link').hidden = !inbox;
+    const rows = orders.map((o) => {
+      const tr = document.createElement('tr');
+      tr.dataset.orderId = o.orderId;
+      tr.append(cell(o.orderId), cell(String(o.items)), cell(o.email ?? '—'), cell(time(o.createdAt)), badge(o.status), cell(String(o.attempts)), cell(o.lastError, 'error'));
+      return tr;
+    });
+    document.getElementById('orders').replaceChildren(...rows);
+    document.getElementById('no-orders').hidden = rows.length > 0;
+    const letters = deadLetters.map((d) => {
+      const tr = document.createElement('tr');
+      tr.dataset.orderId = d.orderId;
+      const action = document.createElement('td');
+      const button = document.createElement('button');
+      button.textContent = 'Replay';
+      button.addEventListener('click', () => replay(d.orderId, button));
+      action.append(button);
+      tr.append(cell(d.orderId), cell(String(d.attempts)), cell(d.lastError, 'error'), cell(time(d.failedAt)), action);
+      return tr;
+    });
+    document.getElementById('dead-letters').replaceChildren(...letters);
+    document.getElementById('no-dead-letters').hidden = letters.length > 0;
+    document.getElementById('status').textContent = 'updated ' + new Date().toLocaleTimeString();
+  } catch (error) {
+    document.getElementById('status').textContent = 'cannot refresh: ' + error.message;
+  }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>
+`;
+
+/** The inbox of the single-process mode: newest first, each message's text and its HTML in a sandboxed frame. */
+export function inboxPage(messages: readonly { id: number; receivedAt: Date; to: string[]; subject: string; messageId: string; text: string; html?: string }[]): string {
+  const escape = (value: string): string => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  const items = messages
+    .map(
+      (m) => `<article>
+  <h2>${escape(m.subject)}</h2>
+  <p class="meta">to ${escape(m.to.join(', '))} · ${escape(m.receivedAt.toISOString())} · ${escape(m.messageId)}</p>
+  ${m.html ? `<iframe sandbox title="email ${m.id}" srcdoc="${escape(m.html)}"></iframe>` : `<pre>${escape(m.text)}</pre>`}
+</article>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>ordermail · inbox</title>
+<style>body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#1f2933;background:#f7f9fb}header{padding:16px 24px;background:#fff;border-bottom:1px solid #e4e7eb}
+h1{margin:0;font-size:18px}main{padding:20px 24px;display:grid;gap:16px}article{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:12px 16px}
+h2{margin:0;font-size:15px}.meta{color:#66788a;font-size:12px;margin:4px 0 8px}iframe{width:100%;height:260px;border:1px solid #e4e7eb;border-radius:6px}</style></head>
+<body><header><h1>ordermail inbox</h1><span>${messages.length} message(s) received by the embedded SMTP server · <a href="/admin">admin</a></span></header>
+<main>${items || '<p>No email yet. POST an order to /orders.</p>'}</main></body></html>`;
+}

@@ -1,0 +1,20 @@
+import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.js';
+import { translate } from './pg-errors.js';
+import type { SqlDatabase } from './sql-database.js';
+
+/** Dead letters in a table, where there is no Kafka (the single-process mode). */
+export class PgDeadLetters implements DeadLetters {
+  constructor(private readonly database: SqlDatabase) {}
+
+  async publish(letter: DeadLetter): Promise<void> {
+    try {
+      await this.database.query(
+        `INSERT INTO dead_letters (key, value, headers, kind, reason, attempts, first_failed_at, last_failed_at, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [letter.key, letter.value, JSON.stringify(letter.headers), letter.kind, letter.reason, letter.attempts, letter.firstFailedAt, letter.lastFailedAt, letter.source ? JSON.stringify(letter.source) : null],
+      );
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
