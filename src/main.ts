@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         process.exitCode = 0;
       },
       (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
+        logger.error('shutdown failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
         process.exitCode = 1;
       },
     );

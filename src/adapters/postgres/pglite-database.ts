@@ -8,6 +8,8 @@ import type { SqlClient, SqlDatabase } from './sql-database.js';
  */
 export class PgliteDatabase implements SqlDatabase {
   private turn: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly listeners = new Set<() => Promise<void>>();
 
   private constructor(private readonly db: PGlite) {}
 
@@ -43,10 +45,11 @@ export class PgliteDatabase implements SqlDatabase {
     const release = await this.acquire();
     try {
       const unlisten = await this.db.listen(channel, onNotify);
+      this.listeners.add(unlisten);
       return async () => {
         const again = await this.acquire();
         try {
-          await unlisten();
+          if (!this.closed && this.listeners.delete(unlisten)) await unlisten();
         } finally {
           again();
         }
@@ -61,8 +64,13 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async end(): Promise<void> {
+    if (this.closed) return;
     const release = await this.acquire();
     try {
+      // PGlite cannot close with listeners left.
+      for (const unlisten of this.listeners) await unlisten().catch(() => undefined);
+      this.listeners.clear();
+      this.closed = true;
       await this.db.close();
     } finally {
       release();
