@@ -10,6 +10,8 @@ export interface RelayOptions {
   readonly pollIntervalMs: number;
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
+  /** After a wake-up, wait this long so one publish carries the orders committed meanwhile (Kafka's linger.ms). */
+  readonly lingerMs?: number;
 }
 
 export interface RelayState {
@@ -57,7 +59,10 @@ export class RelayOutbox {
       try {
         const published = await this.execute();
         this.recordSuccess(published);
-        if (published < this.options.batchSize) await this.outbox.waitForEvents(this.options.pollIntervalMs, signal);
+        if (published < this.options.batchSize) {
+          await this.outbox.waitForEvents(this.options.pollIntervalMs, signal);
+          if (this.options.lingerMs) await sleep(this.options.lingerMs, signal);
+        }
       } catch (error) {
         if (signal.aborted) break;
         await sleep(this.recordFailure(error), signal);

@@ -30,6 +30,7 @@ export interface Config {
     readonly enabled: boolean;
     readonly batchSize: number;
     readonly pollIntervalMs: number;
+    readonly lingerMs: number;
   };
   readonly smtp: {
     readonly url?: string;
@@ -83,6 +84,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       enabled: read.boolean('RELAY_ENABLED', true),
       batchSize: read.integer('RELAY_BATCH_SIZE', 200, 1, 10_000),
       pollIntervalMs: read.integer('RELAY_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      lingerMs: read.integer('RELAY_LINGER_MS', 2, 0, 1000),
     },
     smtp: {
       ...read.optional('SMTP_URL', (value) => (/^smtps?:\/\/[^/]+/.test(value) ? { url: value } : 'must look like smtp://user:pass@host:587 or smtps://...')),

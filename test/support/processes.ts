@@ -15,9 +15,13 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/main.ts --role=<role>` as its own process, the way production runs it (through tsx, no build needed). */
-export function startRole(role: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--role=${role}`, ...args], {
+/**
+ * Starts `--role=<role>` as its own process: from `src/main.ts` through tsx (no build needed), or from
+ * the built `dist/main.js` exactly as production runs it.
+ */
+export function startRole(role: string, env: Record<string, string>, args: string[] = [], from: 'src' | 'dist' = 'src'): RunningProcess {
+  const entry = from === 'src' ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
+  const child = spawn(process.execPath, [...entry, `--role=${role}`, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ORDERMAIL_ENV_FILE: '/nonexistent', LOG_LEVEL: 'info', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

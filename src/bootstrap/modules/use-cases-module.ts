@@ -23,6 +23,7 @@ export function useCasesModule(): ContainerModule {
           pollIntervalMs: config.relay.pollIntervalMs,
           minBackoffMs: 200,
           maxBackoffMs: 30_000,
+          lingerMs: config.relay.lingerMs,
         }, metrics),
     );
   });
