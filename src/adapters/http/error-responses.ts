@@ -27,6 +27,11 @@ export function errorResponses(): Koa.Middleware {
       const { status, body } = describe(error, ctx);
       ctx.status = status;
       ctx.body = body;
+      // For the access log line: what was wrong, never the values sent.
+      ctx.state.rejection = {
+        error: body.error.code,
+        ...(error instanceof ValidationError ? { fields: error.details.map((d) => d.field) } : {}),
+      };
       if (status === 503) ctx.set('Retry-After', '5');
       if (status >= 500) ctx.state.log?.error('request failed', { status, code: body.error.code, error: describeCause(error) });
     }

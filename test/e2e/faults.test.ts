@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
+
+const KAFKA_PORT = process.env.ORDERMAIL_TEST_FAULTS_KAFKA_PORT ?? '19094';
+const RATE = 20; // orders per second while each fault happens
+
+function report(name: string, r: Report): void {
+  console.log(`      ${name}: accepted ${r.accepted}, emailed ${r.emailed}, duplicates ${r.duplicates} (post-250 window), dead letters ${r.deadLetters}, drained ${r.drainMs} ms after the fault cleared`);
+}
+
+describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kafka and SMTP', function () {
+  this.timeout(300_000);
+  let brokers: string;
+  let stack: FaultStack | undefined;
+
+  before(async function () {
+    this.timeout(300_000);
+    await kafkaScript('reset', KAFKA_PORT);
+    brokers = await kafkaScript('start', KAFKA_PORT);
+  });
+  after(async () => {
+    await kafkaScript('reset', KAFKA_PORT);
+  });
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('kill -9 of a notifier: every order emailed, duplicates only in the post-250 window', async () => {
+    stack = await FaultStack.start(brokers);
+    const flowing = stack.flow(RATE, 12_000);
+    await stack.smtp.waitFor(40, 30_000);
+    await stack.notifiers[0]?.stop('SIGKILL');
+    const cleared = Date.now();
+    await flowing;
+    const r = await stack.drained(cleared);
+    report('notifier killed', r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.be.at.most(12);
+  });
+
+  it('kill -9 of an api: nothing it accepted is lost', async () => {
+    stack = await FaultStack.start(brokers);
+    const flowing = stack.flow(RATE, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await stack.killApi(0);
+    const cleared = Date.now();
+    await flowing;
+    const r = await stack.drained(cleared);
+    report('api killed', r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.equal(0);
+  });
+
+  it('kill -9 of the relay: a new relay publishes what it left', async () => {
+    stack = await FaultStack.start(brokers, { separateRelay: true });
+    const flowing = stack.flow(RATE, 10_000);
+    await stack.smtp.waitFor(20, 30_000);
+    await stack.relay?.stop('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    stack.relay = stack.spawn('relay');
+    const cleared = Date.now();
+    await flowing;
+    const r = await stack.drained(cleared);
+    report('relay killed', r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.equal(0);
+  });
+
+  it('Kafka stopped for 20 s: orders keep being accepted and all are emailed once it is back', async () => {
+    stack = await FaultStack.start(brokers);
+    const flowing = stack.flow(RATE, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await kafkaScript('stop', KAFKA_PORT);
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await kafkaScript('start', KAFKA_PORT);
+    const cleared = Date.now();
+    await flowing;
+    expect(stack.refused, 'orders refused while Kafka was down').to.deep.equal([]);
+    const r = await stack.drained(cleared);
+    report('Kafka down 20 s', r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.equal(0);
+  });
+
+  it('PostgreSQL restarted (immediate): 503s while it is down, then everything accepted is emailed', async () => {
+    stack = await FaultStack.start(brokers);
+    const flowing = stack.flow(RATE, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await restartPostgres();
+    const cleared = Date.now();
+    await flowing;
+    expect(stack.refused.every((status) => status === 503 || status === 0), `refusals: ${stack.refused.join(',')}`).to.equal(true);
+    const r = await stack.drained(cleared);
+    report(`PostgreSQL restarted (${stack.refused.length} refused with 503)`, r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.equal(0);
+  });
+
+  it('SMTP down for 30 s: everything emailed afterwards, nothing dead-lettered', async () => {
+    stack = await FaultStack.start(brokers);
+    const flowing = stack.flow(RATE, 10_000);
+    await stack.smtp.waitFor(10, 30_000);
+    await stack.smtp.refuseConnections();
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await stack.smtp.acceptConnections();
+    const cleared = Date.now();
+    await flowing;
+    const r = await stack.drained(cleared);
+    report('SMTP down 30 s', r);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.deadLetters).to.equal(0);
+  });
+
+  it('SMTP answering 421 to 10% of messages at random, and 550 to marked recipients', async () => {
+    stack = await FaultStack.start(brokers);
+    stack.smtp.script({ to: /@bounce\.example$/, code: 550, message: '5.1.1 unknown mailbox' });
+    stack.smtp.script({ code: 421, message: '4.3.2 try again later', probability: 0.1 });
+    await stack.flow(RATE, 10_000, (n) => (n % 10 === 0 ? `c${n}@bounce.example` : `c${n}@example.com`));
+    const cleared = Date.now();
+    const marked = (orderId: string): boolean => Number(orderId.slice(2)) % 10 === 0;
+    const r = await stack.drained(cleared, marked);
+    report('421 at 10 %, 550 for marked', r);
+    const markedOrders = [...stack.accepted].filter(marked);
+    expect(stack.smtp.messages.some((m) => m.to.some((to) => to.endsWith('@bounce.example'))), 'a marked recipient got mail').to.equal(false);
+    expect(r.emailed).to.equal(r.accepted - markedOrders.length);
+    for (const orderId of markedOrders) expect(await stack.notificationStatus(orderId)).to.equal('dead');
+    expect(r.deadLetters).to.equal(markedOrders.length);
+    expect(stack.smtp.replies.filter((reply) => reply.code === 421).length, 'some 421s happened').to.be.greaterThan(0);
+  });
+});

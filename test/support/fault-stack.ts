@@ -1,0 +1,171 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import pg from 'pg';
+import { kafkaScript, readTopic } from './kafka.js';
+import { createTestDatabase } from './postgres.js';
+import { startRole, type RunningProcess } from './processes.js';
+import { SmtpTestServer } from './smtp-test-server.js';
+
+const run = promisify(execFile);
+
+export interface FaultStackOptions {
+  readonly apis?: number;
+  readonly notifiers?: number;
+  /** Run the relay as its own process instead of inside the apis. */
+  readonly separateRelay?: boolean;
+  readonly env?: Record<string, string>;
+}
+
+export interface Report {
+  accepted: number;
+  emailed: number;
+  duplicates: number;
+  deadLetters: number;
+  drainMs: number;
+}
+
+/** The whole system as separate processes (two apis, two notifiers, optionally a relay) on a dedicated Kafka. */
+export class FaultStack {
+  readonly apis: RunningProcess[] = [];
+  readonly notifiers: RunningProcess[] = [];
+  relay?: RunningProcess;
+  readonly accepted = new Set<string>();
+  readonly refused: number[] = [];
+  private readonly all: RunningProcess[] = [];
+  private bases: string[] = [];
+  private next = 0;
+  private sequence = 0;
+
+  private constructor(
+    readonly database: { url: string; drop: () => Promise<void> },
+    readonly brokers: string,
+    readonly smtp: SmtpTestServer,
+    readonly topic: string,
+    private readonly options: FaultStackOptions,
+  ) {}
+
+  static async start(brokers: string, options: FaultStackOptions = {}): Promise<FaultStack> {
+    const [database, smtp] = await Promise.all([createTestDatabase('ordermail_faults'), SmtpTestServer.start()]);
+    const stack = new FaultStack(database, brokers, smtp, `faults-${Date.now()}`, options);
+    for (let i = 0; i < (options.apis ?? 2); i++) await stack.startApi();
+    if (options.separateRelay) stack.relay = stack.spawn('relay');
+    for (let i = 0; i < (options.notifiers ?? 2); i++) await stack.startNotifier();
+    return stack;
+  }
+
+  env(): Record<string, string> {
+    return {
+      DATABASE_URL: this.database.url,
+      KAFKA_BROKERS: this.brokers,
+      KAFKA_TOPIC: this.topic,
+      KAFKA_GROUP_ID: `notifier-${this.topic}`,
+      SMTP_URL: this.smtp.url,
+      MAIL_FROM: 'Shop <orders@shop.test>',
+      NOTIFY_RETRY_BASE_MS: '200',
+      NOTIFY_LEASE_MS: '5000',
+      OPS_PORT: '0',
+      RELAY_ENABLED: this.options.separateRelay ? 'false' : 'true',
+      ...this.options.env,
+    };
+  }
+
+  spawn(role: string, env: Record<string, string> = {}): RunningProcess {
+    const process = startRole(role, { ...this.env(), ...env }, [], 'dist');
+    this.all.push(process);
+    return process;
+  }
+
+  async startApi(): Promise<RunningProcess> {
+    const api = this.spawn('api', { PORT: '0' });
+    const line = await api.waitForLine((l) => l.msg === 'http server listening', 'an api to listen');
+    this.apis.push(api);
+    this.bases.push(`http://127.0.0.1:${String(line.port)}`);
+    return api;
+  }
+
+  async startNotifier(): Promise<RunningProcess> {
+    const notifier = this.spawn('notifier');
+    await notifier.waitForLine((l) => l.msg === 'joined consumer group', 'a notifier to join', 90_000);
+    this.notifiers.push(notifier);
+    return notifier;
+  }
+
+  /** Kills an api and takes it out of the rotation. */
+  async killApi(index: number): Promise<void> {
+    const [api] = this.apis.splice(index, 1);
+    this.bases.splice(index, 1);
+    await api?.stop('SIGKILL');
+  }
+
+  /** Posts orders round-robin over the apis at `rate` per second for `durationMs`; 202s are remembered. */
+  async flow(rate: number, durationMs: number, email: (n: number) => string = (n) => `c${n}@example.com`): Promise<void> {
+    const started = Date.now();
+    const pending: Promise<void>[] = [];
+    for (let i = 0; Date.now() - started < durationMs; i++) {
+      const due = started + (i * 1000) / rate;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const n = this.sequence++;
+      const orderId = `F-${n}`;
+      const base = this.bases[this.next++ % this.bases.length] as string;
+      pending.push(
+        fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': `c-${orderId}` }, body: JSON.stringify({ orderId, itemId: ['sku'], email: email(n) }), signal: AbortSignal.timeout(15_000) })
+          .then(async (response) => {
+            await response.arrayBuffer();
+            if (response.status === 202) this.accepted.add(orderId);
+            else this.refused.push(response.status);
+          })
+          .catch(() => {
+            this.refused.push(0);
+          }),
+      );
+    }
+    await Promise.all(pending);
+  }
+
+  /** Waits until every accepted order (but the expected dead ones) has its email; resolves with the report. */
+  async drained(since: number, expectDead: (orderId: string) => boolean = () => false, timeoutMs = 120_000): Promise<Report> {
+    const expected = [...this.accepted].filter((id) => !expectDead(id));
+    await this.smtp.waitFor((messages) => {
+      const emailed = new Set(messages.map((m) => m.headers['x-order-id']));
+      return expected.every((id) => emailed.has(id));
+    }, timeoutMs);
+    const drainMs = Date.now() - since;
+    const emailedOrders = this.smtp.messages.map((m) => m.headers['x-order-id'] ?? '');
+    expect(emailedOrders.filter((id) => !this.accepted.has(id)), 'emails for orders that were never accepted').to.deep.equal([]);
+    const perOrder = new Map<string, number>();
+    for (const id of emailedOrders) perOrder.set(id, (perOrder.get(id) ?? 0) + 1);
+    const perMessageId = this.smtp.countByMessageId();
+    const duplicates = [...perMessageId.values()].reduce((sum, n) => sum + n - 1, 0);
+    // Every second email of an order must repeat its Message-ID: that is the documented post-250 window.
+    expect([...perOrder.values()].reduce((sum, n) => sum + n - 1, 0), 'duplicates that do not share their Message-ID').to.equal(duplicates);
+    const deadLetters = (await readTopic(this.brokers, `${this.topic}.dlq`).catch(() => [])).length;
+    return { accepted: this.accepted.size, emailed: perOrder.size, duplicates, deadLetters, drainMs };
+  }
+
+  async notificationStatus(orderId: string): Promise<string | undefined> {
+    const client = new pg.Client({ connectionString: this.database.url });
+    await client.connect();
+    try {
+      return (await client.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1', [orderId])).rows[0]?.status;
+    } finally {
+      await client.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((p) => p.stop('SIGKILL')));
+    await this.smtp.stop();
+    await this.database.drop().catch(() => undefined);
+  }
+}
+
+/** Restarts the local PostgreSQL cluster the way a crash would (immediate mode). */
+export async function restartPostgres(): Promise<void> {
+  const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
+  if (clusters.length === 0) throw new Error('The PostgreSQL restart test needs the local Debian cluster (apt-get install postgresql); none is installed here.');
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', clusters.sort().at(-1) as string, 'main', 'restart', '-m', 'immediate']);
+}
+
+export { kafkaScript };
