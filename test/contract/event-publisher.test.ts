@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import { InMemoryEventPublisher } from '../../src/adapters/memory/in-memory-event-publisher.js';
+import { InProcessEventChannel } from '../../src/adapters/memory/in-process-event-channel.js';
 import { createKafka } from '../../src/adapters/kafka/kafka-client.js';
 import { KafkaEventPublisher } from '../../src/adapters/kafka/kafka-event-publisher.js';
 import { orderCreatedSchema } from '../../src/adapters/kafka/order-created-codec.js';
@@ -78,6 +79,25 @@ describe('EventPublisher contract: InMemoryEventPublisher', () =>
       topic: 'order-created',
       readBack: async (count) => publisher.published.slice(0, count).map((e) => ({ key: e.key, headers: { ...e.headers }, payload: e.payload })),
       close: async () => undefined,
+    };
+  }));
+
+describe('EventPublisher contract: InProcessEventChannel (the single-process mode)', () =>
+  eventPublisherContract(async () => {
+    const channel = new InProcessEventChannel(silentLogger(), { concurrency: 1, retryDelayMs: 10 });
+    const received: Received[] = [];
+    channel.consume(async (event) => {
+      received.push({ key: event.key, headers: { ...event.headers }, payload: event.payload });
+    });
+    return {
+      publisher: channel,
+      topic: 'order-created',
+      readBack: async (count) => {
+        const deadline = Date.now() + 5000;
+        while (received.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        return received.slice(0, count);
+      },
+      close: () => channel.stop(),
     };
   }));
 

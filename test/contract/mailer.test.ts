@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
+import { BOUNCE_DOMAIN, EmbeddedInbox } from '../../src/adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail } from '../../src/application/ports/mailer.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
@@ -24,7 +25,8 @@ const anEmail = (overrides: Partial<OrderEmail> = {}): OrderEmail => ({
   ...overrides,
 });
 
-function mailerContract(makeSubject: () => Promise<MailerSubject>): void {
+/** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */
+function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth']): void {
   let subject: MailerSubject;
   beforeEach(async () => {
     subject = await makeSubject();
@@ -46,7 +48,7 @@ function mailerContract(makeSubject: () => Promise<MailerSubject>): void {
     expect(first.messageId).to.contain(email.internalId);
   });
 
-  for (const kind of ['transient', 'permanent', 'unavailable', 'auth'] as const) {
+  for (const kind of failures) {
     it(`reports a ${kind} failure as such`, async () => {
       const email = anEmail();
       await subject.failNext(kind, email.to);
@@ -77,6 +79,28 @@ describe('Mailer contract: InMemoryMailer', () =>
       close: async () => undefined,
     };
   }));
+
+describe('Mailer contract: SmtpMailer on the embedded inbox (the single-process mode)', () =>
+  mailerContract(
+    async () => {
+      const inbox = await EmbeddedInbox.start(0);
+      const mailer = new SmtpMailer({ url: inbox.smtpUrl, from: 'Shop <orders@shop.test>' });
+      const bouncing = new Set<string>();
+      return {
+        mailer: { send: (email) => mailer.send(bouncing.has(email.to) ? { ...email, to: email.to.replace(/@.*/, `@${BOUNCE_DOMAIN}`) } : email), verify: () => mailer.verify() },
+        delivered: () => inbox.messages().flatMap((m) => m.to.map((to) => ({ to, messageId: `<${m.messageId.replace(/^<|>$/g, '')}>` }))),
+        failNext: async (kind, to) => {
+          if (kind === 'permanent') bouncing.add(to);
+          if (kind === 'unavailable') await inbox.stop();
+        },
+        close: async () => {
+          mailer.close();
+          await inbox.stop().catch(() => undefined);
+        },
+      };
+    },
+    ['permanent', 'unavailable'],
+  ));
 
 describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
   mailerContract(async () => {

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { MailCircuit } from '../../application/mail-circuit.js';
@@ -12,6 +12,8 @@ export interface ConsumerSettings {
   readonly topic: string;
   /** Partitions handled at once by this process. */
   readonly concurrency: number;
+  /** Messages of one partition's batch handled at once. */
+  readonly batchConcurrency: number;
   /** Created when missing, so the notifier may start before the first order. */
   readonly topics: readonly TopicSpec[];
 }
@@ -43,7 +45,7 @@ export class KafkaOrderConsumer {
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       // Reconnects forever with a capped backoff: an unreachable broker is an outage, not a reason to exit.
-      retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => true },
+      retry: { initialRetryTime: 500, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => true },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -84,6 +86,18 @@ export class KafkaOrderConsumer {
     };
   }
 
+  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const headers = headersToStrings(message.headers);
+    const source = { topic, partition, offset: message.offset };
+    const decoded = decodeOrderCreated(message.value, headers);
+    if (!decoded.ok) {
+      await this.notify.rejectPoison({ key: message.key?.toString() ?? null, value: message.value, headers, reason: decoded.reason, source });
+      return;
+    }
+    const correlationId = headers['correlation-id'];
+    await this.notify.execute(decoded.event, { source, ...(correlationId ? { correlationId } : {}) });
+  }
+
   private connectInBackground(consumer: Consumer): void {
     const attempt = async (delayMs: number): Promise<void> => {
       if (this.stopped) return;
@@ -95,17 +109,19 @@ export class KafkaOrderConsumer {
           autoCommit: true,
           autoCommitInterval: 1000,
           autoCommitThreshold: 100,
+          eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.settings.concurrency,
-          eachMessage: async ({ topic, partition, message }) => {
-            const headers = headersToStrings(message.headers);
-            const source = { topic, partition, offset: message.offset };
-            const decoded = decodeOrderCreated(message.value, headers);
-            if (!decoded.ok) {
-              await this.notify.rejectPoison({ key: message.key?.toString() ?? null, value: message.value, headers, reason: decoded.reason, source });
-              return;
+          // Orders are independent, so a batch is handled a chunk at a time in parallel; an offset is
+          // resolved only once every message before it was handled, so a crash redelivers (the ledger
+          // then recognises what was sent) and never skips.
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            for (let start = 0; start < batch.messages.length; start += this.settings.batchConcurrency) {
+              if (!isRunning() || isStale()) return;
+              const chunk = batch.messages.slice(start, start + this.settings.batchConcurrency);
+              await Promise.all(chunk.map((message) => this.handle(batch.topic, batch.partition, message)));
+              resolveOffset((chunk.at(-1) as KafkaMessage).offset);
+              await heartbeat();
             }
-            const correlationId = headers['correlation-id'];
-            await this.notify.execute(decoded.event, { source, ...(correlationId ? { correlationId } : {}) });
           },
         });
       } catch (error) {

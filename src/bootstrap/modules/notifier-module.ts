@@ -80,7 +80,7 @@ export function kafkaConsumerModule(): ContainerModule {
           kafka,
           notify,
           circuit,
-          { groupId: config.kafka.groupId, topic: config.kafka.topic, concurrency: config.kafka.partitions, topics: topicsOf(config) },
+          { groupId: config.kafka.groupId, topic: config.kafka.topic, concurrency: config.kafka.partitions, batchConcurrency: 8, topics: topicsOf(config) },
           logger.child({ component: 'consumer' }),
         ),
     );

@@ -22,7 +22,7 @@ export function useCasesModule(): ContainerModule {
           batchSize: config.relay.batchSize,
           pollIntervalMs: config.relay.pollIntervalMs,
           minBackoffMs: 200,
-          maxBackoffMs: 30_000,
+          maxBackoffMs: 10_000,
           lingerMs: config.relay.lingerMs,
         }, metrics),
     );
