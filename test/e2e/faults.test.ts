@@ -5,7 +5,7 @@ const KAFKA_PORT = process.env.ORDERMAIL_TEST_FAULTS_KAFKA_PORT ?? '19094';
 const RATE = 20; // orders per second while each fault happens
 
 function report(name: string, r: Report): void {
-  console.log(`      ${name}: accepted ${r.accepted}, emailed ${r.emailed}, duplicates ${r.duplicates} (post-250 window), dead letters ${r.deadLetters}, drained ${r.drainMs} ms after the fault cleared`);
+  console.log(`      ${name}: accepted ${r.accepted}, emailed ${r.emailed}, unanswered ${r.unanswered} (${r.emailedUnanswered} of them stored and emailed), duplicates ${r.duplicates} (post-250 window), dead letters ${r.deadLetters}, drained ${r.drainMs} ms after the fault cleared`);
 }
 
 describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kafka and SMTP', function () {

@@ -18,7 +18,7 @@ describe('node dist/main.js', () => {
   it('prints usage and exits 2 without --role', () => {
     const { status, stderr } = run([]);
     expect(status).to.equal(2);
-    expect(stderr).to.match(/usage: node dist\/main.js --role=<api\|relay\|notifier\|migrate\|dlq-replay>/);
+    expect(stderr).to.match(/usage: node dist\/main.js --role=<all\|api\|relay\|notifier\|migrate\|dlq-replay>/);
   });
 
   it('prints usage and exits 2 for an unknown role', () => {
