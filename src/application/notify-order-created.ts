@@ -1,5 +1,7 @@
 import type { OrderCreated } from '../domain/order-created.js';
+import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit } from './mail-circuit.js';
+import { sleep } from './sleep.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
@@ -104,7 +106,7 @@ export class NotifyOrderCreated {
         createdAt: event.createdAt,
         ...(job.correlationId ? { correlationId: job.correlationId } : {}),
       });
-      await this.ledger.markSent(event.orderId, this.options.owner, sent.messageId);
+      await this.recordSent(event.orderId, sent.messageId, log);
       const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
       this.metrics.emailDelivered(latencyMs / 1000);
       log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
@@ -136,6 +138,23 @@ export class NotifyOrderCreated {
     });
     log.warn('email failed, retry scheduled', { kind: error.kind, responseCode: error.responseCode, error: error.message, attempt: attempts, retryInMs: Math.round(delayMs) });
     return 'retry-scheduled';
+  }
+
+  /**
+   * The server has the email: the ledger must learn it, or the order is sent again once the claim
+   * lapses. A database that is briefly away is waited for; only a crash leaves the documented window.
+   */
+  private async recordSent(orderId: string, messageId: string, log: Logger): Promise<void> {
+    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2000)) {
+      try {
+        await this.ledger.markSent(orderId, this.options.owner, messageId);
+        return;
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError)) throw error;
+        log.warn('email sent but the ledger is unreachable: retrying to record it', { messageId, retryInMs: delayMs });
+        await sleep(delayMs);
+      }
+    }
   }
 
   private async defer(job: NotificationJob, reason: string): Promise<NotifyOutcome> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
+import { DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
@@ -170,6 +171,20 @@ describe('NotifyOrderCreated', () => {
     clock.advance(60_001);
     expect(await notify.retryDue(10)).to.equal(1);
     expect(mailer.sent).to.have.length(1);
+  });
+
+  it('keeps trying to record a sent email while the database is away, so it is not sent twice', async () => {
+    const event = anEvent();
+    const markSent = ledger.markSent.bind(ledger);
+    let outage = 2;
+    ledger.markSent = async (...args) => {
+      if (outage-- > 0) throw new DependencyUnavailableError('postgres');
+      return markSent(...args);
+    };
+    expect(await notifier().execute(event, {})).to.equal('sent');
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    expect(mailer.sent).to.have.length(1);
+    expect(logs.lines.filter((l) => l.msg === 'email sent but the ledger is unreachable: retrying to record it')).to.have.length(2);
   });
 
   it('dead-letters a poison message with its raw bytes and an alert', async () => {
