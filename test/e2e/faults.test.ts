@@ -36,7 +36,8 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     const r = await stack.drained(cleared);
     report('notifier killed', r);
     expect(r.emailed).to.equal(r.accepted);
-    expect(r.duplicates).to.be.at.most(12);
+    // The killed notifier had at most 6 partitions × 8 messages in flight.
+    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
   });
 
   it('kill -9 of an api: nothing it accepted is lost', async () => {
