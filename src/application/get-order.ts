@@ -1,6 +1,6 @@
 import { PENDING, type NotificationState } from '../domain/notification.js';
 import { OrderNotFoundError } from '../domain/errors.js';
-import type { Order } from '../domain/order.js';
+import { Order } from '../domain/order.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
 import type { OrderRepository } from './ports/order-repository.js';
 
@@ -17,6 +17,7 @@ export class GetOrder {
 
   /** @throws OrderNotFoundError */
   async execute(orderId: string): Promise<OrderWithNotification> {
+    if (!Order.isPossibleOrderId(orderId)) throw new OrderNotFoundError(orderId);
     const order = await this.orders.findByOrderId(orderId.trim());
     if (order === null) throw new OrderNotFoundError(orderId);
     const notification = (await this.ledger.stateOf(order.orderId)) ?? PENDING;

@@ -8,8 +8,9 @@ export const ORDER_LIMITS = {
   emailMaxLength: 254,
 } as const;
 
-// C0, DEL and C1 control characters: never part of an identifier, often part of an attack.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// C0, DEL and C1 control characters, and UTF-16 surrogates left unpaired (no text a database can store):
+// never part of an identifier, often part of an attack.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u;
 // Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
 const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
 
@@ -54,7 +55,7 @@ export class Order {
     if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
     if (orderId.length > ORDER_LIMITS.orderIdMaxLength)
       problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
-    if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters' });
+    if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters or unpaired surrogates' });
     if (input.itemIds.length < ORDER_LIMITS.minItems || input.itemIds.length > ORDER_LIMITS.maxItems)
       problems.push({
         field: 'itemId',
@@ -64,7 +65,7 @@ export class Order {
       if (item.length === 0 || item.length > ORDER_LIMITS.itemIdMaxLength || CONTROL_CHARACTERS.test(item))
         problems.push({
           field: `itemId[${index}]`,
-          message: `must be 1 to ${ORDER_LIMITS.itemIdMaxLength} characters without control characters`,
+          message: `must be 1 to ${ORDER_LIMITS.itemIdMaxLength} characters without control characters or unpaired surrogates`,
         });
     });
     if (input.email !== undefined) {
@@ -73,6 +74,12 @@ export class Order {
         problems.push({ field: 'email', message: 'must be a valid email address' });
     }
     return problems;
+  }
+
+  /** Whether `orderId` could name an order at all; anything else is known to be absent without asking the store. */
+  static isPossibleOrderId(orderId: string): boolean {
+    const trimmed = orderId.trim();
+    return trimmed.length > 0 && trimmed.length <= ORDER_LIMITS.orderIdMaxLength && !CONTROL_CHARACTERS.test(trimmed);
   }
 
   get internalId(): string {

@@ -87,6 +87,24 @@ describe('The order API on PostgreSQL', () => {
     expect(sent.data.notification.sentAt).to.match(/^\d{4}-\d\d-\d\dT/);
   });
 
+  it('stores text beyond the basic plane intact, and answers 400 and 404, never 500, to text PostgreSQL cannot store', async () => {
+    const accepted = await post({ orderId: 'emoji-😀-ü', itemId: ['𝄞-sku'] });
+    expect(accepted.status).to.equal(202);
+    const found = (await (await fetch(`${base}/orders/${encodeURIComponent('emoji-😀-ü')}`)).json()) as { data: { itemId: string[] } };
+    expect(found.data.itemId).to.deep.equal(['𝄞-sku']);
+    for (const body of [{ orderId: 'A\ud800', itemId: ['x'] }, { orderId: 'lone-item', itemId: ['\udc00'] }]) {
+      const rejected = await post(body);
+      expect(rejected.status, JSON.stringify(body)).to.equal(400);
+      expect(((await rejected.json()) as { error: { code: string } }).error.code).to.equal('VALIDATION_FAILED');
+    }
+    for (const path of ['%00', 'A%0Ab', '%ED%A0%80', '%E0%A4%A', 'x'.repeat(300)]) {
+      const response = await fetch(`${base}/orders/${path}`);
+      expect(response.status, path).to.be.oneOf([400, 404]);
+      expect(((await response.json()) as { success: boolean }).success).to.equal(false);
+    }
+    expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'lone-item'`)).to.equal(0);
+  });
+
   it('answers 503 without driver text while PostgreSQL is unreachable, and recovers by itself', async () => {
     await proxy.down();
     try {

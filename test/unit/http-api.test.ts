@@ -86,6 +86,8 @@ describe('HTTP API contract (in-memory adapters)', () => {
       ['a numeric orderId', { orderId: 42 }, 'orderId'],
       ['an orderId of 129 characters', { orderId: 'x'.repeat(129) }, 'orderId'],
       ['an orderId with a control character', { orderId: 'A\u0000B' }, 'orderId'],
+      ['an orderId with an unpaired surrogate', { orderId: 'A\ud800' }, 'orderId'],
+      ['an item with an unpaired surrogate', { itemId: ['\udc00x'] }, 'itemId[0]'],
       ['a missing itemId', { itemId: undefined }, 'itemId'],
       ['an empty itemId list', { itemId: [] }, 'itemId'],
       ['101 items', { itemId: Array.from({ length: 101 }, (_, i) => `s${i}`) }, 'itemId'],

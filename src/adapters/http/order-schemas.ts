@@ -6,7 +6,8 @@ import { ORDER_LIMITS } from '../../domain/order.js';
 // ajv-formats ships CommonJS with the plugin as its default export.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+// Compiled with the u flag (unicodeRegExp), so the surrogate range matches only unpaired surrogates.
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*$';
 
 /** The body of `POST /orders`; the OpenAPI document is built from this same object. */
 export const createOrderSchema = {
@@ -71,7 +72,7 @@ function toFieldError(error: ErrorObject): FieldError {
     case 'additionalProperties':
       return { field: String(error.params.additionalProperty), message: 'is not an allowed field' };
     case 'pattern':
-      return { field: path, message: 'must not contain control characters' };
+      return { field: path, message: 'must not contain control characters or unpaired surrogates' };
     case 'format':
       return { field: path, message: 'must be a valid email address' };
     case 'minLength':

@@ -1,12 +1,13 @@
 import { DependencyUnavailableError } from '../../application/errors.js';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
+// 57014: statement_timeout fired (a database that hangs rather than refuses); 57P0x: shutting down; 53300: too many connections.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', '57014', '57P01', '57P02', '57P03', '53300']);
 
-/** True when the database could not be reached or dropped the connection (as opposed to rejecting the query). */
+/** True when the database could not be reached, dropped the connection or did not answer in time (as opposed to rejecting the query). */
 export function isConnectionFailure(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   if (code && (CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error/i.test(message ?? '');
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout/i.test(message ?? '');
 }
 
 /** Driver failures become DependencyUnavailableError when worth a retry; the driver's text never travels further. */
