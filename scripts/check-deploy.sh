@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates what deploys ordermail, on a machine without a Docker engine: alert rules (promtool),
-# the compose file (docker compose, or Debian's docker-compose), the Kubernetes manifests (kubernetes-models).
+# the compose file (docker compose, or Debian's docker-compose), the Kubernetes manifests (kubernetes-models),
+# and the image's runtime stage (production dependencies only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,21 @@ fi
 
 echo "== Kubernetes manifests (kubernetes-models schemas)"
 npx --no-install tsx scripts/check-k8s.ts
+
+echo "== the image's runtime stage: production dependencies only (as the Dockerfile installs them)"
+# No Docker engine here, so the runtime stage is rebuilt in a folder: every module dist/ imports must
+# resolve without devDependencies, or each role would crash in the image on start.
+[ -f dist/main.js ] || npm run --silent build
+runtime=$(mktemp -d)
+trap 'rm -rf "$runtime"' EXIT
+cp package.json package-lock.json "$runtime/"
+cp -r dist schemas "$runtime/"
+(cd "$runtime" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+status=0
+(cd "$runtime" && NODE_ENV=production node dist/main.js --role=none >/dev/null 2>"$runtime/stderr") || status=$?
+if [ "$status" -ne 2 ]; then
+  echo "check-deploy: node dist/main.js did not reach its usage check on production dependencies (exit $status):" >&2
+  cat "$runtime/stderr" >&2
+  exit 1
+fi
+echo "every role's imports resolve on production dependencies"
