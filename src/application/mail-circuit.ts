@@ -1,5 +1,5 @@
 import type { Logger } from './ports/logger.js';
-import type { Mailer, MailFailureKind } from './ports/mailer.js';
+import { MailDeliveryError, type Mailer, type MailFailureKind } from './ports/mailer.js';
 import { sleep } from './sleep.js';
 
 export type CircuitState = { readonly open: false } | { readonly open: true; readonly kind: MailFailureKind; readonly reason: string; readonly since: Date };
@@ -35,8 +35,8 @@ export class MailCircuit {
     if (kind === 'auth')
       this.logger.error('SMTP authentication failed: sending stopped until the credentials work', { alert: true, reason });
     else this.logger.warn('SMTP server unreachable: sending paused, probing', { reason });
-    this.emit();
     this.probing = this.probeUntilClosed();
+    this.emit();
   }
 
   /** Waits while the circuit is open; resolves at once when it is closed. */
@@ -60,12 +60,23 @@ export class MailCircuit {
         this.logger.info('SMTP server reachable again: sending resumed', { downForMs });
         this.emit();
       } catch (error) {
-        this.logger.debug('SMTP probe failed', { error: error instanceof Error ? error.message : String(error) });
+        const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof MailDeliveryError && error.kind === 'auth' && this.current.open && this.current.kind !== 'auth') {
+          this.current = { ...this.current, kind: 'auth', reason };
+          this.logger.error('SMTP authentication failed: sending stopped until the credentials work', { alert: true, reason });
+        } else this.logger.debug('SMTP probe failed', { error: reason });
       }
     }
   }
 
   private emit(): void {
-    for (const listener of this.listeners) listener(this.current);
+    for (const listener of this.listeners) {
+      try {
+        listener(this.current);
+      } catch (error) {
+        // A listener that cannot follow (a consumer not connected yet) must not keep the circuit from probing.
+        this.logger.warn('circuit listener failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
 }

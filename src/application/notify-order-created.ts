@@ -40,6 +40,9 @@ export interface Delivery {
 
 /** Emails the customer about a new order: once, whatever is redelivered, retried or crashed in between. */
 export class NotifyOrderCreated {
+  /** Orders this process is sending now: their leases are renewed, and the sweeper leaves them alone. */
+  private readonly inFlight = new Set<string>();
+
   constructor(
     private readonly ledger: NotificationLedger,
     private readonly mailer: Mailer,
@@ -66,8 +69,14 @@ export class NotifyOrderCreated {
   async retryDue(limit: number): Promise<number> {
     if (this.circuit.state.open) return 0;
     const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs);
-    await Promise.all(jobs.map((job) => this.attempt(job)));
+    // A job of our own whose lease ran out while the ledger was unreachable is still being handled here.
+    await Promise.all(jobs.filter((job) => !this.inFlight.has(job.event.orderId)).map((job) => this.attempt(job)));
     return jobs.length;
+  }
+
+  /** Extends the leases of the orders being sent now; call it well within the lease time. */
+  async renewLeases(): Promise<void> {
+    if (this.inFlight.size > 0) await this.ledger.renew([...this.inFlight], this.options.owner, this.options.leaseMs);
   }
 
   /** Dead-letters a message that is not a usable `order-created` event. */
@@ -79,7 +88,13 @@ export class NotifyOrderCreated {
   }
 
   private async attempt(job: NotificationJob): Promise<NotifyOutcome> {
-    return this.count(await this.tryToSend(job));
+    const { orderId } = job.event;
+    this.inFlight.add(orderId);
+    try {
+      return this.count(await this.tryToSend(job));
+    } finally {
+      this.inFlight.delete(orderId);
+    }
   }
 
   private count(outcome: NotifyOutcome): NotifyOutcome {

@@ -78,6 +78,18 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     expect(jobs.map((j) => j.event.orderId)).to.deep.equal([event.orderId]);
   });
 
+  it('keeps an order whose lease its holder renews, and renews only what that holder still holds', async () => {
+    const kept = anEvent();
+    const lost = anEvent();
+    await ledger.claim(kept, {}, 'a', 100);
+    await ledger.claim(lost, {}, 'other', 100);
+    await ledger.renew([kept.orderId, lost.orderId], 'a', 60_000);
+    await pause(150);
+    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([lost.orderId]);
+    expect((await ledger.claim(kept, {}, 'b', 60_000)).claimed).to.equal(false);
+  });
+
   it('releases an order without counting an attempt', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);

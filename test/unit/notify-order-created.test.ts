@@ -173,6 +173,28 @@ describe('NotifyOrderCreated', () => {
     expect(mailer.sent).to.have.length(1);
   });
 
+  it('renews the lease of a send slower than the lease, so neither its own sweeper nor another notifier sends it again', async () => {
+    const event = anEvent();
+    const send = mailer.send.bind(mailer);
+    let finishSend!: () => void;
+    mailer.send = async (email) => {
+      await new Promise<void>((resolve) => (finishSend = resolve));
+      return send(email);
+    };
+    const notify = notifier();
+    const sending = notify.execute(event, {});
+    await until(() => finishSend !== undefined, 'the send to start');
+    clock.advance(40_000);
+    await notify.renewLeases();
+    clock.advance(40_000); // 80 s after the claim, 40 s after the renewal: a 60 s lease still holds
+    expect(await notifier({ owner: 'notifier-b' }).retryDue(10)).to.equal(0);
+    clock.advance(30_000); // the renewed lease has run out too (as if the ledger had been unreachable)
+    expect(await notify.retryDue(10)).to.equal(1); // taken back by its holder, which is still sending it
+    finishSend();
+    expect(await sending).to.equal('sent');
+    expect(mailer.sent).to.have.length(1);
+  });
+
   it('keeps trying to record a sent email while the database is away, so it is not sent twice', async () => {
     const event = anEvent();
     const markSent = ledger.markSent.bind(ledger);

@@ -1,4 +1,4 @@
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 
 export const HEALTH_CHECK_TIMEOUT_MS = 2000;
 
@@ -20,7 +20,8 @@ export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs 
         return [check.name, { status: 'ok' as const, critical: check.critical, ...details }] as const;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return [check.name, { status: 'fail' as const, critical: check.critical, error: message }] as const;
+        const details = error instanceof HealthCheckFailure ? error.details : {};
+        return [check.name, { status: 'fail' as const, critical: check.critical, ...details, error: message }] as const;
       } finally {
         clearTimeout(timer);
       }

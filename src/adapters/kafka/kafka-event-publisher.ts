@@ -42,6 +42,16 @@ export class KafkaEventPublisher implements EventPublisher {
     }
   }
 
+  /** Connects and creates the topics now, so they exist before the first order; a failure is only recorded, the relay retries. */
+  async connect(): Promise<void> {
+    try {
+      await this.producer();
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
   healthCheck(): HealthCheck {
     return {
       name: 'kafka',

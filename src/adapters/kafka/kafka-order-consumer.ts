@@ -52,11 +52,14 @@ export class KafkaOrderConsumer {
       this.connected = true;
       this.lastError = undefined;
       this.logger.info('joined consumer group', { groupId: payload.groupId, assigned: payload.memberAssignment });
+      if (this.circuit.state.open) consumer.pause([{ topic: this.settings.topic }]);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.connected = false;
       this.lastError = payload.error.message;
       this.logger.warn('consumer crashed, restarting', { error: payload.error.message, restart: payload.restart });
+      // kafkajs gives up on errors it deems final; an outage of ours is never final, so start over.
+      if (!payload.restart && !this.stopped) this.connectInBackground(consumer);
     });
     consumer.on(consumer.events.DISCONNECT, () => {
       this.connected = false;
@@ -77,7 +80,7 @@ export class KafkaOrderConsumer {
 
   healthCheck(): HealthCheck {
     return {
-      name: 'kafka',
+      name: 'kafka-consumer',
       critical: false,
       check: async () => {
         if (!this.connected) throw new Error(this.lastError ?? 'not connected to the consumer group yet');

@@ -51,6 +51,13 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return due.map((entry) => this.take(entry, owner, leaseMs));
   }
 
+  async renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void> {
+    for (const orderId of orderIds) {
+      const entry = this.entries.get(orderId);
+      if (entry?.status === 'sending' && entry.leaseOwner === owner) entry.leaseUntil = this.now() + leaseMs;
+    }
+  }
+
   async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
     const entry = this.entries.get(orderId);
     if (!entry || entry.status === 'sent') return;

@@ -73,6 +73,15 @@ export class PgNotificationLedger implements NotificationLedger {
     return rows.map(toJob);
   }
 
+  async renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void> {
+    if (orderIds.length === 0) return;
+    await this.query(
+      `UPDATE notifications SET lease_until = now() + $3 * interval '1 millisecond'
+        WHERE order_id = ANY($1::text[]) AND status = 'sending' AND lease_owner = $2`,
+      [orderIds, owner, leaseMs],
+    );
+  }
+
   async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
     // Recorded whoever holds the lease now: the email did go out.
     await this.query(

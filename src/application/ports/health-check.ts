@@ -7,3 +7,13 @@ export interface HealthCheck {
   /** Resolves with details to show, rejects when the dependency is not usable. */
   check(): Promise<Record<string, unknown> | void>;
 }
+
+/** A failing check that still has details to show (a backlog, a circuit state). */
+export class HealthCheckFailure extends Error {
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}

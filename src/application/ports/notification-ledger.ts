@@ -36,6 +36,8 @@ export interface NotificationLedger {
   claim(event: OrderCreated, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim>;
   /** Takes up to `limit` orders whose retry is due or whose holder's lease ran out. */
   claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]>;
+  /** Extends the leases `owner` still holds on these orders, so a slow send is not taken over. */
+  renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void>;
   markSent(orderId: string, owner: string, messageId: string): Promise<void>;
   markSkipped(orderId: string, owner: string, reason: string): Promise<void>;
   scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void>;

@@ -11,7 +11,7 @@ export function topicsOf(config: Config): TopicSpec[] {
   return [config.kafka.topic, config.kafka.deadLetterTopic].map((topic) => ({ topic, numPartitions, replicationFactor }));
 }
 
-/** Kafka as the event publisher and the dead-letter store; the topics are created on first connect. */
+/** Kafka as the event publisher and the dead-letter store; connects and creates the topics at start-up. */
 export function kafkaProducerModule(brokers: readonly string[]): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(bind, T.Kafka, [T.Config, T.Logger], (config, logger) => createKafka({ brokers, clientId: config.kafka.clientId }, logger));
@@ -24,5 +24,11 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));
     provide(bind, T.HealthCheck, [T.KafkaPublisher], (publisher) => publisher.healthCheck());
+    provide(bind, T.Service, [T.KafkaPublisher], (publisher) => ({
+      name: 'kafka-producer',
+      // In the background: a broker that is down must not hold up start-up (orders wait in the outbox).
+      start: async () => void publisher.connect(),
+      stop: async () => undefined,
+    }));
   });
 }

@@ -64,7 +64,7 @@ export function notifierModule(): ContainerModule {
           metrics,
         ),
     );
-    provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger], (notify, logger) => new RetrySweeper(notify, logger));
+    provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger, T.Config], (notify, logger, config) => new RetrySweeper(notify, logger, config.notifier.leaseMs / 3));
   });
 }
 
@@ -104,24 +104,40 @@ export function opsServerModule(): ContainerModule {
   });
 }
 
-/** Sends the emails whose retry is due, and takes over the ones a crashed notifier left behind. */
+/** Sends the emails whose retry is due, takes over the ones a crashed notifier left behind, and renews the leases of this process's sends. */
 class RetrySweeper implements Service {
   readonly name = 'retry-sweeper';
   private readonly stopping = new AbortController();
   private running?: Promise<void>;
+  private renewing?: Promise<void>;
 
   constructor(
     private readonly notify: NotifyOrderCreated,
     private readonly logger: Logger,
+    private readonly renewEveryMs: number,
   ) {}
 
   async start(): Promise<void> {
     this.running = this.loop();
+    this.renewing = this.renewLoop();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.running;
+    await Promise.all([this.running, this.renewing]);
+  }
+
+  // Its own loop, so that a sweep waiting on slow sends never lets their leases lapse.
+  private async renewLoop(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      await sleep(this.renewEveryMs, signal);
+      try {
+        await this.notify.renewLeases();
+      } catch (error) {
+        this.logger.warn('lease renewal failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
 
   private async loop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { ContainerModule } from 'inversify';
+import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import type { RelayOutbox } from '../../application/relay-outbox.js';
 import { provide, T, type Service } from '../tokens.js';
 import { registerOutboxGauges } from './metrics-gauges.js';
@@ -20,7 +21,7 @@ export function relayModule(): ContainerModule {
             backlog: backlog.count,
             oldestAgeMs: backlog.oldestCreatedAt ? Date.now() - backlog.oldestCreatedAt.getTime() : 0,
           };
-          if (relay.status.circuit === 'open') throw new Error(`broker unreachable: ${relay.status.lastError}; backlog ${backlog.count}`);
+          if (relay.status.circuit === 'open') throw new HealthCheckFailure(`broker unreachable: ${relay.status.lastError}`, details);
           return details;
         },
       }));
