@@ -30,6 +30,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     stack = await FaultStack.start(brokers);
     const flowing = stack.flow(RATE, 12_000);
     await stack.smtp.waitFor(40, 30_000);
+    const killedAt = Date.now();
     await stack.notifiers[0]?.stop('SIGKILL');
     const cleared = Date.now();
     await flowing;
@@ -38,6 +39,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     expect(r.emailed).to.equal(r.accepted);
     // The killed notifier had at most 6 partitions × 8 messages in flight.
     expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
+    expect(stack.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
   });
 
   it('kill -9 of an api: nothing it accepted is lost', async () => {

@@ -13,7 +13,7 @@ import { serverDatabase, type TestDatabase } from '../support/databases.js';
 import { silentLogger } from '../support/logs.js';
 
 const ANSWERS = new Set([202, 400, 409, 413, 415]);
-const NASTY = ["' OR 1=1 --", "'); DROP TABLE orders; --", 'A-1\r\nBcc: victim@example.com', '\u0000', '\u202e\u200b', '𝕆𝕣𝕕𝕖𝕣', '<script>alert(1)</script>', '${jndi:ldap://x}', '../../etc/passwd', '%00'];
+const NASTY = ["' OR 1=1 --", "'); DROP TABLE orders; --", 'A-1\r\nBcc: victim@example.com', '\u0000', '\u202e\u200b', '𝕆𝕣𝕕𝕖𝕣', '<script>alert(1)</script>', '${jndi:ldap://x}', '../../etc/passwd', '%00', '\ud800', 'A-\udfffB'];
 
 const nastyString = fc.oneof(
   fc.constantFrom(...NASTY),
@@ -24,10 +24,14 @@ const nastyString = fc.oneof(
 );
 const deep = fc.integer({ min: 1, max: 3000 }).map((depth) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown);
 const field = fc.oneof(nastyString, fc.anything(), deep, fc.array(nastyString, { maxLength: 120 }), fc.constant(undefined));
-const orderish = fc.record(
-  { orderId: field, itemId: field, email: field, extra: fc.option(field), __proto__: fc.option(fc.anything()), constructor: fc.option(nastyString) },
-  { requiredKeys: [] },
-);
+const orderishObject = fc.record({ orderId: field, itemId: field, email: field, extra: fc.option(field), constructor: fc.option(nastyString) }, { requiredKeys: [] });
+// A "__proto__" key cannot be put in an object literal (it sets the prototype), so it goes into the JSON text.
+const orderish = fc.tuple(orderishObject, fc.option(fc.jsonValue(), { nil: undefined })).map(([order, proto]) => {
+  const json = JSON.stringify(order);
+  if (proto === undefined) return json;
+  const key = `"__proto__":${JSON.stringify(proto)}`;
+  return json === '{}' ? `{${key}}` : `{${key},${json.slice(1)}`;
+});
 
 interface Request {
   body: string;
@@ -35,9 +39,9 @@ interface Request {
 }
 
 const request: fc.Arbitrary<Request> = fc.oneof(
-  { weight: 5, arbitrary: orderish.map((o) => ({ body: JSON.stringify(o), contentType: 'application/json' })) },
+  { weight: 5, arbitrary: orderish.map((json) => ({ body: json, contentType: 'application/json' })) },
   { weight: 2, arbitrary: fc.jsonValue().map((v) => ({ body: JSON.stringify(v), contentType: 'application/json' })) },
-  { weight: 1, arbitrary: fc.tuple(orderish, fc.nat()).map(([o, cut]) => { const json = JSON.stringify(o); return { body: json.slice(0, cut % (json.length + 1)), contentType: 'application/json' }; }) },
+  { weight: 1, arbitrary: fc.tuple(orderish, fc.nat()).map(([json, cut]) => ({ body: json.slice(0, cut % (json.length + 1)), contentType: 'application/json' })) },
   { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'binary' }), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/xml', undefined, 'application/json; charset=latin1', 'application/merge-patch+json')).map(([body, contentType]) => ({ body, contentType })) },
   { weight: 1, arbitrary: fc.record({ orderId: nastyString, itemId: fc.array(nastyString, { minLength: 1, maxLength: 3 }), email: fc.option(fc.emailAddress(), { nil: undefined }) }).map((o) => ({ body: JSON.stringify(o), contentType: 'application/json' })) },
 );
@@ -92,5 +96,21 @@ describe('Hostile input to POST /orders (fast-check, real PostgreSQL)', function
       expect(Order.check({ orderId: row.order_id, itemIds: row.item_ids, ...(row.email ? { email: row.email } : {}) }), `stored ${row.order_id}`).to.deep.equal([]);
       expect(Number(row.events)).to.equal(1);
     }
+  });
+
+  it('answers 1,000 generated order paths on GET /orders/{orderId} with 200, 404 or 400 (405 where dot segments make it /orders), never a 500', async () => {
+    const segment = fc.oneof(
+      nastyString.map((text) => encodeURIComponent(text.slice(0, 2000).replace(/[\ud800-\udfff]/gu, '\ufffd'))),
+      fc.constantFrom('%ED%A0%80', 'A%ED%BF%BFB', '%C0%80', '%FF', '%E0%A4%A', '%25', '%2F'),
+      fc.string({ unit: fc.constantFrom('%', '0', 'A', 'e', 'D', 'F', 'x', '/', '.'), maxLength: 30 }),
+    ).filter((path) => path.length > 0); // GET /orders/ is another route (405)
+    await fc.assert(
+      fc.asyncProperty(segment, async (path) => {
+        const response = await fetch(`${base}/orders/${path}`);
+        expect([200, 400, 404, 405], `status ${response.status} for ${path.slice(0, 200)}`).to.include(response.status);
+        expect(((await response.json()) as { success: boolean }).success).to.equal(response.status === 200);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

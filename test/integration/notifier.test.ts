@@ -62,6 +62,7 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     const orders = ids('kill', 100);
     await Promise.all(orders.map((orderId) => stack.order(orderId)));
     await stack.smtp.waitFor(20, 30_000);
+    const killedAt = Date.now();
     await doomed.stop('SIGKILL');
     await stack.startNotifier();
     await stack.smtp.waitFor((messages) => new Set(messages.map((m) => m.headers['x-order-id'])).size === 100, 60_000);
@@ -69,6 +70,7 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     console.log(`      killed after ${20}+ emails; ${duplicates} duplicate(s), each with its order's one Message-ID`);
     // In flight at most: 6 partitions × 8 messages of a batch handled at once.
     expect(duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
+    expect(stack.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
     expect(new Set(stack.smtp.messages.map((m) => m.messageId)).size).to.equal(100);
   });
 

@@ -139,6 +139,20 @@ export class SmtpTestServer {
     return counts;
   }
 
+  /**
+   * The Message-IDs that arrived more than once although their first copy was accepted after `killedAt`
+   * (plus `graceMs` for a DATA already on the wire): duplicates a crash at `killedAt` does not explain.
+   */
+  duplicatesNotExplainedByKillAt(killedAt: number, graceMs = 1000): string[] {
+    const first = new Map<string, number>();
+    const copies = new Map<string, number>();
+    for (const m of this.messages) {
+      first.set(m.messageId, Math.min(first.get(m.messageId) ?? Infinity, m.acceptedAt.getTime()));
+      copies.set(m.messageId, (copies.get(m.messageId) ?? 0) + 1);
+    }
+    return [...copies].filter(([id, n]) => n > 1 && (first.get(id) as number) > killedAt + graceMs).map(([id]) => id);
+  }
+
   private create(): SMTPServer {
     const server = new SMTPServer({
       authOptional: true,
