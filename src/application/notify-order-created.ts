@@ -136,10 +136,11 @@ export class NotifyOrderCreated {
   private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     const log = this.logFor(orderId, job.correlationId);
-    if (error.kind === 'unavailable' || error.kind === 'auth') {
+    if (error.kind === 'auth' || (error.kind === 'unavailable' && !(await this.serverAnswers()))) {
       this.circuit.trip(error.kind, error.message);
       return this.defer(job, error.message);
     }
+    // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
       await this.deadLetter(job, attempts, error);
@@ -169,6 +170,17 @@ export class NotifyOrderCreated {
         log.warn('email sent but the ledger is unreachable: retrying to record it', { messageId, retryInMs: delayMs });
         await sleep(delayMs);
       }
+    }
+  }
+
+  /** Whether the mail server answers now: it tells an outage from a connection lost for one message. */
+  private async serverAnswers(): Promise<boolean> {
+    if (this.circuit.state.open) return false;
+    try {
+      await this.mailer.verify();
+      return true;
+    } catch {
+      return false;
     }
   }
 

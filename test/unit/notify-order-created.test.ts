@@ -131,6 +131,20 @@ describe('NotifyOrderCreated', () => {
     expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, orderId: event.orderId });
   });
 
+  it('counts a connection lost while the server still answers as an attempt, and dead-letters the order after 5 retries', async () => {
+    const event = anEvent();
+    const notify = notifier();
+    mailer.failNext('unavailable', 6); // e.g. dropped mid-DATA each time; verify() still succeeds
+    expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+    expect(circuit.state.open).to.equal(false);
+    for (let retry = 0; retry < 5; retry++) {
+      clock.advance(20_000);
+      expect(await notify.retryDue(10)).to.equal(1);
+    }
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6 });
+  });
+
   it('dead-letters a permanent failure (550) after one attempt', async () => {
     const event = anEvent();
     mailer.failNext('permanent', 1, 550);
