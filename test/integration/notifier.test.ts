@@ -6,6 +6,16 @@ import { eventually } from '../support/processes.js';
 
 const ids = (prefix: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 
+/** The sum of a Prometheus text exposition's samples whose series (name and labels) matches. */
+async function scrape(url: string, series: RegExp): Promise<number | undefined> {
+  const text = await (await fetch(url)).text();
+  const values = text
+    .split('\n')
+    .filter((line) => !line.startsWith('#') && series.test(line.slice(0, line.lastIndexOf(' '))))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return values.length === 0 ? undefined : values.reduce((sum, v) => sum + v, 0);
+}
+
 describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
   this.timeout(240_000);
   let stack: NotifierStack;
@@ -14,9 +24,9 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     await stack?.stop();
   });
 
-  it('emails 100 orders once each, to the right recipient, with escaped content and the correlation id', async () => {
+  it('emails 100 orders once each, to the right recipient, with escaped content and the correlation id; the metrics follow', async () => {
     stack = await NotifierStack.start();
-    await stack.startNotifier();
+    const notifier = await stack.startNotifier();
     const orders = ids('happy', 100);
     await Promise.all(orders.map((orderId) => stack.order(orderId, `${orderId}@example.com`, ['<b>bold</b>'])));
     await stack.smtp.waitFor(100, 30_000);
@@ -31,6 +41,22 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     await eventually(async () => (await stack.status('happy-99')) === 'sent', 'the last email to be recorded as sent');
     const view = (await (await fetch(`${stack.base}/orders/happy-7`)).json()) as { data: { notification: { status: string } } };
     expect(view.data.notification.status).to.equal('sent');
+
+    const api = `${stack.base}/metrics`;
+    const ops = `http://127.0.0.1:${String((await notifier.waitForLine((l) => l.msg === 'ops server listening', 'the ops server')).port)}/metrics`;
+    expect(await scrape(api, /^ordermail_orders_created_total$/)).to.equal(100);
+    expect(await scrape(api, /^http_request_duration_seconds_count\{.*route="\/orders".*status="202"/)).to.equal(100);
+    expect(await scrape(api, /^ordermail_relay_events_published_total$/)).to.equal(100);
+    expect(await scrape(api, /^ordermail_relay_publish_duration_seconds_count$/)).to.be.greaterThan(0);
+    expect(await scrape(api, /^ordermail_outbox_backlog$/)).to.equal(0);
+    expect(await scrape(api, /^ordermail_outbox_oldest_age_seconds$/)).to.equal(0);
+    expect(await scrape(api, /^process_cpu_seconds_total$/)).to.be.greaterThan(0);
+    expect(await scrape(ops, /^ordermail_notifications_total\{result="sent"\}$/)).to.equal(100);
+    expect(await scrape(ops, /^ordermail_email_delivery_latency_seconds_count$/)).to.equal(100);
+    expect(await scrape(ops, /^ordermail_smtp_errors_total\{kind="transient"\}$/)).to.equal(0);
+    expect(await scrape(ops, /^ordermail_health_check_up\{check="smtp"\}$/)).to.equal(1);
+    // Lag per partition, on the notifier and on the api alike, falls to 0 once the offsets are committed.
+    for (const url of [ops, api]) await eventually(async () => (await scrape(url, /^ordermail_kafka_consumer_lag\{topic=/)) === 0, `consumer lag 0 on ${url}`);
   });
 
   it('sends one email per order when an event is delivered twice and when the group rebalances mid-stream', async () => {

@@ -6,7 +6,7 @@ import { createHttpApp } from '../../adapters/http/http-app.js';
 import { PgAdminReadModel } from '../../adapters/postgres/pg-admin-read-model.js';
 import { HttpServerService } from '../http-server-service.js';
 import { all, optional, provide, T } from '../tokens.js';
-import { registerHealthGauge } from './metrics-gauges.js';
+import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -16,9 +16,10 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox)],
-      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag)],
+      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag) => {
         registerHealthGauge(metrics, healthChecks);
+        if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
         const admin = token
           ? {

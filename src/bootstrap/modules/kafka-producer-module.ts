@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { createKafka, type TopicSpec } from '../../adapters/kafka/kafka-client.js';
 import type { Config } from '../config.js';
+import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
 import { KafkaDeadLetters } from '../../adapters/kafka/kafka-dead-letters.js';
 import { KafkaEventPublisher } from '../../adapters/kafka/kafka-event-publisher.js';
 import { provide, T } from '../tokens.js';
@@ -24,6 +25,9 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));
     provide(bind, T.HealthCheck, [T.KafkaPublisher], (publisher) => publisher.healthCheck());
+    // The notifier group's lag, for /metrics and the admin page of whichever role serves them.
+    provide(bind, T.KafkaLag, [T.Kafka, T.Config], (kafka, config) => new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());
+    provide(bind, T.ConsumerLag, [T.KafkaLag], (lag) => lag);
     provide(bind, T.Service, [T.KafkaPublisher], (publisher) => ({
       name: 'kafka-producer',
       // In the background: a broker that is down must not hold up start-up (orders wait in the outbox).

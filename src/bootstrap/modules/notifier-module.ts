@@ -8,14 +8,13 @@ import type { Logger } from '../../application/ports/logger.js';
 import type { Mailer } from '../../application/ports/mailer.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
-import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
 import { EmbeddedInbox } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
 import { all, provide, T, type Service } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
-import { registerHealthGauge } from './metrics-gauges.js';
+import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
@@ -68,7 +67,7 @@ export function notifierModule(): ContainerModule {
   });
 }
 
-/** The notifier's Kafka consumer, with its health check and lag probe. */
+/** The notifier's Kafka consumer, with its health check. */
 export function kafkaConsumerModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(
@@ -86,8 +85,6 @@ export function kafkaConsumerModule(): ContainerModule {
     );
     provide(bind, T.Service, [T.OrderConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
     provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => ({ ...consumer.healthCheck(), requiredForReady: true }));
-    provide(bind, T.KafkaLag, [T.Kafka, T.Config], (kafka, config) => new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());
-    provide(bind, T.ConsumerLag, [T.KafkaLag], (lag) => lag);
   });
 }
 
@@ -96,9 +93,7 @@ export function opsServerModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck), T.Metrics, T.KafkaLag], (config, logger, healthChecks, metrics, lag) => {
       registerHealthGauge(metrics, healthChecks);
-      metrics.gauge('ordermail_kafka_consumer_lag', 'Messages of the topic not yet committed by the notifier group', ['topic', 'partition'], async () =>
-        (await lag.read()).map(({ topic, partition, lag: value }) => ({ labels: { topic, partition }, value })),
-      );
+      registerLagGauge(metrics, lag);
       return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger);
     });
   });
