@@ -180,7 +180,9 @@ describe('HTTP API contract (in-memory adapters)', () => {
     });
 
     it('answers 405 as JSON to a wrong method', async () => {
-      await expectError(await fetch(`${base}/orders`, { method: 'DELETE' }), 405, 'METHOD_NOT_ALLOWED');
+      const deleted = await fetch(`${base}/orders`, { method: 'DELETE' });
+      expect(deleted.headers.get('allow')).to.equal('POST');
+      await expectError(deleted, 405, 'METHOD_NOT_ALLOWED');
       await expectError(await fetch(`${base}/orders`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }), 405, 'METHOD_NOT_ALLOWED');
       await expectError(await fetch(`${base}/orders/A-1`, { method: 'POST' }), 405, 'METHOD_NOT_ALLOWED');
     });

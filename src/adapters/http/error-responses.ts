@@ -22,7 +22,10 @@ export function errorResponses(): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'NOT_FOUND', `No route for ${ctx.method} ${ctx.path}`);
+      if (ctx.body === undefined) {
+        if (ctx.status === 404) throw new HttpError(404, 'NOT_FOUND', `No route for ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405 || ctx.status === 501) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      }
     } catch (error) {
       const { status, body } = describe(error, ctx);
       ctx.status = status;
@@ -47,13 +50,6 @@ function describe(error: unknown, ctx: Koa.Context): { status: number; body: Err
     return { status: STATUS_BY_CODE[error.code] ?? 500, body };
   }
   if (error instanceof HttpError) return { status: error.status, body: { success: false, error: { code: error.code, message: error.message } } };
-  const status = (error as { status?: unknown }).status;
-  if (status === 405 || status === 501) {
-    return {
-      status: 405,
-      body: { success: false, error: { code: 'METHOD_NOT_ALLOWED', message: `${ctx.method} is not allowed on ${ctx.path}` } },
-    };
-  }
   return {
     status: 500,
     body: {

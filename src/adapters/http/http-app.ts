@@ -76,6 +76,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   app.use(requestMetrics(deps.metrics));
   app.use(errorResponses());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Not thrown: the router then sets the Allow header, and errorResponses() gives the 405 its JSON body.
+  app.use(router.allowedMethods());
   return app;
 }

@@ -15,6 +15,7 @@ export function createOpsApp(deps: { healthChecks: readonly HealthCheck[]; logge
   app.use(correlation(deps.logger.child({ component: 'ops' }), 'debug'));
   app.use(errorResponses());
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Not thrown: the router then sets the Allow header, and errorResponses() gives the 405 its JSON body.
+  app.use(router.allowedMethods());
   return app;
 }
