@@ -102,7 +102,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
 
   it('SMTP down for 30 s: everything emailed afterwards, nothing dead-lettered', async () => {
     stack = await FaultStack.start(brokers);
-    const flowing = stack.flow(RATE, 10_000);
+    const flowing = stack.flow(RATE, 35_000); // orders keep coming through the whole outage
     await stack.smtp.waitFor(10, 30_000);
     await stack.smtp.refuseConnections();
     await new Promise((resolve) => setTimeout(resolve, 30_000));
