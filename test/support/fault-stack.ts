@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { kafkaScript, readTopic } from './kafka.js';
 import { createTestDatabase } from './postgres.js';
-import { startRole, type RunningProcess } from './processes.js';
+import { eventually, startRole, type RunningProcess } from './processes.js';
 import { SmtpTestServer } from './smtp-test-server.js';
 
 const run = promisify(execFile);
@@ -134,11 +134,18 @@ export class FaultStack {
   /** Waits until every accepted order (but the expected dead ones) has its email; resolves with the report. */
   async drained(since: number, expectDead: (orderId: string) => boolean = () => false, timeoutMs = 120_000): Promise<Report> {
     const expected = [...this.accepted].filter((id) => !expectDead(id));
-    await this.smtp.waitFor((messages) => {
-      const emailed = new Set(messages.map((m) => m.headers['x-order-id']));
-      return expected.every((id) => emailed.has(id));
-    }, timeoutMs);
+    await this.smtp
+      .waitFor((messages) => {
+        const emailed = new Set(messages.map((m) => m.headers['x-order-id']));
+        return expected.every((id) => emailed.has(id));
+      }, timeoutMs)
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message.slice(0, 300)}…\n${await this.whereOrdersAre()}\nLast warnings of each process:\n${this.warnings()}`, { cause: error });
+      });
     const drainMs = Date.now() - since;
+    // A dead letter is published before the ledger says dead, so once all are dead the topic holds them all.
+    const expectedDead = [...this.accepted].filter(expectDead);
+    await eventually(async () => (await Promise.all(expectedDead.map((id) => this.notificationStatus(id)))).every((status) => status === 'dead'), 'the marked orders to be dead-lettered', timeoutMs);
     const emailedOrders = this.smtp.messages.map((m) => m.headers['x-order-id'] ?? '');
     expect(emailedOrders.filter((id) => !this.accepted.has(id) && !this.unanswered.has(id)), 'emails for orders that were never accepted').to.deep.equal([]);
     const perOrder = new Map<string, number>();
@@ -150,6 +157,27 @@ export class FaultStack {
     const deadLetters = (await readTopic(this.brokers, `${this.topic}.dlq`)).length;
     const emailedUnanswered = emailedOrders.filter((id) => this.unanswered.has(id)).length;
     return { accepted: this.accepted.size, emailed: perOrder.size - emailedUnanswered, unanswered: this.unanswered.size, emailedUnanswered, duplicates, deadLetters, drainMs };
+  }
+
+  /** Where the orders wait: the outbox backlog and the ledger's statuses. */
+  private async whereOrdersAre(): Promise<string> {
+    const client = new pg.Client({ connectionString: this.database.url });
+    try {
+      await client.connect();
+      const outbox = await client.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+      const ledger = await client.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM notifications GROUP BY status');
+      return `outbox unpublished: ${outbox.rows[0]?.n}; ledger: ${ledger.rows.map((r) => `${r.status} ${r.n}`).join(', ')}`;
+    } catch (error) {
+      return `database not readable: ${(error as Error).message}`;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private warnings(): string {
+    return this.all
+      .map((p, i) => `#${i}: ${p.lines.filter((l) => l.level !== 'info' && l.level !== 'debug').slice(-6).map((l) => JSON.stringify(l)).join('\n    ')}${p.stderr.join('').slice(-500)}`)
+      .join('\n');
   }
 
   async notificationStatus(orderId: string): Promise<string | undefined> {
