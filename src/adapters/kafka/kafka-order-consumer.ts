@@ -41,8 +41,10 @@ export class KafkaOrderConsumer {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.settings.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // A notifier that dies gives its partitions up after 10 s rather than kafkajs's 30 s; eachBatch
+      // heartbeats after every chunk, so only a chunk stuck longer than that triggers a (harmless) rebalance.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
       // Reconnects forever with a capped backoff: an unreachable broker is an outage, not a reason to exit.
       retry: { initialRetryTime: 500, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => true },
