@@ -43,7 +43,9 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     const failure = await subject.outbox.relay(10, async () => Promise.reject(new Error('broker down'))).catch((e: Error) => e);
     expect(failure).to.be.instanceOf(Error);
     expect((await subject.outbox.backlog()).count).to.equal(3);
-    expect(await subject.outbox.relay(10, async () => undefined)).to.equal(3);
+    const retried: PendingEvent[] = [];
+    expect(await subject.outbox.relay(10, async (events) => void retried.push(...events))).to.equal(3);
+    expect(retried.map((e) => e.attempts), 'the failed try is counted').to.deep.equal([2, 2, 2]);
   });
 
   it('never hands the same event to two concurrent relays', async () => {
@@ -56,6 +58,7 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     const relays = await Promise.all(Array.from({ length: 4 }, () => subject.outbox.relay(10, slowPublish)));
     expect(relays.reduce((a, b) => a + b, 0)).to.equal(handed.length);
     expect(new Set(handed).size).to.equal(handed.length);
+    expect(relays.filter((n) => n > 0).length, 'more than one relay got a batch').to.be.greaterThan(1);
     expect((await subject.outbox.backlog()).count).to.equal(40 - handed.length);
   });
 

@@ -32,6 +32,7 @@ export class PgOutbox implements Outbox {
       throw translate(error);
     });
     let broken = false;
+    let claimed: string[] = [];
     try {
       await client.query('BEGIN');
       // SKIP LOCKED: concurrent relays claim disjoint batches; the row locks end with the transaction,
@@ -47,6 +48,7 @@ export class PgOutbox implements Outbox {
         return 0;
       }
       rows.sort((a, b) => Number(a.id) - Number(b.id));
+      claimed = rows.map((row) => String(row.id));
       await publish(
         rows.map((row) => ({
           id: String(row.id),
@@ -65,6 +67,9 @@ export class PgOutbox implements Outbox {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
+      // The rollback undid the claim's count too: record the failed try, if the database is there to take it.
+      if (!broken && claimed.length > 0)
+        await client.query('UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [claimed]).catch(() => undefined);
       throw translate(error);
     } finally {
       client.release(broken);
