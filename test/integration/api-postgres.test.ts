@@ -117,7 +117,9 @@ describe('The order API on PostgreSQL', () => {
       expect(Date.now() - started, 'answers instead of hanging').to.be.lessThan(10_000);
       const health = await fetch(`${base}/health`);
       expect(health.status).to.equal(503);
-      expect(((await health.json()) as { checks: { postgres: { status: string } } }).checks.postgres.status).to.equal('fail');
+      const postgres = ((await health.json()) as { checks: { postgres: { status: string; error: string } } }).checks.postgres;
+      expect(postgres.status).to.equal('fail');
+      expect(postgres.error, 'no hosts or ports in /health').to.match(/^unreachable( \([A-Z0-9]+\))?$/);
     } finally {
       await proxy.up();
     }

@@ -148,6 +148,9 @@ describe('The outbox relay against real PostgreSQL and Kafka', function () {
       expect(health.status, 'a broker outage degrades, it does not fail liveness').to.not.equal('fail');
       expect(await backlog()).to.equal(200);
       await api.waitForLine((l) => l.msg === 'outbox relay failed, circuit open', 'the relay to notice the outage', 30_000);
+      const during = (await (await fetch(`${base}/health`)).json()) as { checks: { relay: Record<string, unknown> } };
+      expect(during.checks.relay, 'the backlog stays visible while the relay fails').to.include({ status: 'fail', circuit: 'open', backlog: 200 });
+      expect(JSON.stringify(during), 'no broker address in /health').to.not.match(/\d+\.\d+\.\d+\.\d+:\d+/);
 
       await kafkaScript('start', port);
       await eventually(async () => (await backlog()) === 0, 'the backlog to drain after Kafka returns', 120_000, 250);

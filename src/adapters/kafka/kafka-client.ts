@@ -15,6 +15,11 @@ const LEVELS: Record<number, 'debug' | 'info' | 'warn' | 'error'> = {
 // kafkajs reports every failed connection attempt; during an outage our adapters log the outage once instead.
 const CONNECTION_NOISE = /Connection error|Failed to connect|ECONNREFUSED|Connection timeout|Closed connection|disconnected|Broker .* not available/i;
 
+/** What a health check may say in public of a Kafka failure: its kind, not the broker's address (that is in the logs). */
+export function publicKafkaReason(message: string): string {
+  return CONNECTION_NOISE.test(message) || /ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|no acknowledgement/i.test(message) ? 'broker unreachable' : 'broker failing';
+}
+
 /** A kafkajs client whose logs go through our logger, with short retries: callers own the longer backoff. */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });

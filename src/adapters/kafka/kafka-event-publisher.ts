@@ -3,7 +3,7 @@ import { DependencyUnavailableError } from '../../application/errors.js';
 import type { EventPublisher } from '../../application/ports/event-publisher.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
-import { ensureTopics, type TopicSpec } from './kafka-client.js';
+import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 
 /** Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics) lazily. */
 export class KafkaEventPublisher implements EventPublisher {
@@ -57,7 +57,7 @@ export class KafkaEventPublisher implements EventPublisher {
       name: 'kafka',
       critical: false,
       check: async () => {
-        if (this.lastError) throw new Error(this.lastError);
+        if (this.lastError) throw new Error(publicKafkaReason(this.lastError));
         return { connected: this.connected !== undefined };
       },
     };

@@ -3,7 +3,7 @@ import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { MailCircuit } from '../../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../../application/notify-order-created.js';
-import { ensureTopics, type TopicSpec } from './kafka-client.js';
+import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 import { headersToStrings } from './kafka-dead-letters.js';
 import { decodeOrderCreated } from './order-created-codec.js';
 
@@ -85,7 +85,7 @@ export class KafkaOrderConsumer {
       name: 'kafka-consumer',
       critical: false,
       check: async () => {
-        if (!this.connected) throw new Error(this.lastError ?? 'not connected to the consumer group yet');
+        if (!this.connected) throw new Error(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
         return { groupId: this.settings.groupId, topic: this.settings.topic };
       },
     };

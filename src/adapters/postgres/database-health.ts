@@ -1,4 +1,5 @@
 import type { HealthCheck } from '../../application/ports/health-check.js';
+import { isConnectionFailure } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
 export function databaseHealthCheck(database: SqlDatabase, kind: string): HealthCheck {
@@ -6,7 +7,13 @@ export function databaseHealthCheck(database: SqlDatabase, kind: string): Health
     name: 'postgres',
     critical: true,
     check: async () => {
-      await database.query('SELECT 1');
+      try {
+        await database.query('SELECT 1');
+      } catch (error) {
+        // /health is public: the driver's text (hosts, ports, users) stays in the logs.
+        const code = (error as { code?: unknown }).code;
+        throw new Error(`${isConnectionFailure(error) ? 'unreachable' : 'failing'}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+      }
       return { kind, ...database.stats() };
     },
   };
