@@ -156,18 +156,23 @@ export class NotifyOrderCreated {
     return 'retry-scheduled';
   }
 
+  /** The server has the email: the ledger must learn it, or the order is sent again once the claim lapses. */
+  private recordSent(orderId: string, messageId: string, log: Logger): Promise<void> {
+    return this.untilRecorded(() => this.ledger.markSent(orderId, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
+  }
+
   /**
-   * The server has the email: the ledger must learn it, or the order is sent again once the claim
-   * lapses. A database that is briefly away is waited for; only a crash leaves the documented window.
+   * Writes an outcome that already happened outside (an email accepted, a dead letter published). A database
+   * that is briefly away is waited for; only a crash leaves the documented window.
    */
-  private async recordSent(orderId: string, messageId: string, log: Logger): Promise<void> {
+  private async untilRecorded(write: () => Promise<void>, warning: string, log: Logger, details: Record<string, unknown>): Promise<void> {
     for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2000)) {
       try {
-        await this.ledger.markSent(orderId, this.options.owner, messageId);
+        await write();
         return;
       } catch (error) {
         if (!(error instanceof DependencyUnavailableError)) throw error;
-        log.warn('email sent but the ledger is unreachable: retrying to record it', { messageId, retryInMs: delayMs });
+        log.warn(warning, { ...details, retryInMs: delayMs });
         await sleep(delayMs);
       }
     }
@@ -203,9 +208,16 @@ export class NotifyOrderCreated {
       lastFailedAt: now,
       ...(job.source ? { source: job.source } : {}),
     });
-    await this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: error.message });
+    const log = this.logFor(job.event.orderId, job.correlationId);
+    // Published: the ledger must say so, or the order would be retried (and dead-lettered again) after the lease.
+    await this.untilRecorded(
+      () => this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: error.message }),
+      'dead letter published but the ledger is unreachable: retrying to record it',
+      log,
+      { kind },
+    );
     this.metrics.deadLettered(kind);
-    this.logFor(job.event.orderId, job.correlationId).error('notification dead-lettered', {
+    log.error('notification dead-lettered', {
       alert: true,
       kind,
       responseCode: error.responseCode,

@@ -223,6 +223,21 @@ describe('NotifyOrderCreated', () => {
     expect(logs.lines.filter((l) => l.msg === 'email sent but the ledger is unreachable: retrying to record it')).to.have.length(2);
   });
 
+  it('keeps trying to record a dead letter while the database is away, so it is not retried and dead-lettered again', async () => {
+    const event = anEvent();
+    const markDead = ledger.markDead.bind(ledger);
+    let outage = 2;
+    ledger.markDead = async (...args) => {
+      if (outage-- > 0) throw new DependencyUnavailableError('postgres');
+      return markDead(...args);
+    };
+    mailer.failNext('permanent', 1, 550);
+    expect(await notifier().execute(event, {})).to.equal('dead-lettered');
+    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect(deadLetters.letters).to.have.length(1);
+    expect(logs.lines.filter((l) => l.msg === 'dead letter published but the ledger is unreachable: retrying to record it')).to.have.length(2);
+  });
+
   it('dead-letters a poison message with its raw bytes and an alert', async () => {
     const raw = Buffer.from([0xff, 0x00, 0x7b]);
     await notifier().rejectPoison({ key: 'k', value: raw, headers: { 'schema-version': '1' }, reason: 'value is not JSON' });
