@@ -3,10 +3,18 @@ import { DomainError } from '../domain/errors.js';
 /** A dependency (database, broker, mail server) cannot be used right now; worth a retry later. */
 export class DependencyUnavailableError extends DomainError {
   readonly code = 'SERVICE_UNAVAILABLE';
+  /** True when the write may have happened all the same (the connection died after the statement left). */
+  readonly outcomeUnknown: boolean;
   constructor(
     readonly dependency: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; outcomeUnknown?: boolean },
   ) {
-    super(`${dependency} is unavailable`, options);
+    super(
+      options?.outcomeUnknown
+        ? `${dependency} became unavailable while storing; it may have been stored: retry the same request (a 409 carrying it means it was)`
+        : `${dependency} is unavailable`,
+      options,
+    );
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 }

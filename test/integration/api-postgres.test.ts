@@ -13,6 +13,7 @@ import { CreateOrder } from '../../src/application/create-order.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import { silentLogger } from '../support/logs.js';
 import { createTestDatabase, ensurePostgres } from '../support/postgres.js';
+import { eventually } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 describe('The order API on PostgreSQL', () => {
@@ -103,6 +104,40 @@ describe('The order API on PostgreSQL', () => {
       expect(((await response.json()) as { success: boolean }).success).to.equal(false);
     }
     expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'lone-item'`)).to.equal(0);
+  });
+
+  it('answers 202 when the connection dies after the order committed, once PostgreSQL answers again', async () => {
+    proxy.swallowReplies = true; // the INSERT reaches PostgreSQL and commits; its acknowledgement is lost
+    const pending = post({ orderId: 'ack-lost', itemId: ['a'] });
+    await eventually(async () => (await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'ack-lost'`)) === 1, 'the order to commit');
+    await proxy.down();
+    proxy.swallowReplies = false;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await proxy.up();
+    const response = await pending;
+    expect(response.status).to.equal(202);
+    expect(((await response.json()) as { data: { orderId: string } }).data.orderId).to.equal('ack-lost');
+    expect(await count(`SELECT count(*) AS n FROM outbox WHERE key = 'ack-lost'`)).to.equal(1);
+  });
+
+  it('answers 503 with outcome "unknown" when the connection dies mid-write and PostgreSQL stays away', async () => {
+    proxy.swallowReplies = true;
+    try {
+      const pending = post({ orderId: 'in-doubt', itemId: ['a'] });
+      await eventually(async () => (await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'in-doubt'`)) === 1, 'the order to commit');
+      await proxy.down();
+      const response = await pending;
+      expect(response.status).to.equal(503);
+      const body = (await response.json()) as { error: { code: string; message: string; outcome?: string } };
+      expect(body.error.code).to.equal('SERVICE_UNAVAILABLE');
+      expect(body.error.outcome).to.equal('unknown');
+      expect(body.error.message).to.contain('retry the same request');
+    } finally {
+      proxy.swallowReplies = false;
+      await proxy.up();
+    }
+    const retried = await post({ orderId: 'in-doubt', itemId: ['a'] });
+    expect(retried.status, 'the retry finds it stored').to.equal(409);
   });
 
   it('answers 503 without driver text while PostgreSQL is unreachable, and recovers by itself', async () => {

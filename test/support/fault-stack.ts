@@ -22,7 +22,7 @@ export interface Report {
   accepted: number;
   /** Emailed orders that had been accepted with a 202. */
   emailed: number;
-  /** Requests cut off without an answer, and how many of those were stored and emailed after all. */
+  /** Requests whose outcome is unknown (cut off without an answer, or a 503 with outcome "unknown"), and how many of those were stored and emailed after all. */
   unanswered: number;
   emailedUnanswered: number;
   duplicates: number;
@@ -37,7 +37,7 @@ export class FaultStack {
   relay?: RunningProcess;
   readonly accepted = new Set<string>();
   readonly refused: number[] = [];
-  /** Requests that got no answer (the api died with them in flight): stored or not, nobody knows. */
+  /** Requests whose outcome nobody knows (the api died with them in flight, or PostgreSQL went away mid-write). */
   readonly unanswered = new Set<string>();
   private readonly all: RunningProcess[] = [];
   private bases: string[] = [];
@@ -118,9 +118,11 @@ export class FaultStack {
       pending.push(
         fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': `c-${orderId}` }, body: JSON.stringify({ orderId, itemId: ['sku'], email: email(n) }), signal: AbortSignal.timeout(15_000) })
           .then(async (response) => {
-            await response.arrayBuffer();
+            const body = (await response.json().catch(() => ({}))) as { error?: { outcome?: string } };
             if (response.status === 202) this.accepted.add(orderId);
             else this.refused.push(response.status);
+            // A 503 with outcome "unknown": the database went away after the order reached it; stored or not.
+            if (body.error?.outcome === 'unknown') this.unanswered.add(orderId);
           })
           .catch(() => {
             this.refused.push(0);
@@ -143,6 +145,8 @@ export class FaultStack {
         throw new Error(`${error.message.slice(0, 300)}…\n${await this.whereOrdersAre()}\nLast warnings of each process:\n${this.warnings()}`, { cause: error });
       });
     const drainMs = Date.now() - since;
+    const crashed = this.apis.filter((api) => api.child.exitCode !== null || api.child.signalCode !== null);
+    expect(crashed.map((api) => api.stderr.join('').slice(-500)), 'apis that died by themselves').to.deep.equal([]);
     // A dead letter is published before the ledger says dead, so once all are dead the topic holds them all.
     const expectedDead = [...this.accepted].filter(expectDead);
     await eventually(async () => (await Promise.all(expectedDead.map((id) => this.notificationStatus(id)))).every((status) => status === 'dead'), 'the marked orders to be dead-lettered', timeoutMs);

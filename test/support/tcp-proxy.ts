@@ -5,6 +5,8 @@ export class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   latencyMs = 0;
+  /** While set, the target's replies are dropped: requests arrive, their answers never do. */
+  swallowReplies = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -58,6 +60,7 @@ export class TcpProxy {
     }
     const pipe = (from: net.Socket, to: net.Socket): void => {
       from.on('data', (chunk) => {
+        if (from === upstream && this.swallowReplies) return;
         if (this.latencyMs === 0) to.write(chunk);
         else setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
       });

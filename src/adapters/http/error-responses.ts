@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import { DomainError, OrderDuplicateError, ValidationError } from '../../domain/errors.js';
+import { DependencyUnavailableError } from '../../application/errors.js';
 import { HttpError } from './http-error.js';
 import { orderResource } from './order-resource.js';
 
@@ -13,7 +14,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 
 interface ErrorBody {
   success: false;
-  error: { code: string; message: string; details?: unknown; correlationId?: string };
+  error: { code: string; message: string; details?: unknown; correlationId?: string; outcome?: 'unknown' };
   data?: unknown;
 }
 
@@ -47,6 +48,7 @@ function describe(error: unknown, ctx: Koa.Context): { status: number; body: Err
     if (error instanceof ValidationError) body.error.details = error.details;
     if (error instanceof OrderDuplicateError && error.existing) body.data = orderResource(error.existing);
     if (STATUS_BY_CODE[error.code] === 503) body.error.correlationId = ctx.state.correlationId;
+    if (error instanceof DependencyUnavailableError && error.outcomeUnknown) body.error.outcome = 'unknown';
     return { status: STATUS_BY_CODE[error.code] ?? 500, body };
   }
   if (error instanceof HttpError) return { status: error.status, body: { success: false, error: { code: error.code, message: error.message } } };

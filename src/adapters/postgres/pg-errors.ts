@@ -16,3 +16,18 @@ export function translate(error: unknown): unknown {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+
+// Failures of a statement on a connection we hold that mean it was not run, or was rolled back.
+const NOT_WRITTEN_CODES = new Set(['57014', '57P03', '53300']);
+
+/**
+ * For a connection failure of a write on a connection already held: 'not-written' when the statement was
+ * refused or rolled back, 'unknown' when the connection died after it left (it may have committed),
+ * 'timeout' when no answer came and it may still commit.
+ */
+export function writeOutcome(error: unknown): 'not-written' | 'unknown' | 'timeout' {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code && NOT_WRITTEN_CODES.has(code)) return 'not-written';
+  if (/Query read timeout/i.test(message ?? '')) return 'timeout';
+  return 'unknown';
+}

@@ -3,7 +3,9 @@ import { OrderDuplicateError } from '../../domain/errors.js';
 import { Order } from '../../domain/order.js';
 import type { OrderRepository } from '../../application/ports/order-repository.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
-import { translate, UNIQUE_VIOLATION } from './pg-errors.js';
+import { DependencyUnavailableError } from '../../application/errors.js';
+import { sleep } from '../../application/sleep.js';
+import { isConnectionFailure, translate, UNIQUE_VIOLATION, writeOutcome } from './pg-errors.js';
 import { OUTBOX_CHANNEL } from './pg-outbox.js';
 
 interface OrderRow {
@@ -14,8 +16,14 @@ interface OrderRow {
   created_at: Date;
 }
 
+/** How long a request waits for the database to come back when a lost connection left its write in doubt. */
+const IN_DOUBT_PATIENCE_MS = 3000;
+
 export class PgOrderRepository implements OrderRepository {
-  constructor(private readonly database: SqlDatabase) {}
+  constructor(
+    private readonly database: SqlDatabase,
+    private readonly inDoubtPatienceMs = IN_DOUBT_PATIENCE_MS,
+  ) {}
 
   async add(order: Order, events: readonly OutboxEvent[]): Promise<void> {
     // One statement is one transaction: the order and its events are stored together or not at all,
@@ -28,19 +36,48 @@ export class PgOrderRepository implements OrderRepository {
         SELECT e.topic, e.key, e.payload, e.headers FROM jsonb_to_recordset($6::jsonb) AS e(topic text, key text, payload jsonb, headers jsonb)
       )
       SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
-    try {
-      await this.database.query(sql, [
-        order.internalId,
-        order.orderId,
-        order.itemIds,
-        order.email ?? null,
-        order.createdAt,
-        JSON.stringify(events),
-      ]);
-    } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'orders_order_id_key')
-        throw new OrderDuplicateError(order.orderId);
+    // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
+    const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
+    });
+    let failure: unknown;
+    try {
+      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(events)]);
+    } catch (error) {
+      failure = error ?? new Error('query failed');
+    } finally {
+      client.release(failure !== undefined && isConnectionFailure(failure));
+    }
+    if (failure === undefined) return;
+    const { code, constraint } = failure as { code?: string; constraint?: string };
+    if (code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key') throw new OrderDuplicateError(order.orderId);
+    if (!isConnectionFailure(failure)) throw translate(failure);
+    const outcome = writeOutcome(failure);
+    if (outcome === 'not-written') throw translate(failure);
+    if (outcome === 'timeout') throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
+    await this.settleInDoubt(order, failure);
+  }
+
+  /**
+   * The connection died after the statement left: it may have committed (a restart that lost only the
+   * acknowledgement). Once the database answers again, its own row tells: ours (same internal id) means
+   * stored; none means not stored. A database still away after the patience leaves the outcome unknown.
+   */
+  private async settleInDoubt(order: Order, failure: unknown): Promise<void> {
+    const deadline = Date.now() + this.inDoubtPatienceMs;
+    for (;;) {
+      let stored: Order | null;
+      try {
+        stored = await this.findByOrderId(order.orderId);
+      } catch (error) {
+        if (!(error instanceof DependencyUnavailableError) || Date.now() >= deadline)
+          throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
+        await sleep(250);
+        continue;
+      }
+      if (stored?.internalId === order.internalId) return;
+      if (stored) throw new OrderDuplicateError(order.orderId);
+      throw new DependencyUnavailableError('postgres', { cause: failure });
     }
   }
 

@@ -43,9 +43,19 @@ export class NodePgDatabase implements SqlDatabase {
 
   async connect(): Promise<SqlClient> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection dies emits 'error' (besides failing its query): without a
+    // listener that would crash the process. The failed query carries the news; the client is then discarded.
+    let lost = false;
+    const onError = (): void => {
+      lost = true;
+    };
+    client.on('error', onError);
     return {
       query: <R extends object>(text: string, params?: readonly unknown[]) => client.query<R & pg.QueryResultRow>(text, params as unknown[] | undefined),
-      release: (broken?: boolean) => client.release(broken),
+      release: (broken?: boolean) => {
+        client.off('error', onError);
+        client.release(broken || lost);
+      },
     };
   }
 
