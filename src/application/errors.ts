@@ -9,12 +9,7 @@ export class DependencyUnavailableError extends DomainError {
     readonly dependency: string,
     options?: { cause?: unknown; outcomeUnknown?: boolean },
   ) {
-    super(
-      options?.outcomeUnknown
-        ? `${dependency} became unavailable while storing; it may have been stored: retry the same request (a 409 carrying it means it was)`
-        : `${dependency} is unavailable`,
-      options,
-    );
+    super(options?.outcomeUnknown ? `${dependency} became unavailable while storing; it may have been stored` : `${dependency} is unavailable`, options);
     this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 }

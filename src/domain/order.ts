@@ -14,6 +14,15 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u;
 // Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
 const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
 
+function orderIdProblems(raw: string): FieldError[] {
+  const problems: FieldError[] = [];
+  const orderId = raw.trim();
+  if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
+  if (orderId.length > ORDER_LIMITS.orderIdMaxLength) problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
+  if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters or unpaired surrogates' });
+  return problems;
+}
+
 export interface OrderProps {
   readonly internalId: string;
   readonly orderId: string;
@@ -50,12 +59,7 @@ export class Order {
   }
 
   static check(input: NewOrder): FieldError[] {
-    const problems: FieldError[] = [];
-    const orderId = input.orderId.trim();
-    if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
-    if (orderId.length > ORDER_LIMITS.orderIdMaxLength)
-      problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
-    if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters or unpaired surrogates' });
+    const problems: FieldError[] = orderIdProblems(input.orderId);
     if (input.itemIds.length < ORDER_LIMITS.minItems || input.itemIds.length > ORDER_LIMITS.maxItems)
       problems.push({
         field: 'itemId',
@@ -78,8 +82,7 @@ export class Order {
 
   /** Whether `orderId` could name an order at all; anything else is known to be absent without asking the store. */
   static isPossibleOrderId(orderId: string): boolean {
-    const trimmed = orderId.trim();
-    return trimmed.length > 0 && trimmed.length <= ORDER_LIMITS.orderIdMaxLength && !CONTROL_CHARACTERS.test(trimmed);
+    return orderIdProblems(orderId).length === 0;
   }
 
   get internalId(): string {

@@ -48,7 +48,10 @@ function describe(error: unknown, ctx: Koa.Context): { status: number; body: Err
     if (error instanceof ValidationError) body.error.details = error.details;
     if (error instanceof OrderDuplicateError && error.existing) body.data = orderResource(error.existing);
     if (STATUS_BY_CODE[error.code] === 503) body.error.correlationId = ctx.state.correlationId;
-    if (error instanceof DependencyUnavailableError && error.outcomeUnknown) body.error.outcome = 'unknown';
+    if (error instanceof DependencyUnavailableError && error.outcomeUnknown) {
+      body.error.outcome = 'unknown';
+      body.error.message = `${error.message}: retry the same request (a 409 carrying the order means it was)`;
+    }
     return { status: STATUS_BY_CODE[error.code] ?? 500, body };
   }
   if (error instanceof HttpError) return { status: error.status, body: { success: false, error: { code: error.code, message: error.message } } };

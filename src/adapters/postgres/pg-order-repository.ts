@@ -20,10 +20,7 @@ interface OrderRow {
 const IN_DOUBT_PATIENCE_MS = 3000;
 
 export class PgOrderRepository implements OrderRepository {
-  constructor(
-    private readonly database: SqlDatabase,
-    private readonly inDoubtPatienceMs = IN_DOUBT_PATIENCE_MS,
-  ) {}
+  constructor(private readonly database: SqlDatabase) {}
 
   async add(order: Order, events: readonly OutboxEvent[]): Promise<void> {
     // One statement is one transaction: the order and its events are stored together or not at all,
@@ -64,7 +61,7 @@ export class PgOrderRepository implements OrderRepository {
    * stored; none means not stored. A database still away after the patience leaves the outcome unknown.
    */
   private async settleInDoubt(order: Order, failure: unknown): Promise<void> {
-    const deadline = Date.now() + this.inDoubtPatienceMs;
+    const deadline = Date.now() + IN_DOUBT_PATIENCE_MS;
     for (;;) {
       let stored: Order | null;
       try {
