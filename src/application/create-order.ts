@@ -1,6 +1,6 @@
-import { OrderDuplicateError } from '../domain/errors.js';
+import { OrderDuplicateError, ValidationError } from '../domain/errors.js';
 import { Order, type NewOrder } from '../domain/order.js';
-import { ORDER_CREATED_SCHEMA_VERSION, orderCreated } from '../domain/order-created.js';
+import { ORDER_CREATED_MAX_BYTES, ORDER_CREATED_SCHEMA_VERSION, orderCreated } from '../domain/order-created.js';
 import type { Clock } from './ports/clock.js';
 import type { IdGenerator } from './ports/id-generator.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
@@ -24,10 +24,14 @@ export class CreateOrder {
   /** @throws ValidationError, OrderDuplicateError (with the existing order), DependencyUnavailableError */
   async execute(command: CreateOrderCommand): Promise<Order> {
     const order = Order.create(command, this.ids.next(), this.clock.now());
+    const payload = orderCreated(order);
+    // The order rules keep this out of reach; checked anyway, so that no stored event can be too large to publish.
+    if (Buffer.byteLength(JSON.stringify(payload)) > ORDER_CREATED_MAX_BYTES)
+      throw new ValidationError([{ field: 'order', message: `must encode to at most ${ORDER_CREATED_MAX_BYTES} bytes` }]);
     const event: OutboxEvent = {
       topic: this.topic,
       key: order.orderId,
-      payload: orderCreated(order),
+      payload,
       headers: {
         'schema-version': String(ORDER_CREATED_SCHEMA_VERSION),
         'correlation-id': command.correlationId,

@@ -12,7 +12,13 @@ export interface RelayOptions {
   readonly maxBackoffMs: number;
   /** After a wake-up, wait this long so one publish carries the orders committed meanwhile (Kafka's linger.ms). */
   readonly lingerMs?: number;
+  /** Published events are deleted once this old; unset keeps them forever. */
+  readonly retentionMs?: number;
 }
+
+/** Rows deleted per statement and how often the relay looks for them: small steps, no long locks. */
+const PRUNE_BATCH = 1000;
+const PRUNE_EVERY_MS = 60_000;
 
 export interface RelayState {
   /** `open` while the broker keeps failing: the relay only probes it, after a backoff. */
@@ -25,6 +31,7 @@ export interface RelayState {
 /** Moves committed outbox events to the broker, at least once, in commit order per key. */
 export class RelayOutbox {
   private state: RelayState = { circuit: 'closed', consecutiveFailures: 0 };
+  private nextPruneAt = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -38,28 +45,59 @@ export class RelayOutbox {
     return this.state;
   }
 
-  /** Publishes one batch; resolves with the number of events published. */
+  /** Publishes one batch; resolves with the number of events handled (published or parked). */
   async execute(): Promise<number> {
     let publishSeconds = 0;
-    const published = await this.outbox.relay(this.options.batchSize, async (events) => {
+    const { published, parked } = await this.outbox.relay(this.options.batchSize, async (events) => {
       const started = performance.now();
-      await this.publisher.publish(events);
+      const rejected = await this.publisher.publish(events);
       publishSeconds = (performance.now() - started) / 1000;
+      return rejected;
     });
     if (published > 0) {
       this.metrics.eventsRelayed(published, publishSeconds);
       this.logger.debug('outbox events published', { count: published });
     }
-    return published;
+    for (const { event, reason } of parked) {
+      this.metrics.eventParked();
+      // The api bounds every event well below what the broker takes: a parked event is a bug, never a customer's fault.
+      this.logger.error('outbox event refused by the broker for good: parked, the events behind it go on', {
+        alert: true,
+        outboxId: event.id,
+        key: event.key,
+        topic: event.topic,
+        reason,
+      });
+    }
+    return published + parked.length;
+  }
+
+  /** Deletes published events older than the retention, a batch at a time; resolves with how many. */
+  async prune(): Promise<number> {
+    if (this.options.retentionMs === undefined) return 0;
+    const before = new Date(Date.now() - this.options.retentionMs);
+    let deleted = 0;
+    for (;;) {
+      const count = await this.outbox.prune(before, PRUNE_BATCH);
+      deleted += count;
+      if (count < PRUNE_BATCH) break;
+    }
+    if (deleted > 0) this.logger.info('published outbox events past their retention deleted', { count: deleted });
+    return deleted;
   }
 
   /** Relays until `signal` aborts; a failing broker opens the circuit instead of ending the loop. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const published = await this.execute();
-        this.recordSuccess(published);
-        if (published < this.options.batchSize) {
+        const handled = await this.execute();
+        this.recordSuccess(handled);
+        if (Date.now() >= this.nextPruneAt) {
+          this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+          // Housekeeping: a failure here is no reason to stop publishing; the next round tries again.
+          await this.prune().catch((error: unknown) => this.logger.warn('outbox retention failed, trying again later', { error: describeError(error) }));
+        }
+        if (handled < this.options.batchSize) {
           await this.outbox.waitForEvents(this.options.pollIntervalMs, signal);
           if (this.options.lingerMs) await sleep(this.options.lingerMs, signal);
         }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { ORDER_CREATED_MAX_BYTES } from '../domain/order-created.js';
 
 export const ROLES = ['all', 'api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,12 +26,16 @@ export interface Config {
     readonly partitions: number;
     readonly replicationFactor: number;
     readonly groupId: string;
+    readonly maxRequestBytes: number;
+    readonly compression: 'gzip' | 'none';
   };
   readonly relay: {
     readonly enabled: boolean;
     readonly batchSize: number;
     readonly pollIntervalMs: number;
     readonly lingerMs: number;
+    /** Published outbox events older than this are deleted; 0 keeps them. */
+    readonly retentionMs: number;
   };
   readonly smtp: {
     readonly url?: string;
@@ -79,12 +84,16 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       partitions: read.integer('KAFKA_PARTITIONS', 6, 1, 1000),
       replicationFactor: read.integer('KAFKA_REPLICATION_FACTOR', 1, 1, 10),
       groupId: read.string('KAFKA_GROUP_ID', 'ordermail-notifier'),
+      // Never below the largest event the api accepts plus its envelope, or that event could not be published.
+      maxRequestBytes: read.integer('KAFKA_MAX_REQUEST_BYTES', 512 * 1024, ORDER_CREATED_MAX_BYTES + 4096, 64 * 1024 * 1024),
+      compression: read.oneOf('KAFKA_COMPRESSION', ['gzip', 'none'] as const, 'gzip'),
     },
     relay: {
       enabled: read.boolean('RELAY_ENABLED', true),
       batchSize: read.integer('RELAY_BATCH_SIZE', 200, 1, 10_000),
       pollIntervalMs: read.integer('RELAY_POLL_INTERVAL_MS', 1000, 10, 60_000),
       lingerMs: read.integer('RELAY_LINGER_MS', 2, 0, 1000),
+      retentionMs: read.integer('OUTBOX_RETENTION_HOURS', 72, 0, 24 * 365) * 3_600_000,
     },
     smtp: {
       ...read.optional('SMTP_URL', (value) => (/^smtps?:\/\/[^/]+/.test(value) ? { url: value } : 'must look like smtp://user:pass@host:587 or smtps://...')),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
@@ -48,7 +48,7 @@ function eventPublisherContract(makeSubject: () => Promise<PublisherSubject>): v
 
   it('publishes each event with its key, headers and a payload valid against schemas/order-created.v1.json', async () => {
     const events = [anOrderCreatedEvent(subject.topic), anOrderCreatedEvent(subject.topic)];
-    await subject.publisher.publish(events);
+    expect(await subject.publisher.publish(events), 'nothing refused').to.deep.equal([]);
     const received = await subject.readBack(2);
     expect(received.map((r) => r.key).sort()).to.deep.equal(events.map((e) => e.key).sort());
     for (const message of received) {
@@ -67,8 +67,24 @@ function eventPublisherContract(makeSubject: () => Promise<PublisherSubject>): v
   });
 
   it('accepts an empty batch', async () => {
-    await subject.publisher.publish([]);
+    expect(await subject.publisher.publish([])).to.deep.equal([]);
   });
+
+  it('publishes a burst of the largest orders the api accepts, all with keys of one partition', async () => {
+    const events = Array.from({ length: 60 }, (_, i) => aLargestOrderCreatedEvent(subject.topic, i));
+    expect(await subject.publisher.publish(events)).to.deep.equal([]);
+    const received = await subject.readBack(60);
+    expect(new Set(received.map((r) => r.key))).to.deep.equal(new Set(events.map((e) => e.key)));
+  });
+}
+
+/** An order-created event as large as the order rules allow: 100 items of 128 three-byte characters (~40 KB of JSON). */
+function aLargestOrderCreatedEvent(topic: string, n: number): OutboxEvent {
+  const wide = (seed: number) => Array.from({ length: 128 }, (_, i) => String.fromCharCode(0x4e00 + ((seed * 131 + i) % 20000))).join('');
+  const orderId = `${n}-${randomUUID()}`.padEnd(128, '一');
+  const order = Order.create({ orderId, itemIds: Array.from({ length: 100 }, (_, i) => wide(n * 100 + i)), email: 'ada@example.com' }, randomUUID(), new Date());
+  // One key for all: one partition, the case where one request grows largest.
+  return { topic, key: 'one-partition', payload: orderCreated(order), headers: { 'schema-version': '1', 'content-type': 'application/json' } };
 }
 
 describe('EventPublisher contract: InMemoryEventPublisher', () =>
@@ -115,6 +131,27 @@ describe('EventPublisher contract: KafkaEventPublisher (real broker)', () => {
       readBack: (count) => consumeFromStart(consumerKafka, topic, count),
       close: () => publisher.close(),
     };
+  });
+
+  it('publishes the others and lists the one the broker refuses for good (larger than the topic takes), in order', async () => {
+    const brokers = (await ensureKafka()).split(',');
+    const topic = `contract-${randomUUID()}`;
+    const publisher = new KafkaEventPublisher(createKafka({ brokers, clientId: 'contract-test' }, silentLogger()), [
+      { topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] },
+    ]);
+    try {
+      const events = Array.from({ length: 7 }, (_, i) => ({ ...anOrderCreatedEvent(topic), headers: { seq: String(i) } }));
+      // Random bytes: gzip cannot shrink it under the topic's limit.
+      const tooLarge = { ...anOrderCreatedEvent(topic), payload: { blob: randomBytes(30_000).toString('base64') }, headers: { seq: 'large' } };
+      const rejected = await publisher.publish([...events.slice(0, 3), tooLarge, ...events.slice(3)]);
+      expect(rejected.map((r) => r.event)).to.deep.equal([tooLarge]);
+      expect(rejected[0]?.reason).to.match(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
+      const received = await consumeFromStart(new Kafka({ brokers, logLevel: logLevel.NOTHING }), topic, 7);
+      expect(received.map((r) => r.headers.seq)).to.deep.equal(['0', '1', '2', '3', '4', '5', '6']);
+      expect(await publisher.publish([anOrderCreatedEvent(topic)]), 'the producer goes on after a refusal').to.deep.equal([]);
+    } finally {
+      await publisher.close();
+    }
   });
 
   it('puts every event of one orderId on the same partition', async () => {

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
+import type { RejectedEvent } from '../../src/application/ports/event-publisher.js';
 import type { PendingEvent } from '../../src/application/ports/outbox.js';
 import { anEvent, anOrderNamed, type StorageSubject } from './order-repository.contract.js';
 
-/** What every Outbox must do: at-least-once hand-over, never two relays on one event. */
+const takeAll = async (): Promise<readonly RejectedEvent<PendingEvent>[]> => [];
+
+/** What every Outbox must do: at-least-once hand-over, never two relays on one event, nothing stuck behind a refused one. */
 export function outboxContract(makeSubject: () => Promise<StorageSubject>): void {
   let subject: StorageSubject;
   beforeEach(async () => {
@@ -21,20 +24,21 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
   it('hands pending events over in commit order and then considers them published', async () => {
     const ids = await addOrders(5);
     const seen: PendingEvent[] = [];
-    const published = await subject.outbox.relay(10, async (events) => {
+    const batch = await subject.outbox.relay(10, async (events) => {
       seen.push(...events);
+      return [];
     });
-    expect(published).to.equal(5);
+    expect(batch).to.deep.equal({ published: 5, parked: [] });
     expect(seen.map((e) => e.key)).to.deep.equal(ids);
     expect(seen[0]?.headers['correlation-id']).to.equal('c-ob-0');
     expect(seen[0]?.payload).to.deep.equal({ orderId: 'ob-0' });
     expect((await subject.outbox.backlog()).count).to.equal(0);
-    expect(await subject.outbox.relay(10, async () => undefined)).to.equal(0);
+    expect((await subject.outbox.relay(10, takeAll)).published).to.equal(0);
   });
 
   it('hands over at most the batch size', async () => {
     await addOrders(5);
-    expect(await subject.outbox.relay(2, async () => undefined)).to.equal(2);
+    expect((await subject.outbox.relay(2, takeAll)).published).to.equal(2);
     expect((await subject.outbox.backlog()).count).to.equal(3);
   });
 
@@ -44,39 +48,104 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     expect(failure).to.be.instanceOf(Error);
     expect((await subject.outbox.backlog()).count).to.equal(3);
     const retried: PendingEvent[] = [];
-    expect(await subject.outbox.relay(10, async (events) => void retried.push(...events))).to.equal(3);
+    const batch = await subject.outbox.relay(10, async (events) => {
+      retried.push(...events);
+      return [];
+    });
+    expect(batch.published).to.equal(3);
     expect(retried.map((e) => e.attempts), 'the failed try is counted').to.deep.equal([2, 2, 2]);
+  });
+
+  it('parks the events the broker refused for good, publishes the rest, and never hands a parked one over again', async () => {
+    await addOrders(5, 'park');
+    const batch = await subject.outbox.relay(10, async (events) =>
+      events.filter((e) => e.key === 'park-1' || e.key === 'park-3').map((event) => ({ event, reason: 'MESSAGE_TOO_LARGE: 2000000 bytes' })),
+    );
+    expect(batch.published).to.equal(3);
+    expect(batch.parked.map((p) => [p.event.key, p.reason])).to.deep.equal([
+      ['park-1', 'MESSAGE_TOO_LARGE: 2000000 bytes'],
+      ['park-3', 'MESSAGE_TOO_LARGE: 2000000 bytes'],
+    ]);
+    expect(await subject.outbox.backlog()).to.deep.equal({ count: 0, parked: 2 });
+    await addOrders(1, 'after');
+    const next: string[] = [];
+    await subject.outbox.relay(10, async (events) => {
+      next.push(...events.map((e) => e.key));
+      return [];
+    });
+    expect(next, 'the events behind the parked ones go on; the parked ones stay put').to.deep.equal(['after-0']);
   });
 
   it('never hands the same event to two concurrent relays', async () => {
     await addOrders(40);
     const handed: string[] = [];
-    const slowPublish = async (events: readonly PendingEvent[]): Promise<void> => {
+    const slowPublish = async (events: readonly PendingEvent[]): Promise<readonly RejectedEvent<PendingEvent>[]> => {
       handed.push(...events.map((e) => e.key));
       await new Promise((resolve) => setTimeout(resolve, 50));
+      return [];
     };
     const relays = await Promise.all(Array.from({ length: 4 }, () => subject.outbox.relay(10, slowPublish)));
-    expect(relays.reduce((a, b) => a + b, 0)).to.equal(handed.length);
+    expect(relays.reduce((sum, batch) => sum + batch.published, 0)).to.equal(handed.length);
     expect(new Set(handed).size).to.equal(handed.length);
-    expect(relays.filter((n) => n > 0).length, 'more than one relay got a batch').to.be.greaterThan(1);
+    expect(relays.filter((batch) => batch.published > 0).length, 'more than one relay got a batch').to.be.greaterThan(1);
     expect((await subject.outbox.backlog()).count).to.equal(40 - handed.length);
   });
 
   it('reports the backlog and the age of its oldest event', async () => {
-    expect(await subject.outbox.backlog()).to.deep.equal({ count: 0 });
+    expect(await subject.outbox.backlog()).to.deep.equal({ count: 0, parked: 0 });
     await addOrders(2);
     const backlog = await subject.outbox.backlog();
     expect(backlog.count).to.equal(2);
     expect(backlog.oldestCreatedAt).to.be.instanceOf(Date);
   });
 
+  it('deletes published events older than the retention, a batch at a time, and keeps pending and parked ones', async () => {
+    await addOrders(5, 'old');
+    await subject.outbox.relay(10, async (events) => events.filter((e) => e.key === 'old-4').map((event) => ({ event, reason: 'INVALID_RECORD' })));
+    await addOrders(2, 'pending');
+    const future = new Date(Date.now() + 60_000);
+    expect(await subject.outbox.prune(new Date(Date.now() - 60_000), 100), 'nothing is old enough yet').to.equal(0);
+    expect(await subject.outbox.prune(future, 3)).to.equal(3);
+    expect(await subject.outbox.prune(future, 3)).to.equal(1);
+    expect(await subject.outbox.prune(future, 3)).to.equal(0);
+    expect(await subject.outbox.backlog()).to.deep.include({ count: 2, parked: 1 });
+  });
+
   it('wakes a waiting relay when an event is committed, well before the poll interval', async () => {
     const stop = new AbortController();
     await subject.outbox.waitForEvents(50, stop.signal); // lets the adapter set up its wake-up channel
+    await subject.outbox.waitForEvents(50, stop.signal);
     const woke = subject.outbox.waitForEvents(30_000, stop.signal).then(() => 'woken');
     const stillWaiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 5000));
     await addOrders(1, 'wake');
     expect(await Promise.race([woke, stillWaiting])).to.equal('woken');
     stop.abort();
+  });
+
+  it('remembers an event committed while the relay was busy: the next wait returns at once', async () => {
+    const stop = new AbortController();
+    await subject.outbox.waitForEvents(50, stop.signal);
+    await subject.outbox.waitForEvents(50, stop.signal);
+    await addOrders(1, 'busy'); // nobody is waiting: the relay is publishing
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the notification arrives meanwhile
+    const started = Date.now();
+    await subject.outbox.waitForEvents(30_000, stop.signal);
+    expect(Date.now() - started).to.be.below(5000);
+    stop.abort();
+  });
+
+  it('ends a wait after its timeout with nothing else to wake it, even under garbage collection', async () => {
+    const stop = new AbortController();
+    await subject.outbox.waitForEvents(50, stop.signal);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const collector = setInterval(() => gc?.(), 5);
+    try {
+      const started = Date.now();
+      await subject.outbox.waitForEvents(200, stop.signal);
+      expect(Date.now() - started).to.be.within(150, 5000);
+    } finally {
+      clearInterval(collector);
+      stop.abort();
+    }
   });
 }

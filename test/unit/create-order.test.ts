@@ -1,10 +1,14 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
 import { CreateOrder } from '../../src/application/create-order.js';
 import type { Metrics } from '../../src/application/ports/metrics.js';
 import { NO_METRICS } from '../../src/application/ports/metrics.js';
 import { OrderDuplicateError, ValidationError } from '../../src/domain/errors.js';
+import { ORDER_LIMITS } from '../../src/domain/order.js';
+import { ORDER_CREATED_MAX_BYTES } from '../../src/domain/order-created.js';
+import { loadConfig } from '../../src/bootstrap/config.js';
 import { fixedClock } from '../support/builders.js';
 
 describe('CreateOrder', () => {
@@ -43,5 +47,34 @@ describe('CreateOrder', () => {
     expect(error).to.be.instanceOf(ValidationError);
     expect(store.orders.size).to.equal(0);
     expect(store.outbox).to.have.length(0);
+  });
+});
+
+describe('The size of an order-created event', () => {
+  const ids = { next: () => '4d7d5c1e-0000-4000-8000-000000000001' };
+  // Characters that cost the most bytes in UTF-8 JSON: three-byte ones, escaped quotes and backslashes, U+2028.
+  const costly = fc.constantFrom('\u4e00', '\uffee', '"', '\\', '\u2028', 'a', '\u{1f600}');
+  const identifier = fc.array(costly, { minLength: 1, maxLength: 64 }).map((chars) => chars.join('').slice(0, ORDER_LIMITS.itemIdMaxLength));
+
+  it('stays within ORDER_CREATED_MAX_BYTES for the largest and strangest orders the rules allow', async () => {
+    const largest = '\u4e00'.repeat(ORDER_LIMITS.itemIdMaxLength);
+    const worst = { orderId: largest, itemIds: Array.from({ length: ORDER_LIMITS.maxItems }, () => largest), email: `${'\u4e00'.repeat(240)}@x.io`, correlationId: 'c' };
+    const store = new InMemoryStore();
+    await new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock(), 'topic').execute(worst);
+    const bytes = Buffer.byteLength(JSON.stringify(store.outbox[0]?.payload));
+    expect(bytes).to.be.above(35_000).and.below(ORDER_CREATED_MAX_BYTES);
+    await fc.assert(
+      fc.asyncProperty(fc.array(identifier.map((s) => s.repeat(2).slice(0, ORDER_LIMITS.itemIdMaxLength)), { minLength: 1, maxLength: ORDER_LIMITS.maxItems }), async (itemIds) => {
+        const each = new InMemoryStore();
+        await new CreateOrder(new InMemoryOrderRepository(each), ids, fixedClock(), 'topic').execute({ orderId: 'o-1', itemIds, correlationId: 'c' });
+        expect(Buffer.byteLength(JSON.stringify(each.outbox[0]?.payload))).to.be.at.most(ORDER_CREATED_MAX_BYTES);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('is at least what the relay may put in one produce request, which config enforces', () => {
+    expect(() => loadConfig({ KAFKA_MAX_REQUEST_BYTES: String(ORDER_CREATED_MAX_BYTES) })).to.throw(/KAFKA_MAX_REQUEST_BYTES/);
+    expect(loadConfig({}).kafka.maxRequestBytes).to.be.above(ORDER_CREATED_MAX_BYTES);
   });
 });

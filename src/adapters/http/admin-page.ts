@@ -41,6 +41,7 @@ export const ADMIN_PAGE = `<!doctype html>
     <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
     <div class="counter"><b id="emails-per-minute">–</b><span>emails / min</span></div>
     <div class="counter"><b id="outbox-backlog">–</b><span>outbox backlog</span></div>
+    <div class="counter"><b id="outbox-parked">–</b><span>parked events</span></div>
     <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
   </div>
   <section>
@@ -74,6 +75,8 @@ async function refresh() {
     document.getElementById('orders-per-minute').textContent = activity.ordersLastMinute;
     document.getElementById('emails-per-minute').textContent = activity.emailsLastMinute;
     document.getElementById('outbox-backlog').textContent = activity.outboxBacklog;
+    document.getElementById('outbox-parked').textContent = activity.outboxParked;
+    document.getElementById('outbox-parked').style.color = activity.outboxParked > 0 ? 'var(--bad)' : '';
     document.getElementById('consumer-lag').textContent = activity.consumerLag ?? '–';
     document.getElementById('inbox-link').hidden = !inbox;
     const rows = orders.map((o) => {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ConfigResourceTypes, type LogEntry } from 'kafkajs';
 import type { Logger } from '../../application/ports/logger.js';
 
 export interface KafkaSettings {
@@ -40,20 +40,40 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   });
 }
 
+// kafkajs's ConfigResourceTypes.TOPIC, which its CommonJS build does not offer as a named ESM export.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
 export interface TopicSpec {
   readonly topic: string;
   readonly numPartitions: number;
   readonly replicationFactor: number;
+  /** Topic settings at creation, e.g. max.message.bytes. */
+  readonly configEntries?: readonly { readonly name: string; readonly value: string }[];
 }
 
-/** Creates the topics that are missing; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics that are missing (existing ones are left as they are); resolves with the smallest
+ * `max.message.bytes` among them, the largest record batch the broker takes, or undefined if it would not say.
+ */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<number | undefined> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ ...t })), waitForLeaders: true });
+    if (missing.length > 0)
+      await admin.createTopics({
+        topics: missing.map(({ configEntries, ...t }) => ({ ...t, ...(configEntries ? { configEntries: [...configEntries] } : {}) })),
+        waitForLeaders: true,
+      });
+    const described = await admin
+      .describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((t) => ({ type: TOPIC_RESOURCE, name: t.topic, configNames: ['max.message.bytes'] })),
+      })
+      .catch(() => undefined);
+    const limits = (described?.resources ?? []).flatMap((r) => r.configEntries.map((e) => Number(e.configValue))).filter((n) => Number.isFinite(n) && n > 0);
+    return limits.length > 0 ? Math.min(...limits) : undefined;
   } finally {
     await admin.disconnect();
   }

@@ -1,40 +1,64 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { DependencyUnavailableError } from '../../application/errors.js';
-import type { EventPublisher } from '../../application/ports/event-publisher.js';
+import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
 import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 
-/** Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics) lazily. */
+export type KafkaCompression = 'gzip' | 'none';
+
+export interface PublisherSettings {
+  /** Upper bound of one produce request's records, before compression; lowered to 90 % of the topics' max.message.bytes. */
+  readonly maxRequestBytes: number;
+  /** gzip is the codec kafkajs carries itself and every broker reads. */
+  readonly compression: KafkaCompression;
+  readonly publishTimeoutMs?: number;
+}
+
+export const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = { maxRequestBytes: 512 * 1024, compression: 'gzip' };
+
+/** Broker answers that mean "this record, or this batch, can never be taken", not "try again later". */
+const REFUSED_FOR_GOOD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+// Per record, besides key, value and headers: lengths, offsets, timestamps, attributes (record format v2).
+const RECORD_OVERHEAD_BYTES = 64;
+
+interface Encoded<E> {
+  readonly event: E;
+  readonly topic: string;
+  readonly message: Message;
+  readonly bytes: number;
+}
+
+/**
+ * Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics)
+ * lazily. Every produce request stays under a byte bound, so a burst of large events never makes a request
+ * the broker refuses; an event it still refuses for good is isolated (the request is split until it stands
+ * alone) and returned, and the rest is published.
+ */
 export class KafkaEventPublisher implements EventPublisher {
   private connected?: Producer;
   private connecting?: Promise<Producer>;
   private lastError?: string;
+  private maxRequestBytes: number;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly topics: readonly TopicSpec[],
-    private readonly publishTimeoutMs = 15_000,
-  ) {}
+    private readonly settings: PublisherSettings = DEFAULT_PUBLISHER_SETTINGS,
+  ) {
+    this.maxRequestBytes = settings.maxRequestBytes;
+  }
 
-  async publish(events: readonly OutboxEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const byTopic = new Map<string, OutboxEvent[]>();
-    for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
+  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
+    const rejected: RejectedEvent<E>[] = [];
+    if (events.length === 0) return rejected;
+    const encoded = events.map(encode);
     try {
-      const producer = await this.producer();
-      await withTimeout(
-        producer.sendBatch({
-          acks: -1,
-          compression: CompressionTypes.None,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((e) => ({ key: e.key, value: JSON.stringify(e.payload), headers: { ...e.headers } })),
-          })),
-        }),
-        this.publishTimeoutMs,
-      );
+      await this.producer();
+      for (const request of this.requests(encoded)) await this.send(request, rejected);
       this.lastError = undefined;
+      return rejected;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       await this.reset();
@@ -71,7 +95,8 @@ export class KafkaEventPublisher implements EventPublisher {
   producer(): Promise<Producer> {
     if (this.connected) return Promise.resolve(this.connected);
     this.connecting ??= (async () => {
-      await ensureTopics(this.kafka, this.topics);
+      const brokerLimit = await ensureTopics(this.kafka, this.topics);
+      if (brokerLimit !== undefined) this.maxRequestBytes = Math.min(this.settings.maxRequestBytes, Math.floor(brokerLimit * 0.9));
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
@@ -88,11 +113,83 @@ export class KafkaEventPublisher implements EventPublisher {
     return this.connecting;
   }
 
+  /** Consecutive runs of events, each under the byte bound (an event larger than the bound goes alone). */
+  private *requests<E>(encoded: readonly Encoded<E>[]): Generator<Encoded<E>[]> {
+    let request: Encoded<E>[] = [];
+    let bytes = 0;
+    for (const item of encoded) {
+      if (request.length > 0 && bytes + item.bytes > this.maxRequestBytes) {
+        yield request;
+        request = [];
+        bytes = 0;
+      }
+      request.push(item);
+      bytes += item.bytes;
+    }
+    if (request.length > 0) yield request;
+  }
+
+  /** Sends one request; a refusal for good is narrowed down by halves to the events that cause it. */
+  private async send<E extends OutboxEvent>(request: readonly Encoded<E>[], rejected: RejectedEvent<E>[]): Promise<void> {
+    try {
+      await this.sendBatch(request);
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal === undefined) throw error;
+      // A fresh producer (new id, sequence numbers from zero): the refused request must not leave a gap behind.
+      await this.reset();
+      await this.producer();
+      const [only] = request;
+      if (request.length === 1 && only) {
+        rejected.push({ event: only.event, reason: `${refusal}: ${only.bytes} bytes to topic ${only.topic}` });
+        return;
+      }
+      const half = Math.ceil(request.length / 2);
+      await this.send(request.slice(0, half), rejected);
+      await this.send(request.slice(half), rejected);
+    }
+  }
+
+  private async sendBatch(request: readonly Encoded<OutboxEvent>[]): Promise<void> {
+    const producer = await this.producer();
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, message } of request) {
+      const messages = byTopic.get(topic);
+      if (messages) messages.push(message);
+      else byTopic.set(topic, [message]);
+    }
+    await withTimeout(
+      producer.sendBatch({
+        acks: -1,
+        compression: this.settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      }),
+      this.settings.publishTimeoutMs ?? 15_000,
+    );
+  }
+
   private async reset(): Promise<void> {
     const producer = this.connected;
     this.connected = undefined;
     await producer?.disconnect().catch(() => undefined);
   }
+}
+
+function encode<E extends OutboxEvent>(event: E): Encoded<E> {
+  const value = JSON.stringify(event.payload);
+  const headers = { ...event.headers };
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(event.key) + Buffer.byteLength(value);
+  for (const [name, text] of Object.entries(headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(text) + 2;
+  return { event, topic: event.topic, message: { key: event.key, value, headers }, bytes };
+}
+
+/** The broker's error type when it refused records for good, looked for along the error's causes. */
+function refusalOf(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && REFUSED_FOR_GOOD.has(type)) return type;
+  }
+  return undefined;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

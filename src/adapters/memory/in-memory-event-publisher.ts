@@ -1,13 +1,23 @@
-import type { EventPublisher } from '../../application/ports/event-publisher.js';
+import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
 
-/** Keeps what was published; `failWith` makes the next publishes reject, like a broker outage. */
+/**
+ * Keeps what was published; `failWith` makes the next publishes reject, like a broker outage; `refuse`
+ * names the events a broker would refuse for good (a reason, or undefined to take it).
+ */
 export class InMemoryEventPublisher implements EventPublisher {
   readonly published: OutboxEvent[] = [];
   failWith: Error | null = null;
+  refuse: (event: OutboxEvent) => string | undefined = () => undefined;
 
-  async publish(events: readonly OutboxEvent[]): Promise<void> {
+  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
     if (this.failWith) throw this.failWith;
-    this.published.push(...events);
+    const rejected: RejectedEvent<E>[] = [];
+    for (const event of events) {
+      const reason = this.refuse(event);
+      if (reason === undefined) this.published.push(event);
+      else rejected.push({ event, reason });
+    }
+    return rejected;
   }
 }

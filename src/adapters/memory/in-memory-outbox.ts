@@ -1,35 +1,52 @@
-import { once } from 'node:events';
-import type { Outbox, OutboxBacklog, PendingEvent } from '../../application/ports/outbox.js';
+import { Doorbell } from '../../application/doorbell.js';
+import type { RejectedEvent } from '../../application/ports/event-publisher.js';
+import type { Outbox, OutboxBacklog, PendingEvent, RelayedBatch } from '../../application/ports/outbox.js';
 import type { InMemoryStore } from './in-memory-store.js';
 
 export class InMemoryOutbox implements Outbox {
-  constructor(private readonly store: InMemoryStore) {}
+  private readonly doorbell = new Doorbell();
 
-  async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<void>): Promise<number> {
-    const batch = this.store.outbox.filter((e) => e.publishedAt === undefined && !e.claimed).slice(0, limit);
-    if (batch.length === 0) return 0;
+  constructor(private readonly store: InMemoryStore) {
+    store.changes.on('outbox', () => this.doorbell.ring());
+  }
+
+  async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<readonly RejectedEvent<PendingEvent>[]>): Promise<RelayedBatch> {
+    const batch = this.store.outbox.filter((e) => e.publishedAt === undefined && !e.parked && !e.claimed).slice(0, limit);
+    if (batch.length === 0) return { published: 0, parked: [] };
     for (const event of batch) {
       event.claimed = true;
       event.attempts += 1;
     }
     try {
-      await publish(batch.map(({ claimed: _claimed, publishedAt: _publishedAt, ...event }) => event));
-      const publishedAt = new Date();
-      for (const event of batch) event.publishedAt = publishedAt;
-      return batch.length;
+      const parked = await publish(batch.map(({ claimed: _claimed, publishedAt: _publishedAt, parked: _parked, ...event }) => event));
+      const now = new Date();
+      const reasons = new Map(parked.map((p) => [p.event.id, p.reason]));
+      for (const event of batch) {
+        const reason = reasons.get(event.id);
+        if (reason === undefined) event.publishedAt = now;
+        else event.parked = { at: now, reason };
+      }
+      return { published: batch.length - parked.length, parked };
     } finally {
       for (const event of batch) event.claimed = false;
     }
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    const waiting = this.store.outbox.filter((e) => e.publishedAt === undefined);
+    const waiting = this.store.outbox.filter((e) => e.publishedAt === undefined && !e.parked);
     const oldest = waiting[0]?.createdAt;
-    return { count: waiting.length, ...(oldest ? { oldestCreatedAt: oldest } : {}) };
+    const parked = this.store.outbox.filter((e) => e.parked).length;
+    return { count: waiting.length, ...(oldest ? { oldestCreatedAt: oldest } : {}), parked };
   }
 
-  async waitForEvents(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    await once(this.store.changes, 'outbox', { signal: timeout }).catch(() => undefined);
+  waitForEvents(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return this.doorbell.wait(timeoutMs, signal);
+  }
+
+  async prune(before: Date, limit: number): Promise<number> {
+    const doomed = new Set(this.store.outbox.filter((e) => e.publishedAt !== undefined && e.publishedAt < before).slice(0, limit));
+    const kept = this.store.outbox.filter((e) => !doomed.has(e));
+    this.store.outbox.splice(0, this.store.outbox.length, ...kept);
+    return doomed.size;
   }
 }

@@ -8,6 +8,7 @@ interface StoredEvent extends OutboxEvent {
   readonly createdAt: Date;
   attempts: number;
   publishedAt?: Date;
+  parked?: { readonly at: Date; readonly reason: string };
   claimed: boolean;
 }
 

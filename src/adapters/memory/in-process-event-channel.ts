@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { EventPublisher } from '../../application/ports/event-publisher.js';
+import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
 
@@ -25,9 +25,11 @@ export class InProcessEventChannel implements EventPublisher {
     return this.queue.length;
   }
 
-  async publish(events: readonly OutboxEvent[]): Promise<void> {
+  /** In process, no event is too large: nothing is ever refused. */
+  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
     this.queue.push(...events);
     this.arrivals.emit('event');
+    return [];
   }
 
   consume(handler: EventHandler): void {

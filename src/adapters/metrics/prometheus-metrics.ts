@@ -25,6 +25,7 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
   private readonly relayed = new Counter({ name: 'ordermail_relay_events_published_total', help: 'Outbox events published to Kafka', registers: [this.registry] });
+  private readonly parked = new Counter({ name: 'ordermail_relay_events_parked_total', help: 'Outbox events the broker refused for good, parked', registers: [this.registry] });
   private readonly notifications = new Counter({
     name: 'ordermail_notifications_total',
     help: 'Notification outcomes: sent, duplicate, retried, dead_lettered, skipped, deferred',
@@ -55,6 +56,9 @@ export class PrometheusMetrics implements Metrics {
   eventsRelayed(count: number, seconds: number): void {
     this.relayed.inc(count);
     this.relayDuration.observe(seconds);
+  }
+  eventParked(): void {
+    this.parked.inc();
   }
   notification(result: NotificationResult): void {
     this.notifications.inc({ result });

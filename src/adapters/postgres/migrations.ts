@@ -90,6 +90,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'parked outbox events, outbox retention',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN parked_at timestamptz, ADD COLUMN parked_reason text;
+      DROP INDEX outbox_unpublished;
+      CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL AND parked_at IS NULL;
+      CREATE INDEX outbox_parked ON outbox (id) WHERE parked_at IS NOT NULL;
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

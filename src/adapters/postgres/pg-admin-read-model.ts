@@ -51,13 +51,14 @@ export class PgAdminReadModel implements AdminReadModel {
   }
 
   async activity(): Promise<Activity> {
-    const [row] = await this.query<{ orders: string | number; emails: string | number; backlog: string | number }>(
+    const [row] = await this.query<{ orders: string | number; emails: string | number; backlog: string | number; parked: string | number }>(
       `SELECT (SELECT count(*) FROM orders WHERE created_at > now() - interval '1 minute') AS orders,
               (SELECT count(*) FROM notifications WHERE status = 'sent' AND sent_at > now() - interval '1 minute') AS emails,
-              (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS backlog`,
+              (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS backlog,
+              (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NOT NULL) AS parked`,
       [],
     );
-    return { ordersLastMinute: Number(row?.orders ?? 0), emailsLastMinute: Number(row?.emails ?? 0), outboxBacklog: Number(row?.backlog ?? 0) };
+    return { ordersLastMinute: Number(row?.orders ?? 0), emailsLastMinute: Number(row?.emails ?? 0), outboxBacklog: Number(row?.backlog ?? 0), outboxParked: Number(row?.parked ?? 0) };
   }
 
   private async query<R extends object>(sql: string, params: unknown[]): Promise<R[]> {

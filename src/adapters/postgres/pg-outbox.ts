@@ -1,6 +1,7 @@
-import { EventEmitter, once } from 'node:events';
+import { Doorbell } from '../../application/doorbell.js';
+import type { RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Outbox, OutboxBacklog, PendingEvent } from '../../application/ports/outbox.js';
+import type { Outbox, OutboxBacklog, PendingEvent, RelayedBatch } from '../../application/ports/outbox.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -17,7 +18,7 @@ interface OutboxRow {
 }
 
 export class PgOutbox implements Outbox {
-  private readonly wakeups = new EventEmitter();
+  private readonly doorbell = new Doorbell();
   private unlisten?: () => Promise<void>;
   private connectingListener?: Promise<void>;
   private closed = false;
@@ -27,7 +28,7 @@ export class PgOutbox implements Outbox {
     private readonly logger: Logger,
   ) {}
 
-  async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<void>): Promise<number> {
+  async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<readonly RejectedEvent<PendingEvent>[]>): Promise<RelayedBatch> {
     const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
@@ -39,17 +40,17 @@ export class PgOutbox implements Outbox {
       // so a relay that dies mid-publish hands its batch back.
       const { rows } = await client.query<OutboxRow>(
         `UPDATE outbox SET attempts = attempts + 1
-          WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
           RETURNING id, topic, key, payload, headers, created_at, attempts`,
         [limit],
       );
       if (rows.length === 0) {
         await client.query('COMMIT');
-        return 0;
+        return { published: 0, parked: [] };
       }
       rows.sort((a, b) => Number(a.id) - Number(b.id));
       claimed = rows.map((row) => String(row.id));
-      await publish(
+      const parked = await publish(
         rows.map((row) => ({
           id: String(row.id),
           topic: row.topic,
@@ -60,9 +61,16 @@ export class PgOutbox implements Outbox {
           attempts: row.attempts,
         })),
       );
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => String(r.id))]);
+      const parkedIds = new Set(parked.map((p) => p.event.id));
+      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [claimed.filter((id) => !parkedIds.has(id))]);
+      if (parked.length > 0)
+        await client.query(
+          `UPDATE outbox SET parked_at = now(), parked_reason = p.reason
+             FROM unnest($1::bigint[], $2::text[]) AS p(id, reason) WHERE outbox.id = p.id`,
+          [parked.map((p) => p.event.id), parked.map((p) => p.reason)],
+        );
       await client.query('COMMIT');
-      return rows.length;
+      return { published: rows.length - parked.length, parked };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
@@ -78,26 +86,44 @@ export class PgOutbox implements Outbox {
 
   async backlog(): Promise<OutboxBacklog> {
     try {
-      const { rows } = await this.database.query<{ count: string | number; oldest: Date | null }>(
-        'SELECT count(*) AS count, min(created_at) AS oldest FROM outbox WHERE published_at IS NULL',
+      const { rows } = await this.database.query<{ count: string | number; oldest: Date | null; parked: string | number }>(
+        `SELECT count(*) AS count, min(created_at) AS oldest,
+                (SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL) AS parked
+           FROM outbox WHERE published_at IS NULL AND parked_at IS NULL`,
       );
       const row = rows[0];
-      return { count: Number(row?.count ?? 0), ...(row?.oldest ? { oldestCreatedAt: row.oldest } : {}) };
+      return { count: Number(row?.count ?? 0), ...(row?.oldest ? { oldestCreatedAt: row.oldest } : {}), parked: Number(row?.parked ?? 0) };
     } catch (error) {
       throw translate(error);
     }
   }
 
-  /** Wakes on LISTEN/NOTIFY, and after the timeout anyway: a NOTIFY can be missed while reconnecting. */
+  /**
+   * Wakes on LISTEN/NOTIFY (one that came while the relay was busy included), when the listener is lost or
+   * (re)connected (NOTIFYs may have been missed meanwhile), and after the timeout anyway.
+   */
   async waitForEvents(timeoutMs: number, signal: AbortSignal): Promise<void> {
     this.ensureListener();
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-    await once(this.wakeups, 'notify', { signal: deadline }).catch(() => undefined);
+    await this.doorbell.wait(timeoutMs, signal);
+  }
+
+  async prune(before: Date, limit: number): Promise<number> {
+    try {
+      const { rows } = await this.database.query<{ id: unknown }>(
+        `DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 ORDER BY id LIMIT $2)
+         RETURNING id`,
+        [before, limit],
+      );
+      return rows.length;
+    } catch (error) {
+      throw translate(error);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.wakeups.emit('notify');
+    this.doorbell.ring();
     await this.connectingListener;
     const unlisten = this.unlisten;
     this.unlisten = undefined;
@@ -109,15 +135,18 @@ export class PgOutbox implements Outbox {
     this.connectingListener = this.database
       .listen(
         OUTBOX_CHANNEL,
-        () => this.wakeups.emit('notify'),
+        () => this.doorbell.ring(),
         (error) => {
           this.unlisten = undefined;
-          this.logger.debug('outbox listener lost, polling until it reconnects', { error: String(error) });
+          this.logger.debug('outbox listener lost, looking now and listening again', { error: String(error) });
+          this.doorbell.ring();
         },
       )
       .then(async (unlisten) => {
         if (this.closed) await unlisten();
         else this.unlisten = unlisten;
+        // What was committed while nobody listened announced itself to no one.
+        this.doorbell.ring();
       })
       .catch((error: unknown) => this.logger.debug('outbox listener not available, polling', { error: String(error) }))
       .finally(() => {

@@ -23,6 +23,8 @@ export interface Activity {
   readonly ordersLastMinute: number;
   readonly emailsLastMinute: number;
   readonly outboxBacklog: number;
+  /** Events the broker refused for good: each one is a bug to look at (see README, operations). */
+  readonly outboxParked: number;
 }
 
 /** What operators look at: recent orders with their email, the dead letters, the pace. */

@@ -1,6 +1,15 @@
 import type { OutboxEvent } from './outbox.js';
 
+/** An event the broker refused for good (too large, an invalid record): another try would fail the same way. */
+export interface RejectedEvent<E extends OutboxEvent = OutboxEvent> {
+  readonly event: E;
+  readonly reason: string;
+}
+
 export interface EventPublisher {
-  /** Resolves once the broker has acknowledged every event; rejects if any was not. */
-  publish(events: readonly OutboxEvent[]): Promise<void>;
+  /**
+   * Resolves once the broker has acknowledged every event but the ones it refused for good, which it
+   * lists; rejects (DependencyUnavailableError) when the broker is away, and then nothing is known to be acknowledged.
+   */
+  publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]>;
 }

@@ -7,6 +7,8 @@ export type DeadLetterKind = 'poison' | 'permanent' | 'retries-exhausted';
 export interface Metrics {
   orderCreated(): void;
   eventsRelayed(count: number, seconds: number): void;
+  /** An outbox event the broker refused for good. */
+  eventParked(): void;
   notification(result: NotificationResult): void;
   /** From the order's creation to the SMTP server's acceptance. */
   emailDelivered(latencySeconds: number): void;
@@ -17,6 +19,7 @@ export interface Metrics {
 export const NO_METRICS: Metrics = {
   orderCreated: () => undefined,
   eventsRelayed: () => undefined,
+  eventParked: () => undefined,
   notification: () => undefined,
   emailDelivered: () => undefined,
   smtpError: () => undefined,

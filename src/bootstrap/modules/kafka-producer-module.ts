@@ -20,7 +20,7 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
       bind,
       T.KafkaPublisher,
       [T.Kafka, T.Config],
-      (kafka, config) => new KafkaEventPublisher(kafka, topicsOf(config)),
+      (kafka, config) => new KafkaEventPublisher(kafka, topicsOf(config), { maxRequestBytes: config.kafka.maxRequestBytes, compression: config.kafka.compression }),
     ).onDeactivation((publisher) => publisher.close());
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));

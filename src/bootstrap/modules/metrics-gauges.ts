@@ -18,6 +18,7 @@ export function registerOutboxGauges(metrics: PrometheusMetrics, outbox: Outbox)
     const { oldestCreatedAt } = await outbox.backlog();
     return [{ value: oldestCreatedAt ? (Date.now() - oldestCreatedAt.getTime()) / 1000 : 0 }];
   });
+  metrics.gauge('ordermail_outbox_parked', 'Outbox events the broker refused for good, waiting for an operator', [], async () => [{ value: (await outbox.backlog()).parked }]);
 }
 
 /** ordermail_kafka_consumer_lag{topic,partition}; a broker that does not answer within 2 s leaves the series out rather than hang the scrape. */

@@ -19,6 +19,8 @@ export function relayModule(): ContainerModule {
           const details = {
             circuit: relay.status.circuit,
             backlog: backlog.count,
+            // Refused by the broker for good: each one is a bug to look at; the relay goes on without them.
+            parked: backlog.parked,
             oldestAgeMs: backlog.oldestCreatedAt ? Date.now() - backlog.oldestCreatedAt.getTime() : 0,
           };
           // The failure's text (broker addresses) is in the relay's log lines, not in the public /health.

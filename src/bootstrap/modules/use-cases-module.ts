@@ -24,6 +24,7 @@ export function useCasesModule(): ContainerModule {
           minBackoffMs: 200,
           maxBackoffMs: 10_000,
           lingerMs: config.relay.lingerMs,
+          ...(config.relay.retentionMs > 0 ? { retentionMs: config.relay.retentionMs } : {}),
         }, metrics),
     );
   });
