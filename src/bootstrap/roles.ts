@@ -84,7 +84,8 @@ export interface RunningRole {
   readonly services: readonly Service[];
   /** Runs the role's one-shot task, if it has one; resolves with whether it had one. */
   runTask(): Promise<boolean>;
-  stop(): Promise<void>;
+  /** Stops the services in reverse order, telling each the `deadline` (a Date.now() time) to be stopped by, then releases the resources. */
+  stop(deadline?: number): Promise<void>;
 }
 
 /** Builds the container for a role and starts its services in order; stops them in reverse. */
@@ -95,10 +96,10 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
   const started: Service[] = [];
-  const stop = async (): Promise<void> => {
+  const stop = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
     for (const service of [...started].reverse()) {
       try {
-        await service.stop();
+        await service.stop(deadline);
       } catch (error) {
         logger.error('service did not stop cleanly', { service: service.name, error: String(error) });
       }
