@@ -41,9 +41,10 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
   const core = [coreModule(config, logger, role), useCasesModule()];
   const databaseUrl = config.databaseUrl as string;
   const brokers = config.kafka.brokers ?? [];
+  // Services stop in reverse order: HTTP (last here) first, then the relay publishes what HTTP accepted while draining.
   switch (role) {
     case 'api':
-      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), ...(config.relay.enabled ? [relayModule()] : []), httpModule()];
     case 'relay':
       return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), relayModule()];
     case 'notifier':
@@ -64,8 +65,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort }),
         notifierModule(),
-        httpModule(),
         relayModule(),
+        httpModule(),
       ];
     case 'migrate':
       return [...core, postgresModule({ url: databaseUrl })];
