@@ -60,15 +60,19 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn('second signal: exiting without finishing the shutdown', { signal });
+      process.exit(1);
+    }
     stopping = true;
-    logger.info('stopping', { signal });
+    logger.info('stopping', { signal, timeoutMs: config.shutdownTimeoutMs, httpDrainMs: config.httpDrainMs });
     const deadline = setTimeout(() => {
       logger.error('shutdown deadline passed, exiting', { timeoutMs: config.shutdownTimeoutMs });
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
-    running.stop().then(
+    // The services get nine tenths of the deadline; the last tenth closes the Kafka and PostgreSQL clients.
+    running.stop(Date.now() + config.shutdownTimeoutMs * 0.9).then(
       () => {
         logger.info('stopped');
         process.exitCode = 0;
@@ -79,8 +83,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 /** The single-process mode tells a person where to look (on stderr: stdout stays one JSON object per line). */

@@ -9,7 +9,10 @@ export interface Config {
   readonly serviceName: string;
   readonly port: number;
   readonly logLevel: LogLevel;
+  /** SIGTERM/SIGINT: everything is stopped within this, or the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  /** SIGTERM/SIGINT: keep-alive clients get this long to finish their requests before idle connections are closed. */
+  readonly httpDrainMs: number;
   /** Turns the admin page and its API on, and protects them. */
   readonly adminToken?: string;
   /** --role=all: where the embedded database keeps its files. */
@@ -63,11 +66,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env = readEnvironment()): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
+  const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000);
   const config: Config = {
     serviceName: read.string('SERVICE_NAME', 'ordermail'),
     port: read.integer('PORT', 3000, 0, 65535),
     logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000),
+    shutdownTimeoutMs,
+    // Shorter than the whole deadline: requests already read and the relay's last flush need the rest.
+    httpDrainMs: read.integer('SHUTDOWN_HTTP_DRAIN_MS', Math.floor(shutdownTimeoutMs / 2), 0, shutdownTimeoutMs - 1),
     ...read.optional('ADMIN_TOKEN', (value) => (value.length >= 16 ? { adminToken: value } : 'must be at least 16 characters')),
     dataDir: read.string('DATA_DIR', './data'),
     inboxSmtpPort: read.integer('INBOX_SMTP_PORT', 2525, 0, 65535),

@@ -41,9 +41,10 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
   const core = [coreModule(config, logger, role), useCasesModule()];
   const databaseUrl = config.databaseUrl as string;
   const brokers = config.kafka.brokers ?? [];
+  // Services stop in reverse order: HTTP (last here) first, then the relay publishes what HTTP accepted while draining.
   switch (role) {
     case 'api':
-      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), httpModule(), ...(config.relay.enabled ? [relayModule()] : [])];
+      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), ...(config.relay.enabled ? [relayModule()] : []), httpModule()];
     case 'relay':
       return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), relayModule()];
     case 'notifier':
@@ -64,8 +65,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort }),
         notifierModule(),
-        httpModule(),
         relayModule(),
+        httpModule(),
       ];
     case 'migrate':
       return [...core, postgresModule({ url: databaseUrl })];
@@ -84,7 +85,8 @@ export interface RunningRole {
   readonly services: readonly Service[];
   /** Runs the role's one-shot task, if it has one; resolves with whether it had one. */
   runTask(): Promise<boolean>;
-  stop(): Promise<void>;
+  /** Stops the services in reverse order, telling each the `deadline` (a Date.now() time) to be stopped by, then releases the resources. */
+  stop(deadline?: number): Promise<void>;
 }
 
 /** Builds the container for a role and starts its services in order; stops them in reverse. */
@@ -95,10 +97,10 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
   const started: Service[] = [];
-  const stop = async (): Promise<void> => {
+  const stop = async (deadline = Date.now() + config.shutdownTimeoutMs): Promise<void> => {
     for (const service of [...started].reverse()) {
       try {
-        await service.stop();
+        await service.stop(deadline);
       } catch (error) {
         logger.error('service did not stop cleanly', { service: service.name, error: String(error) });
       }

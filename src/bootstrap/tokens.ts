@@ -55,8 +55,8 @@ export function provide<R, Args extends unknown[]>(
 export interface Service {
   readonly name: string;
   start(): Promise<void>;
-  /** Stops taking new work and finishes what is in flight. */
-  stop(): Promise<void>;
+  /** Stops taking new work and finishes what is in flight; gives up waiting at `deadline` (a Date.now() time). */
+  stop(deadline: number): Promise<void>;
 }
 
 /** A one-shot job of a role (migrate, dlq-replay): the process exits when it is done. */

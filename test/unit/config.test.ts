@@ -33,6 +33,12 @@ describe('loadConfig', () => {
     expect(problems[0]).to.contain('"abc"');
   });
 
+  it('drains HTTP for half of the shutdown deadline unless told otherwise, and never for all of it', () => {
+    expect(loadConfig({})).to.deep.include({ shutdownTimeoutMs: 10_000, httpDrainMs: 5000 });
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '30000', SHUTDOWN_HTTP_DRAIN_MS: '20000' })).to.deep.include({ shutdownTimeoutMs: 30_000, httpDrainMs: 20_000 });
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10000', SHUTDOWN_HTTP_DRAIN_MS: '10000' })).to.throw(ConfigError, 'SHUTDOWN_HTTP_DRAIN_MS: must be an integer from 0 to 9999');
+  });
+
   it('names what a role needs and is not set', () => {
     expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
     expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();

@@ -139,6 +139,19 @@ describe('HTTP API contract (in-memory adapters)', () => {
       nothingStored();
     });
 
+    it('answers 415 to a declared charset other than UTF-8, and reads utf-8 declared in any case, quoted or not', async () => {
+      const latin1 = Buffer.from(JSON.stringify({ ...anOrderBody(), orderId: 'caf\u00e9' }), 'latin1');
+      for (const contentType of ['application/json; charset=latin1', 'application/json; charset="ISO-8859-1"', 'application/json;charset=utf-16le']) {
+        const response = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': contentType }, body: latin1 });
+        await expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      }
+      nothingStored();
+      for (const [n, contentType] of ['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json; CHARSET=Utf8'].entries()) {
+        const response = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ ...anOrderBody(), orderId: `utf8-${n}` }) });
+        expect(response.status, contentType).to.equal(202);
+      }
+    });
+
     it('answers 413 to a body over 64 KiB', async () => {
       await expectError(await post({ ...anOrderBody(), padding: 'x'.repeat(70 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
       nothingStored();

@@ -1,5 +1,5 @@
 import { createOrderSchema } from './order-schemas.js';
-import { MAX_BODY_BYTES } from './json-body.js';
+import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
 
 const { $id: _id, ...createOrderRequest } = createOrderSchema;
 
@@ -54,7 +54,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
               },
             },
             '413': error('PAYLOAD_TOO_LARGE', `The request body must be at most ${MAX_BODY_BYTES} bytes`),
-            '415': error('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'),
+            '415': { ...error('UNSUPPORTED_MEDIA_TYPE', NOT_JSON_MESSAGE), description: `${NOT_JSON_MESSAGE}, in UTF-8 (a declared charset other than utf-8 is refused)` },
             '503': error('SERVICE_UNAVAILABLE', 'postgres is unavailable (with outcome "unknown" when the order may have been stored: retry it)'),
           },
         },

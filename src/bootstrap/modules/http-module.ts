@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ContainerModule } from 'inversify';
+import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import { AdminOverview } from '../../application/admin-overview.js';
 import { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
 import { createHttpApp } from '../../adapters/http/http-app.js';
@@ -13,6 +14,16 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json'
 /** The public order API on PORT, with the admin page when an admin token is set. */
 export function httpModule(adminToken?: string): ContainerModule {
   return new ContainerModule(({ bind }) => {
+    let server: HttpServerService | undefined;
+    // Fails from SIGTERM on, so GET /ready answers 503 and a load balancer stops sending while HTTP drains.
+    bind(T.HealthCheck).toConstantValue({
+      name: 'http',
+      critical: false,
+      requiredForReady: true,
+      check: async () => {
+        if (server?.isDraining) throw new HealthCheckFailure('shutting down', {});
+      },
+    });
     provide(
       bind,
       T.Service,
@@ -30,7 +41,8 @@ export function httpModule(adminToken?: string): ContainerModule {
             }
           : undefined;
         const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...(admin ? { admin } : {}) });
-        return new HttpServerService('http', app.callback(), config.port, logger);
+        server = new HttpServerService('http', app.callback(), config.port, logger, config.httpDrainMs);
+        return server;
       },
     );
   });

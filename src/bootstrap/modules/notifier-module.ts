@@ -94,7 +94,7 @@ export function opsServerModule(): ContainerModule {
     provide(bind, T.Service, [T.Config, T.Logger, all(T.HealthCheck), T.Metrics, T.KafkaLag], (config, logger, healthChecks, metrics, lag) => {
       registerHealthGauge(metrics, healthChecks);
       registerLagGauge(metrics, lag);
-      return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger);
+      return new HttpServerService('ops', createOpsApp({ healthChecks, logger, metrics }).callback(), config.notifier.opsPort, logger, config.httpDrainMs);
     });
   });
 }
