@@ -26,7 +26,7 @@ const anEmail = (overrides: Partial<OrderEmail> = {}): OrderEmail => ({
 });
 
 /** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */
-function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth']): void {
+function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth', 'refused']): void {
   let subject: MailerSubject;
   beforeEach(async () => {
     subject = await makeSubject();
@@ -74,7 +74,7 @@ describe('Mailer contract: InMemoryMailer', () =>
           mailer.reachable = false;
           return;
         }
-        mailer.failNext(kind, 1, { transient: 421, permanent: 550, auth: 535 }[kind]);
+        mailer.failNext(kind, 1, { transient: 421, permanent: 550, auth: 535, refused: 550 }[kind]);
       },
       close: async () => undefined,
     };
@@ -115,6 +115,7 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
         if (kind === 'transient') server.script({ to, code: 421, times: 1 });
         if (kind === 'permanent') server.script({ to, code: 550, message: '5.1.1 unknown mailbox', times: 1 });
         if (kind === 'unavailable') await server.refuseConnections();
+        if (kind === 'refused') server.script({ at: 'mail', code: 550, message: '5.4.5 Daily user sending quota exceeded', times: 1 });
         if (kind === 'auth') {
           server.requireAuth({ fail: true });
           mailer.close();
