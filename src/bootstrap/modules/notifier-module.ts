@@ -9,7 +9,7 @@ import type { Mailer, MailFailureKind } from '../../application/ports/mailer.js'
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
-import { EmbeddedInbox } from '../../adapters/smtp/embedded-inbox.js';
+import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
 import { all, provide, T, type Service } from '../tokens.js';
@@ -19,13 +19,13 @@ import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
 
-export type MailServer = { readonly url: string } | { readonly embeddedPort: number };
+export type MailServer = { readonly url: string } | { readonly embeddedPort: number; readonly limits?: InboxLimits };
 
 /** The mailer and its circuit breaker: a real SMTP server, or the embedded inbox. */
 export function smtpModule(server: MailServer): ContainerModule {
   return new ContainerModule(({ bind }) => {
     if ('embeddedPort' in server) {
-      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort)).onDeactivation((inbox) => inbox.stop());
+      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort, server.limits)).onDeactivation((inbox) => inbox.stop());
       provide(bind, T.SmtpUrl, [T.Inbox], (inbox) => inbox.smtpUrl);
     } else {
       bind(T.SmtpUrl).toConstantValue(server.url);
