@@ -1,23 +1,36 @@
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type MailFailureKind } from './ports/mailer.js';
+import { NO_METRICS, type Metrics } from './ports/metrics.js';
 import { sleep } from './sleep.js';
 
 export type CircuitState = { readonly open: false } | { readonly open: true; readonly kind: MailFailureKind; readonly reason: string; readonly since: Date };
 
+/** Leave to send one real email while the circuit is open; say how it went, or `end()` it undecided. */
+export interface Trial {
+  end(): void;
+}
+
 /**
- * Stops all sending while the mail server is unreachable or refuses our credentials, so an outage
- * costs no order a retry and sends nothing to the dead-letter topic; probes until the server is back.
+ * Stops all sending while the mail server is unreachable, refuses our credentials or refuses mail from
+ * us (a quota, a 5xx at MAIL FROM), so none of that costs an order a retry or sends it to the dead-letter
+ * topic. It probes until sending can work again: verify() (connect, EHLO, AUTH) is proof enough for an
+ * outage or bad credentials; a refusal shows only at MAIL FROM, so once verify() passes one real email
+ * is let through as the trial (half-open), and only its MAIL FROM being accepted closes the circuit.
  */
 export class MailCircuit {
   private current: CircuitState = { open: false };
   private readonly listeners = new Set<(state: CircuitState) => void>();
   private probing?: Promise<void>;
   private readonly stopping = new AbortController();
+  private trial: 'none' | 'offered' | 'running' = 'none';
+  /** A refusal alerts once, until an email passes again: trials refused in between stay quiet. */
+  private refusalAlerted = false;
 
   constructor(
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly probeIntervalMs: { min: number; max: number } = { min: 1000, max: 15_000 },
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   get state(): CircuitState {
@@ -29,14 +42,45 @@ export class MailCircuit {
     return () => this.listeners.delete(listener);
   }
 
-  trip(kind: MailFailureKind, reason: string): void {
-    if (this.current.open || this.stopping.signal.aborted) return;
+  trip(kind: MailFailureKind, reason: string, responseCode?: number): void {
+    if (this.stopping.signal.aborted) return;
+    if (this.current.open) {
+      // A trial that failed the same way, or a worse cause found while probing: no new alert for the same one.
+      if (this.trial === 'running') this.trial = 'none';
+      if (this.current.kind === kind) return;
+      this.current = { ...this.current, kind, reason };
+      this.announce(kind, reason, responseCode);
+      return;
+    }
     this.current = { open: true, kind, reason, since: new Date() };
-    if (kind === 'auth')
-      this.logger.error('SMTP authentication failed: sending stopped until the credentials work', { alert: true, reason });
-    else this.logger.warn('SMTP server unreachable: sending paused, probing', { reason });
+    this.metrics.mailCircuitOpened(kind);
+    this.announce(kind, reason, responseCode);
     this.probing = this.probeUntilClosed();
     this.emit();
+  }
+
+  /** The server took MAIL FROM (or the whole email): sending works, whatever became of that email. */
+  sendingWorks(): void {
+    this.refusalAlerted = false;
+    if (this.trial === 'running') this.trial = 'none';
+    if (this.current.open) this.close('SMTP server takes mail again: sending resumed');
+  }
+
+  /** The one trial email of a half-open circuit, when it is on offer now; undefined otherwise. */
+  takeTrial(): Trial | undefined {
+    if (!this.current.open || this.trial !== 'offered') return undefined;
+    this.trial = 'running';
+    return {
+      end: () => {
+        if (this.trial === 'running') this.trial = 'none';
+      },
+    };
+  }
+
+  /** Nothing is waiting to be tried: close, and let the next email be the test (a refusal opens it again, quietly). */
+  nothingToTry(): void {
+    if (this.trial === 'running') this.trial = 'none';
+    if (this.current.open) this.close('SMTP server takes connections again and nothing is waiting: sending resumed');
   }
 
   /** Waits while the circuit is open; resolves at once when it is closed. */
@@ -49,24 +93,49 @@ export class MailCircuit {
     await this.probing;
   }
 
+  private announce(kind: MailFailureKind, reason: string, responseCode?: number): void {
+    if (kind === 'auth') this.logger.error('SMTP authentication failed: sending stopped until the credentials work', { alert: true, reason });
+    else if (kind === 'refused') {
+      if (this.refusalAlerted) return;
+      this.refusalAlerted = true;
+      this.logger.error('SMTP server refuses mail from us: sending paused, one email at a time tries again', { alert: true, reason, responseCode });
+    } else this.logger.warn('SMTP server unreachable: sending paused, probing', { reason });
+  }
+
+  private close(message: string): void {
+    if (!this.current.open) return;
+    const downForMs = Date.now() - this.current.since.getTime();
+    this.current = { open: false };
+    this.trial = 'none';
+    this.logger.info(message, { downForMs });
+    this.emit();
+  }
+
   private async probeUntilClosed(): Promise<void> {
     for (let attempt = 0; this.current.open && !this.stopping.signal.aborted; attempt++) {
       await sleep(Math.min(this.probeIntervalMs.max, this.probeIntervalMs.min * 2 ** Math.min(attempt, 10)), this.stopping.signal);
-      if (this.stopping.signal.aborted) return;
+      if (this.stopping.signal.aborted || !this.current.open) return;
       try {
         await this.mailer.verify();
-        const downForMs = this.current.open ? Date.now() - this.current.since.getTime() : 0;
-        this.current = { open: false };
-        this.logger.info('SMTP server reachable again: sending resumed', { downForMs });
-        this.emit();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        if (error instanceof MailDeliveryError && error.kind === 'auth' && this.current.open && this.current.kind !== 'auth') {
-          this.current = { ...this.current, kind: 'auth', reason };
-          this.logger.error('SMTP authentication failed: sending stopped until the credentials work', { alert: true, reason });
-        } else this.logger.debug('SMTP probe failed', { error: reason });
+        if (error instanceof MailDeliveryError && (error.kind === 'auth' || error.kind === 'refused')) this.trip(error.kind, reason, error.responseCode);
+        else this.logger.debug('SMTP probe failed', { error: reason });
+        continue;
       }
+      if (this.current.open && this.current.kind !== 'refused') {
+        this.close('SMTP server reachable again: sending resumed');
+        return;
+      }
+      // Half-open: the next due email goes out alone; its MAIL FROM decides.
+      this.trial = 'offered';
+      while (!this.trialSettled() && this.current.open && !this.stopping.signal.aborted) await sleep(50, this.stopping.signal);
+      this.trial = 'none';
     }
+  }
+
+  private trialSettled(): boolean {
+    return this.trial === 'none';
   }
 
   private emit(): void {

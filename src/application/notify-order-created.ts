@@ -1,6 +1,6 @@
 import type { OrderCreated } from '../domain/order-created.js';
 import { DependencyUnavailableError } from './errors.js';
-import type { MailCircuit } from './mail-circuit.js';
+import type { MailCircuit, Trial } from './mail-circuit.js';
 import { sleep } from './sleep.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
@@ -67,11 +67,28 @@ export class NotifyOrderCreated {
 
   /** Sends the orders whose retry is due, or whose previous holder died; resolves with how many were taken. */
   async retryDue(limit: number): Promise<number> {
-    if (this.circuit.state.open) return 0;
+    if (this.circuit.state.open) return this.tryOne();
     const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs);
     // A job of our own whose lease ran out while the ledger was unreachable is still being handled here.
     await Promise.all(jobs.filter((job) => !this.inFlight.has(job.event.orderId)).map((job) => this.attempt(job)));
     return jobs.length;
+  }
+
+  /** While the circuit is open, sends the one trial email it allows, if any: its MAIL FROM tells whether sending works again. */
+  private async tryOne(): Promise<number> {
+    const trial = this.circuit.takeTrial();
+    if (!trial) return 0;
+    try {
+      const [job] = await this.ledger.claimDue(1, this.options.owner, this.options.leaseMs);
+      if (!job) {
+        this.circuit.nothingToTry();
+        return 0;
+      }
+      await this.attempt(job, trial);
+      return 1;
+    } finally {
+      trial.end();
+    }
   }
 
   /** Extends the leases of the orders being sent now; call it well within the lease time. */
@@ -87,11 +104,11 @@ export class NotifyOrderCreated {
     this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
   }
 
-  private async attempt(job: NotificationJob): Promise<NotifyOutcome> {
+  private async attempt(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     this.inFlight.add(orderId);
     try {
-      return this.count(await this.tryToSend(job));
+      return this.count(await this.tryToSend(job, trial));
     } finally {
       this.inFlight.delete(orderId);
     }
@@ -102,7 +119,7 @@ export class NotifyOrderCreated {
     return outcome;
   }
 
-  private async tryToSend(job: NotificationJob): Promise<NotifyOutcome> {
+  private async tryToSend(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
     const { event } = job;
     const log = this.logFor(event.orderId, job.correlationId);
     const to = event.email ?? this.options.defaultTo;
@@ -111,7 +128,7 @@ export class NotifyOrderCreated {
       log.warn('notification skipped: no recipient');
       return 'skipped';
     }
-    if (this.circuit.state.open) return this.defer(job, this.circuit.state.reason);
+    if (this.circuit.state.open && !trial) return this.defer(job, this.circuit.state.reason);
     try {
       const sent = await this.mailer.send({
         to,
@@ -121,6 +138,7 @@ export class NotifyOrderCreated {
         createdAt: event.createdAt,
         ...(job.correlationId ? { correlationId: job.correlationId } : {}),
       });
+      this.circuit.sendingWorks();
       await this.recordSent(event.orderId, sent.messageId, log);
       const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
       this.metrics.emailDelivered(latencyMs / 1000);
@@ -136,10 +154,17 @@ export class NotifyOrderCreated {
   private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     const log = this.logFor(orderId, job.correlationId);
-    if (error.kind === 'auth' || (error.kind === 'unavailable' && !(await this.serverAnswers()))) {
-      this.circuit.trip(error.kind, error.message);
+    if (error.outcomeUnknown) {
+      // The documented duplicate window: the server may have taken it; the next try carries the same Message-ID.
+      this.metrics.mailOutcomeUnknown();
+      log.warn('connection lost after the whole email was sent: the server may have it, it will be sent again', { error: error.message });
+    }
+    if (error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()))) {
+      this.circuit.trip(error.kind, error.message, error.responseCode);
       return this.defer(job, error.message);
     }
+    // A reply at RCPT TO or DATA means the server took our MAIL FROM: sending works, this email does not.
+    if (error.responseCode !== undefined) this.circuit.sendingWorks();
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {

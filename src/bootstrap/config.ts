@@ -19,6 +19,8 @@ export interface Config {
   readonly dataDir: string;
   /** --role=all: the embedded inbox's SMTP port. */
   readonly inboxSmtpPort: number;
+  /** --role=all: the embedded inbox refuses larger messages (552) and keeps at most this many, dropping the oldest. */
+  readonly inboxLimits: { readonly maxMessageBytes: number; readonly maxMessages: number };
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
   readonly kafka: {
@@ -77,6 +79,10 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     ...read.optional('ADMIN_TOKEN', (value) => (value.length >= 16 ? { adminToken: value } : 'must be at least 16 characters')),
     dataDir: read.string('DATA_DIR', './data'),
     inboxSmtpPort: read.integer('INBOX_SMTP_PORT', 2525, 0, 65535),
+    inboxLimits: {
+      maxMessageBytes: read.integer('INBOX_MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxMessages: read.integer('INBOX_MAX_MESSAGES', 500, 1, 100_000),
+    },
     ...read.optional('DATABASE_URL', (value) => (/^postgres(ql)?:\/\//.test(value) ? { databaseUrl: value } : 'must start with postgres://')),
     databasePoolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 200),
     kafka: {

@@ -26,7 +26,7 @@ const anEmail = (overrides: Partial<OrderEmail> = {}): OrderEmail => ({
 });
 
 /** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */
-function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth']): void {
+function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth', 'refused']): void {
   let subject: MailerSubject;
   beforeEach(async () => {
     subject = await makeSubject();
@@ -74,7 +74,7 @@ describe('Mailer contract: InMemoryMailer', () =>
           mailer.reachable = false;
           return;
         }
-        mailer.failNext(kind, 1, { transient: 421, permanent: 550, auth: 535 }[kind]);
+        mailer.failNext(kind, 1, { transient: 421, permanent: 550, auth: 535, refused: 550 }[kind]);
       },
       close: async () => undefined,
     };
@@ -115,6 +115,7 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
         if (kind === 'transient') server.script({ to, code: 421, times: 1 });
         if (kind === 'permanent') server.script({ to, code: 550, message: '5.1.1 unknown mailbox', times: 1 });
         if (kind === 'unavailable') await server.refuseConnections();
+        if (kind === 'refused') server.script({ at: 'mail', code: 550, message: '5.4.5 Daily user sending quota exceeded', times: 1 });
         if (kind === 'auth') {
           server.requireAuth({ fail: true });
           mailer.close();
@@ -191,3 +192,30 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
 function decodeQuotedPrintable(raw: string): string {
   return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
+
+describe('The embedded inbox keeps a bounded amount of mail', () => {
+  let inbox: EmbeddedInbox;
+  let mailer: SmtpMailer;
+  beforeEach(async () => {
+    inbox = await EmbeddedInbox.start(0, { maxMessageBytes: 8 * 1024, maxMessages: 3 });
+    mailer = new SmtpMailer({ url: inbox.smtpUrl, from: 'Shop <orders@shop.test>' });
+  });
+  afterEach(async () => {
+    mailer.close();
+    await inbox.stop();
+  });
+
+  it('refuses a message over INBOX_MAX_MESSAGE_BYTES with 552 and keeps nothing of it', async () => {
+    const error = await mailer.send(anEmail({ itemIds: Array.from({ length: 400 }, (_, i) => `sku-${'x'.repeat(20)}-${i}`) })).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(MailDeliveryError);
+    expect((error as MailDeliveryError).responseCode).to.equal(552);
+    expect((error as MailDeliveryError).kind).to.equal('permanent');
+    expect(inbox.messages()).to.have.length(0);
+  });
+
+  it('keeps the newest INBOX_MAX_MESSAGES messages and drops the oldest', async () => {
+    const emails = Array.from({ length: 5 }, () => anEmail());
+    for (const email of emails) await mailer.send(email);
+    expect(inbox.messages().map((m) => m.to[0])).to.deep.equal(emails.slice(2).reverse().map((e) => e.to));
+  });
+});

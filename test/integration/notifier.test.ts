@@ -161,6 +161,29 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     expect(notifier.lines.some((l) => l.msg === 'SMTP server reachable again: sending resumed')).to.equal(true);
   });
 
+  it('pauses on a sending quota (550 5.4.5 at MAIL FROM) with one alert, dead-letters nothing, and emails every order once when the quota returns', async () => {
+    stack = await NotifierStack.start();
+    const notifier = await stack.startNotifier();
+    stack.smtp.script({ at: 'mail', code: 550, message: '5.4.5 Daily user sending quota exceeded' });
+    const orders = ids('quota', 20);
+    await Promise.all(orders.map((orderId) => stack.order(orderId)));
+    await notifier.waitForLine((l) => l.msg === 'SMTP server refuses mail from us: sending paused, one email at a time tries again', 'the circuit to open');
+    await eventually(async () => stack.smtp.replies.filter((r) => r.at === 'mail').length >= 3, 'a trial or two refused at MAIL FROM', 30_000);
+    expect(stack.smtp.messages).to.have.length(0);
+
+    stack.smtp.reset();
+    await stack.smtp.waitFor(20, 60_000);
+    expect(orders.filter((id) => stack.emailsByOrder().get(id) !== 1)).to.deep.equal([]);
+    expect(await readTopic(stack.brokers, stack.deadLetterTopic)).to.have.length(0);
+    const { rows } = await stack.pool.query<{ attempts: number }>(`SELECT attempts FROM notifications WHERE order_id LIKE 'quota-%'`);
+    expect(rows.map((r) => r.attempts).filter((n) => n !== 0), 'a refusal costs no order an attempt').to.deep.equal([]);
+    expect(notifier.lines.filter((l) => l.alert === true).map((l) => l.msg)).to.deep.equal(['SMTP server refuses mail from us: sending paused, one email at a time tries again']);
+    expect(notifier.lines.some((l) => l.msg === 'SMTP server takes mail again: sending resumed')).to.equal(true);
+    const ops = `http://127.0.0.1:${String((await notifier.waitForLine((l) => l.msg === 'ops server listening', 'the ops server')).port)}/metrics`;
+    expect(await scrape(ops, 'ordermail_smtp_circuit_opened_total', { kind: 'refused' })).to.equal(1);
+    expect(await scrape(ops, 'ordermail_dead_letters_total')).to.equal(0);
+  });
+
   it('stops cleanly on SIGTERM: the api and the notifier exit 0 within 10 s', async () => {
     stack = await NotifierStack.start();
     const notifier = await stack.startNotifier();

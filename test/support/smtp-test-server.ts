@@ -11,13 +11,19 @@ export interface RecordedMessage {
   readonly acceptedAt: Date;
 }
 
+/**
+ * Where a scripted reply replaces the server's own: instead of the 220 banner (`connect`), to EHLO and
+ * HELO (`greeting`), to MAIL FROM (`mail`), to RCPT TO (`rcpt`, the default) or after the message's
+ * final dot (`data`).
+ */
+export type Stage = 'connect' | 'greeting' | 'mail' | 'rcpt' | 'data';
+
 export interface Script {
-  /** Which recipients: an exact address, a pattern, or all when absent. */
+  /** Which recipients: an exact address, a pattern, or all when absent (ignored before RCPT TO). */
   readonly to?: string | RegExp;
   readonly code: number;
   readonly message?: string;
-  /** Answer at RCPT TO (default) or at the end of DATA. */
-  readonly at?: 'rcpt' | 'data';
+  readonly at?: Stage;
   /** Only the first N matching messages; forever when absent. */
   times?: number;
   /** Only this share of matching messages (0..1), decided by `random`. */
@@ -29,8 +35,8 @@ type Waiter = { done: () => boolean; resolve: () => void };
 /** A real SMTP server for tests: records what it accepts; can be scripted to refuse, defer, fail or vanish. */
 export class SmtpTestServer {
   readonly messages: RecordedMessage[] = [];
-  /** Every reply code it gave to a RCPT or DATA, in order; 250 for accepted messages. */
-  readonly replies: { to: string[]; code: number; at: 'rcpt' | 'data' }[] = [];
+  /** Every scripted reply it gave, in order, and a 250 for each accepted message. */
+  readonly replies: { to: string[]; code: number; at: Stage }[] = [];
   random: () => number = Math.random;
   private readonly scripts: Script[] = [];
   private readonly waiters = new Set<Waiter>();
@@ -38,6 +44,7 @@ export class SmtpTestServer {
   private server: SMTPServer;
   private listening = false;
   private dropNext = 0;
+  private dropAfterNext = 0;
   private credentials?: { user: string; pass: string };
   private authFails = false;
 
@@ -74,9 +81,18 @@ export class SmtpTestServer {
     this.dropNext += count;
   }
 
+  /**
+   * Keeps the next `count` messages whole (they are recorded as received) but cuts the connection
+   * instead of answering the final dot: the client cannot know whether the server took them.
+   */
+  dropAfterData(count = 1): void {
+    this.dropAfterNext += count;
+  }
+
   reset(): void {
     this.scripts.length = 0;
     this.dropNext = 0;
+    this.dropAfterNext = 0;
     this.authFails = false;
     this.credentials = undefined;
   }
@@ -160,8 +176,16 @@ export class SmtpTestServer {
       logger: false,
       size: 10 * 1024 * 1024,
       onConnect: (session, callback) => {
+        const refusal = this.scripted('', 'connect');
+        if (refusal) return callback(refusal);
+        const greetingRefusal = this.scripted('', 'greeting');
+        if (greetingRefusal) this.refuseGreeting(server, session, greetingRefusal);
         callback();
-        void session;
+      },
+      onMailFrom: (_address, _session, callback) => {
+        const failure = this.scripted('', 'mail');
+        if (failure) return callback(failure);
+        callback();
       },
       onAuth: (auth, _session, callback) => {
         if (this.authFails || (this.credentials && (auth.username !== this.credentials.user || auth.password !== this.credentials.pass)))
@@ -183,14 +207,27 @@ export class SmtpTestServer {
     return server;
   }
 
-  private scripted(address: string, at: 'rcpt' | 'data'): Error | undefined {
+  /** smtp-server has no EHLO hook: this one session's EHLO and HELO handlers answer with the refusal. */
+  private refuseGreeting(server: SMTPServer, session: SMTPServerSession, refusal: Error & { responseCode?: number }): void {
+    type Connection = { session: SMTPServerSession; send: (code: number, text: string, context?: false) => void } & Record<string, unknown>;
+    const connections = (server as unknown as { connections: Set<Connection> }).connections;
+    for (const connection of connections)
+      if (connection.session === session)
+        for (const handler of ['handler_EHLO', 'handler_HELO'])
+          connection[handler] = (_command: unknown, callback: () => void) => {
+            connection.send(refusal.responseCode ?? 554, refusal.message, false);
+            callback();
+          };
+  }
+
+  private scripted(address: string, at: Stage): Error | undefined {
     for (const script of this.scripts) {
       if ((script.at ?? 'rcpt') !== at) continue;
-      if (script.to !== undefined && !(typeof script.to === 'string' ? script.to === address : script.to.test(address))) continue;
+      if (address && script.to !== undefined && !(typeof script.to === 'string' ? script.to === address : script.to.test(address))) continue;
       if (script.times !== undefined && script.times <= 0) continue;
       if (script.probability !== undefined && this.random() >= script.probability) continue;
       if (script.times !== undefined) script.times -= 1;
-      this.replies.push({ to: [address], code: script.code, at });
+      this.replies.push({ to: address ? [address] : [], code: script.code, at });
       return Object.assign(new Error(script.message ?? `scripted ${script.code}`), { responseCode: script.code });
     }
     return undefined;
@@ -200,6 +237,8 @@ export class SmtpTestServer {
     const chunks: Buffer[] = [];
     const drop = this.dropNext > 0;
     if (drop) this.dropNext -= 1;
+    const dropAfter = !drop && this.dropAfterNext > 0;
+    if (dropAfter) this.dropAfterNext -= 1;
     stream.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       if (drop) for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
@@ -222,8 +261,12 @@ export class SmtpTestServer {
         subject: headers.subject ?? '',
         acceptedAt: new Date(),
       });
-      this.replies.push({ to, code: 250, at: 'data' });
-      callback();
+      if (dropAfter) {
+        for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
+      } else {
+        this.replies.push({ to, code: 250, at: 'data' });
+        callback();
+      }
       for (const waiter of this.waiters)
         if (waiter.done()) {
           this.waiters.delete(waiter);

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { MailFailureKind } from '../../application/ports/mailer.js';
+import { MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
 import type { DeadLetterKind, Metrics, NotificationResult } from '../../application/ports/metrics.js';
 
 export interface Sample {
@@ -39,6 +39,17 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
   private readonly smtpErrors = new Counter({ name: 'ordermail_smtp_errors_total', help: 'SMTP failures by kind', labelNames: ['kind'], registers: [this.registry] });
+  private readonly circuitOpened = new Counter({
+    name: 'ordermail_smtp_circuit_opened_total',
+    help: 'Times all sending stopped, by cause: unavailable, auth, refused (quota, 4xx/5xx at connect, greeting or MAIL FROM)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  private readonly outcomeUnknown = new Counter({
+    name: 'ordermail_smtp_outcome_unknown_total',
+    help: 'Emails whose connection was lost after the final dot: the server may have them; each is sent again with the same Message-ID',
+    registers: [this.registry],
+  });
   private readonly deadLetters = new Counter({ name: 'ordermail_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['kind'], registers: [this.registry] });
 
   constructor(defaultLabels: Record<string, string> = {}) {
@@ -46,7 +57,8 @@ export class PrometheusMetrics implements Metrics {
     collectDefaultMetrics({ register: this.registry });
     // Start the series at zero so rate() and increase() see the first event.
     for (const result of ['sent', 'duplicate', 'retried', 'dead_lettered', 'skipped', 'deferred']) this.notifications.inc({ result }, 0);
-    for (const kind of ['transient', 'permanent', 'auth', 'unavailable']) this.smtpErrors.inc({ kind }, 0);
+    for (const kind of MAIL_FAILURE_KINDS) this.smtpErrors.inc({ kind }, 0);
+    for (const kind of ['unavailable', 'auth', 'refused']) this.circuitOpened.inc({ kind }, 0);
     for (const kind of ['poison', 'permanent', 'retries-exhausted']) this.deadLetters.inc({ kind }, 0);
   }
 
@@ -68,6 +80,12 @@ export class PrometheusMetrics implements Metrics {
   }
   smtpError(kind: MailFailureKind): void {
     this.smtpErrors.inc({ kind });
+  }
+  mailCircuitOpened(kind: MailFailureKind): void {
+    this.circuitOpened.inc({ kind });
+  }
+  mailOutcomeUnknown(): void {
+    this.outcomeUnknown.inc();
   }
   deadLettered(kind: DeadLetterKind): void {
     this.deadLetters.inc({ kind });

@@ -12,6 +12,9 @@ export interface SmtpSettings {
   readonly maxConnections?: number;
 }
 
+/** The key under which a send carries its progress to the stream plugin. */
+const PROGRESS = 'ordermailProgress';
+
 const UNREACHABLE = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETLS', 'EPROTOCOL']);
 
 /** Sends order emails through a pooled nodemailer transport. */
@@ -34,6 +37,16 @@ export class SmtpMailer implements Mailer {
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     } as Parameters<typeof nodemailer.createTransport>[0]);
+    // Marks a send whose whole message was read into the connection: only the final dot and its reply follow.
+    this.transport.use('stream', (mail, done) => {
+      const progress = (mail.data as Record<string, unknown>)[PROGRESS] as { bodySent: boolean } | undefined;
+      if (progress)
+        mail.message.processFunc((input) => {
+          input.once('end', () => (progress.bodySent = true));
+          return input;
+        });
+      done();
+    });
     this.messageIdDomain = /@([^>\s]+)>?\s*$/.exec(settings.from)?.[1] ?? 'ordermail.local';
   }
 
@@ -45,6 +58,7 @@ export class SmtpMailer implements Mailer {
   async send(email: OrderEmail): Promise<SentEmail> {
     const { subject, text, html } = renderOrderEmail(email);
     const messageId = this.messageIdFor(email.internalId);
+    const progress = { bodySent: false };
     try {
       const info = await this.deliver({
         from: this.settings.from,
@@ -57,10 +71,11 @@ export class SmtpMailer implements Mailer {
           'X-Order-Id': headerSafe(email.orderId),
           ...(email.correlationId ? { 'X-Correlation-Id': headerSafe(email.correlationId) } : {}),
         },
+        ...({ [PROGRESS]: progress } as object),
       });
       return { messageId, response: String((info as { response?: string }).response ?? '') };
     } catch (error) {
-      throw classify(error);
+      throw classify(error, progress.bodySent);
     }
   }
 
@@ -77,16 +92,39 @@ export class SmtpMailer implements Mailer {
   }
 }
 
-/** Sorts nodemailer's errors into what the notifier does about them. */
-export function classify(error: unknown): MailDeliveryError {
-  const { code, responseCode, message } = error as { code?: string; responseCode?: number; message?: string };
+/** The commands of the session before any recipient is named: a refusal there is a refusal of us. */
+const SENDER_STAGES = new Set(['EHLO', 'HELO', 'LHLO', 'STARTTLS', 'MAIL FROM']);
+/** RFC 3463 X.4.5 "mail system congestion": how providers say a sending quota or rate is used up (550 5.4.5). */
+const QUOTA = /^[45]\d\d[ -][45]\.4\.5\b/;
+
+/**
+ * Sorts nodemailer's errors into what the notifier does about them, by the SMTP command that failed
+ * (nodemailer's `command`) and the reply code:
+ *
+ * | stage                                   | 4xx                       | 5xx                      | no reply            |
+ * |-----------------------------------------|---------------------------|--------------------------|---------------------|
+ * | credentials (EAUTH, 530/534/535)        | auth                      | auth                     | auth                |
+ * | connect, greeting (EHLO/HELO), STARTTLS | unavailable (421), else refused | refused            | unavailable         |
+ * | MAIL FROM                               | refused                   | refused                  | unavailable         |
+ * | any reply with X.4.5 (sending quota)    | refused                   | refused                  |                     |
+ * | RCPT TO, DATA                           | transient                 | permanent (503: transient) | unavailable       |
+ * | after the final dot                     | transient                 | permanent                | unavailable, outcome unknown |
+ * | before the server (bad address, API)    |                           |                          | permanent           |
+ */
+export function classify(error: unknown, bodySent = false): MailDeliveryError {
+  const { code, command, responseCode, response, message } = error as { code?: string; command?: string; responseCode?: number; response?: string; message?: string };
   const text = message ?? String(error);
+  const replied = typeof responseCode === 'number' && responseCode >= 400;
   let kind: MailFailureKind;
   if (code === 'EAUTH' || responseCode === 530 || responseCode === 534 || responseCode === 535) kind = 'auth';
-  else if (typeof responseCode === 'number' && responseCode >= 500) kind = 'permanent';
-  else if (typeof responseCode === 'number' && responseCode >= 400) kind = 'transient';
+  else if (replied && typeof response === 'string' && QUOTA.test(response)) kind = 'refused';
+  // 'CONN' is the greeting only with EPROTOCOL ("Invalid greeting"); a 421 later in the session comes as ECONNECTION.
+  else if (replied && command !== undefined && (SENDER_STAGES.has(command) || (command === 'CONN' && code === 'EPROTOCOL'))) kind = responseCode === 421 && command !== 'MAIL FROM' ? 'unavailable' : 'refused';
+  else if (replied && responseCode >= 500 && responseCode !== 503) kind = 'permanent';
+  else if (replied) kind = 'transient';
   else if (code && UNREACHABLE.has(code)) kind = 'unavailable';
   else if (code === 'EENVELOPE' || code === 'EMESSAGE') kind = 'permanent'; // refused before reaching the server, e.g. a malformed address
   else kind = 'transient';
-  return new MailDeliveryError(kind, text, responseCode, { cause: error });
+  const outcomeUnknown = kind === 'unavailable' && bodySent && !replied;
+  return new MailDeliveryError(kind, text, typeof responseCode === 'number' ? responseCode : undefined, { cause: error, outcomeUnknown });
 }

@@ -17,20 +17,30 @@ export interface SentEmail {
  * How a send failed, as far as retrying goes:
  * - `unavailable`: the mail server could not be reached; says nothing about this email.
  * - `auth`: the server refused our credentials; nothing will pass until someone fixes them.
- * - `transient`: a 4xx reply for this email; worth another try later.
- * - `permanent`: a 5xx reply for this email; another try will fail the same way.
+ * - `refused`: the server refuses mail from us, whoever it is for (a 4xx/5xx at connect, greeting or
+ *   MAIL FROM, or a sending quota); says nothing about this email, nothing passes until it lifts.
+ * - `transient`: a 4xx reply for this email (RCPT TO, DATA); worth another try later.
+ * - `permanent`: a 5xx reply for this email (RCPT TO, DATA); another try will fail the same way.
  */
-export type MailFailureKind = 'unavailable' | 'auth' | 'transient' | 'permanent';
+export const MAIL_FAILURE_KINDS = ['unavailable', 'auth', 'refused', 'transient', 'permanent'] as const;
+export type MailFailureKind = (typeof MAIL_FAILURE_KINDS)[number];
 
 export class MailDeliveryError extends Error {
   constructor(
     readonly kind: MailFailureKind,
     message: string,
     readonly responseCode?: number,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** The connection was lost after the whole message went out: the server may have accepted it. */
+      outcomeUnknown?: boolean;
+    },
   ) {
     super(message, options);
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
+
+  readonly outcomeUnknown: boolean;
 }
 
 export interface Mailer {

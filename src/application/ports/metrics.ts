@@ -13,6 +13,10 @@ export interface Metrics {
   /** From the order's creation to the SMTP server's acceptance. */
   emailDelivered(latencySeconds: number): void;
   smtpError(kind: MailFailureKind): void;
+  /** Sending stopped for everyone: the server is unreachable, refuses our credentials or refuses mail from us. */
+  mailCircuitOpened(kind: MailFailureKind): void;
+  /** The connection was lost after the final dot: the server may have the email, which is sent again. */
+  mailOutcomeUnknown(): void;
   deadLettered(kind: DeadLetterKind): void;
 }
 
@@ -23,5 +27,7 @@ export const NO_METRICS: Metrics = {
   notification: () => undefined,
   emailDelivered: () => undefined,
   smtpError: () => undefined,
+  mailCircuitOpened: () => undefined,
+  mailOutcomeUnknown: () => undefined,
   deadLettered: () => undefined,
 };

@@ -5,11 +5,11 @@ import { MailCircuit } from '../../application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Mailer } from '../../application/ports/mailer.js';
+import type { Mailer, MailFailureKind } from '../../application/ports/mailer.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
-import { EmbeddedInbox } from '../../adapters/smtp/embedded-inbox.js';
+import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { HttpServerService } from '../http-server-service.js';
 import { all, provide, T, type Service } from '../tokens.js';
@@ -19,13 +19,13 @@ import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
 
-export type MailServer = { readonly url: string } | { readonly embeddedPort: number };
+export type MailServer = { readonly url: string } | { readonly embeddedPort: number; readonly limits?: InboxLimits };
 
 /** The mailer and its circuit breaker: a real SMTP server, or the embedded inbox. */
 export function smtpModule(server: MailServer): ContainerModule {
   return new ContainerModule(({ bind }) => {
     if ('embeddedPort' in server) {
-      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort)).onDeactivation((inbox) => inbox.stop());
+      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort, server.limits)).onDeactivation((inbox) => inbox.stop());
       provide(bind, T.SmtpUrl, [T.Inbox], (inbox) => inbox.smtpUrl);
     } else {
       bind(T.SmtpUrl).toConstantValue(server.url);
@@ -33,7 +33,9 @@ export function smtpModule(server: MailServer): ContainerModule {
     provide(bind, T.Mailer, [T.Config, T.SmtpUrl], (config, url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation((mailer) =>
       (mailer as SmtpMailer).close(),
     );
-    provide(bind, T.MailCircuit, [T.Mailer, T.Logger], (mailer, logger) => new MailCircuit(mailer, logger.child({ component: 'smtp' }))).onDeactivation((circuit) => circuit.stop());
+    provide(bind, T.MailCircuit, [T.Mailer, T.Logger, T.Metrics], (mailer, logger, metrics) => new MailCircuit(mailer, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
+      circuit.stop(),
+    );
     provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
   });
 }
@@ -150,6 +152,7 @@ class RetrySweeper implements Service {
 }
 
 const VERIFY_CACHE_MS = 30_000;
+const CIRCUIT_CAUSE: Partial<Record<MailFailureKind, string>> = { auth: 'authentication failing', refused: 'refusing mail from us' };
 
 /** SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe. */
 function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
@@ -175,7 +178,7 @@ function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
     requiredForReady: true,
     check: async () => {
       const state = circuit.state;
-      if (state.open) throw new Error(`${state.kind === 'auth' ? 'authentication failing' : 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
+      if (state.open) throw new Error(`${CIRCUIT_CAUSE[state.kind] ?? 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
       if (!last) await refresh();
       else if (Date.now() - last.at > VERIFY_CACHE_MS) void refresh();
       if (last?.error) throw new Error(last.error);
