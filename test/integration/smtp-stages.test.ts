@@ -15,6 +15,7 @@ class CountingMetrics implements Metrics {
   readonly counts = new Map<string, number>();
   orderCreated = (): void => this.add('orderCreated');
   eventsRelayed = (): void => this.add('eventsRelayed');
+  eventParked = (): void => this.add('eventParked');
   notification = (result: string): void => this.add(`notification:${result}`);
   emailDelivered = (): void => this.add('emailDelivered');
   smtpError = (kind: string): void => this.add(`smtpError:${kind}`);
