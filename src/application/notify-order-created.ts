@@ -33,6 +33,11 @@ const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
   'dead-lettered': 'dead_lettered',
 };
 
+/** A message of the topic as its codec read it: an event with the correlation id it may use, or why it is poison. */
+export type DecodedMessage =
+  | { readonly ok: true; readonly event: OrderCreated; readonly correlationId?: string; /** Why a header was ignored rather than trusted. */ readonly ignored?: string }
+  | { readonly ok: false; readonly reason: string };
+
 export interface Delivery {
   readonly correlationId?: string;
   readonly source?: EventSource;

@@ -99,8 +99,9 @@ export class KafkaOrderConsumer {
       await this.notify.rejectPoison({ key: message.key?.toString() ?? null, value: message.value, headers, reason: decoded.reason, source });
       return;
     }
-    const correlationId = headers['correlation-id'];
-    await this.notify.execute(decoded.event, { source, ...(correlationId ? { correlationId } : {}) });
+    const { event, correlationId, ignored } = decoded;
+    if (ignored !== undefined) this.logger.warn('correlation-id header ignored: the order is handled without it', { orderId: event.orderId, reason: ignored });
+    await this.notify.execute(event, { source, ...(correlationId ? { correlationId } : {}) });
   }
 
   private connectInBackground(consumer: Consumer): void {
