@@ -13,3 +13,16 @@ export class DependencyUnavailableError extends DomainError {
     this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
 }
+
+/** A dependency refused the data itself (a value it cannot store, a constraint): trying again will not help. */
+export class DataRejectedError extends DomainError {
+  readonly code = 'DATA_REJECTED';
+  constructor(
+    readonly dependency: string,
+    /** The dependency's own code for the refusal, e.g. a SQLSTATE. */
+    readonly refusal: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} refused the data (${refusal})`, options);
+  }
+}

@@ -1,3 +1,4 @@
+import { DomainError } from '../domain/errors.js';
 import type { OrderCreated } from '../domain/order-created.js';
 import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit, Trial } from './mail-circuit.js';
@@ -6,7 +7,7 @@ import type { Clock } from './ports/clock.js';
 import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer } from './ports/mailer.js';
-import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
+import { NO_METRICS, type DeadLetterKind, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { EventSource, NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 
 export interface NotifyOptions {
@@ -33,6 +34,14 @@ const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
   'dead-lettered': 'dead_lettered',
 };
 
+/** A message of the topic as its codec read it: an event with the correlation id it may use, or why it is poison. */
+export type DecodedMessage =
+  | { readonly ok: true; readonly event: OrderCreated; readonly correlationId?: string; /** Why a header was ignored rather than trusted. */ readonly ignored?: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** A message as it arrived, byte for byte: what its dead letter keeps. */
+export type ReceivedMessage = Pick<DeadLetter, 'key' | 'value' | 'headers' | 'source'>;
+
 export interface Delivery {
   readonly correlationId?: string;
   readonly source?: EventSource;
@@ -53,6 +62,17 @@ export class NotifyOrderCreated {
     private readonly options: NotifyOptions,
     private readonly metrics: Metrics = NO_METRICS,
   ) {}
+
+  /**
+   * Handles one message of the topic. Whatever keeps it from being handled, other than a dependency that is
+   * away, makes it poison (a value the database refuses, a bug): dead-lettered with its reason, so the
+   * messages behind it go on.
+   * @throws DependencyUnavailableError only: the message is to be handled again, in place.
+   */
+  async handleMessage(message: ReceivedMessage, decoded: DecodedMessage): Promise<void> {
+    const reason = decoded.ok ? await this.failureToHandle(decoded, message.source) : decoded.reason;
+    if (reason !== undefined) await this.rejectPoison({ ...message, reason });
+  }
 
   /** Handles an event from the topic. */
   async execute(event: OrderCreated, delivery: Delivery): Promise<NotifyOutcome> {
@@ -104,14 +124,47 @@ export class NotifyOrderCreated {
     this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
   }
 
+  /** Why a decoded event could not be handled, or undefined once it was. */
+  private async failureToHandle(decoded: DecodedMessage & { ok: true }, source: EventSource | undefined): Promise<string | undefined> {
+    const { event, correlationId, ignored } = decoded;
+    const log = this.logFor(event.orderId, correlationId);
+    if (ignored !== undefined) log.warn('correlation-id header ignored: the order is handled without it', { reason: ignored });
+    try {
+      await this.execute(event, { ...(source ? { source } : {}), ...(correlationId ? { correlationId } : {}) });
+      return undefined;
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) throw error;
+      // Nothing was claimed: the claim itself failed (SQLSTATE 22/23: a value the database cannot store, or a bug).
+      return this.describeUnexpected(error, log);
+    }
+  }
+
+  /** Sends a claimed order; a failure that is not a dependency being away dead-letters it, so the ledger says dead. */
   private async attempt(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     this.inFlight.add(orderId);
     try {
       return this.count(await this.tryToSend(job, trial));
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) throw error;
+      const reason = this.describeUnexpected(error, this.logFor(orderId, job.correlationId));
+      await this.deadLetter(job, job.attempts + 1, { kind: 'poison', reason });
+      return this.count('dead-lettered');
     } finally {
       this.inFlight.delete(orderId);
     }
+  }
+
+  /** A refusal with a code (the database's) is the message's; anything else is a bug, said out loud. */
+  private describeUnexpected(error: unknown, log: Logger): string {
+    if (error instanceof DomainError) {
+      const { cause } = error as { cause?: unknown };
+      log.warn('order-created event refused', { code: error.code, reason: error.message, ...(cause instanceof Error ? { cause: cause.message } : {}) });
+      return error.message;
+    }
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    log.error('unexpected failure while handling an order-created event: a bug', { alert: true, error: error instanceof Error ? (error.stack ?? message) : message });
+    return `unexpected failure: ${message}`;
   }
 
   private count(outcome: NotifyOutcome): NotifyOutcome {
@@ -168,7 +221,7 @@ export class NotifyOrderCreated {
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
-      await this.deadLetter(job, attempts, error);
+      await this.deadLetter(job, attempts, { kind: error.kind === 'permanent' ? 'permanent' : 'retries-exhausted', reason: error.message, ...(error.responseCode === undefined ? {} : { responseCode: error.responseCode }) });
       return 'dead-lettered';
     }
     const delayMs = this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
@@ -219,14 +272,14 @@ export class NotifyOrderCreated {
     return 'deferred';
   }
 
-  private async deadLetter(job: NotificationJob, attempts: number, error: MailDeliveryError): Promise<void> {
+  private async deadLetter(job: NotificationJob, attempts: number, failure: { kind: DeadLetterKind; reason: string; responseCode?: number }): Promise<void> {
     const now = this.clock.now();
-    const kind = error.kind === 'permanent' ? 'permanent' : 'retries-exhausted';
+    const { kind, reason } = failure;
     await this.deadLetters.publish({
       key: job.event.orderId,
       value: Buffer.from(JSON.stringify(job.event)),
       headers: { 'schema-version': '1', 'content-type': 'application/json', ...(job.correlationId ? { 'correlation-id': job.correlationId } : {}) },
-      reason: error.message,
+      reason,
       kind,
       attempts,
       firstFailedAt: job.firstFailedAt ?? now,
@@ -236,7 +289,7 @@ export class NotifyOrderCreated {
     const log = this.logFor(job.event.orderId, job.correlationId);
     // Published: the ledger must say so, or the order would be retried (and dead-lettered again) after the lease.
     await this.untilRecorded(
-      () => this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: error.message }),
+      () => this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: reason }),
       'dead letter published but the ledger is unreachable: retrying to record it',
       log,
       { kind },
@@ -245,8 +298,8 @@ export class NotifyOrderCreated {
     log.error('notification dead-lettered', {
       alert: true,
       kind,
-      responseCode: error.responseCode,
-      reason: error.message,
+      responseCode: failure.responseCode,
+      reason,
       attempts,
     });
   }

@@ -1,3 +1,5 @@
+import { OrderNotFoundError } from '../domain/errors.js';
+import { Order } from '../domain/order.js';
 import type { OrderCreated } from '../domain/order-created.js';
 import type { Logger } from './ports/logger.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
@@ -18,8 +20,13 @@ export class ReplayDeadLetter {
     private readonly logger: Logger,
   ) {}
 
-  /** Replays a dead order by its id (the admin page's button). */
-  async forOrder(orderId: string): Promise<ReplayOutcome> {
+  /**
+   * Replays a dead order by its id (the admin page's button).
+   * @throws OrderNotFoundError for an id no order can have (a NUL, an unpaired surrogate...): never stored, never asked for.
+   */
+  async forOrder(rawOrderId: string): Promise<ReplayOutcome> {
+    if (!Order.isPossibleOrderId(rawOrderId)) throw new OrderNotFoundError(rawOrderId);
+    const orderId = rawOrderId.trim();
     const reset = await this.ledger.resetDead(orderId);
     this.logger.child({ orderId }).info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the order is not dead');
     return reset ? 'reset' : 'not-dead';

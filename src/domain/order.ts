@@ -9,17 +9,33 @@ export const ORDER_LIMITS = {
 } as const;
 
 // C0, DEL and C1 control characters, and UTF-16 surrogates left unpaired (no text a database can store):
-// never part of an identifier, often part of an attack.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u;
+// never part of an identifier, often part of an attack. Read with the u flag, where the surrogate range
+// matches only unpaired surrogates.
+const CONTROL_CHARACTER_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff';
 // Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
-const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+\.[^\s@<>(),;:"\\[\]]+$/;
+const EMAIL_PATTERN = '^[^\\s@<>(),;:"\\\\[\\]]+@[^\\s@<>(),;:"\\\\[\\]]+\\.[^\\s@<>(),;:"\\\\[\\]]+$';
+
+/**
+ * The order's rules as JSON Schema patterns (ECMAScript, u flag) with their messages: the domain checks
+ * with them, and the request schema and the event schema are built from them.
+ */
+export const ORDER_RULES = {
+  /** orderId and every itemId. */
+  text: { pattern: `^[^${CONTROL_CHARACTER_CLASS}]*$`, message: 'must not contain control characters or unpaired surrogates' },
+  email: { pattern: EMAIL_PATTERN, message: 'must be a valid email address' },
+  /** What the order's internal id looks like: a UUID in its one canonical form, 8-4-4-4-12 hex digits. */
+  internalId: { pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', message: 'must be a UUID (8-4-4-4-12 hex digits)' },
+} as const;
+
+const CONTROL_CHARACTERS = new RegExp(`[${CONTROL_CHARACTER_CLASS}]`, 'u');
+const EMAIL = new RegExp(ORDER_RULES.email.pattern);
 
 function orderIdProblems(raw: string): FieldError[] {
   const problems: FieldError[] = [];
   const orderId = raw.trim();
   if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
   if (orderId.length > ORDER_LIMITS.orderIdMaxLength) problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
-  if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: 'must not contain control characters or unpaired surrogates' });
+  if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: ORDER_RULES.text.message });
   return problems;
 }
 
@@ -75,7 +91,7 @@ export class Order {
     if (input.email !== undefined) {
       const email = input.email.trim();
       if (email.length > ORDER_LIMITS.emailMaxLength || !EMAIL.test(email))
-        problems.push({ field: 'email', message: 'must be a valid email address' });
+        problems.push({ field: 'email', message: ORDER_RULES.email.message });
     }
     return problems;
   }

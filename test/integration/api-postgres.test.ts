@@ -5,16 +5,21 @@ import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
 import { databaseHealthCheck } from '../../src/adapters/postgres/database-health.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { migrate } from '../../src/adapters/postgres/migrations.js';
+import { PgAdminReadModel } from '../../src/adapters/postgres/pg-admin-read-model.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
 import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
 import { SystemClock } from '../../src/adapters/system/system-clock.js';
+import { AdminOverview } from '../../src/application/admin-overview.js';
 import { CreateOrder } from '../../src/application/create-order.js';
+import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import { silentLogger } from '../support/logs.js';
 import { createTestDatabase, ensurePostgres } from '../support/postgres.js';
 import { eventually } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+
+const ADMIN_TOKEN = 'admin-secret';
 
 describe('The order API on PostgreSQL', () => {
   let database: { url: string; drop: () => Promise<void> };
@@ -37,6 +42,7 @@ describe('The order API on PostgreSQL', () => {
       getOrder: new GetOrder(orders, new PgNotificationLedger(pool)),
       healthChecks: [databaseHealthCheck(pool, 'server')],
       logger: silentLogger(),
+      admin: { token: ADMIN_TOKEN, overview: new AdminOverview(new PgAdminReadModel(pool), undefined), replay: new ReplayDeadLetter(new PgNotificationLedger(pool), silentLogger()) },
     });
     server = app.listen(0);
     await new Promise((resolve) => server.once('listening', resolve));
@@ -104,6 +110,18 @@ describe('The order API on PostgreSQL', () => {
       expect(((await response.json()) as { success: boolean }).success).to.equal(false);
     }
     expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'lone-item'`)).to.equal(0);
+  });
+
+  it('answers 404, never 500, to a dead-letter replay of an id PostgreSQL cannot store, and 409 to one that is not dead', async () => {
+    const replay = (path: string): Promise<Response> =>
+      fetch(`${base}/admin/api/dead-letters/${path}/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    for (const path of ['%00', 'A%00B', 'A%0Ab', '%C2%85', '%20', 'x'.repeat(300)]) {
+      const response = await replay(path);
+      expect(response.status, path).to.equal(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code, path).to.equal('ORDER_NOT_FOUND');
+    }
+    // Not valid percent-encoding: the router leaves the text as it came, an id no order has.
+    for (const path of ['%ED%A0%80', '%E0%A4%A', 'never-ordered']) expect((await replay(path)).status, path).to.equal(409);
   });
 
   it('answers 202 when the connection dies after the order committed, once PostgreSQL answers again', async () => {

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
-import { DependencyUnavailableError } from '../../src/application/errors.js';
+import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
-import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
+import { NotifyOrderCreated, type NotifyOptions, type ReceivedMessage } from '../../src/application/notify-order-created.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -244,5 +244,93 @@ describe('NotifyOrderCreated', () => {
     expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON' });
     expect(deadLetters.letters[0]?.value?.equals(raw)).to.equal(true);
     expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true });
+  });
+  describe('one message of the topic', () => {
+    const source = { topic: 'orders', partition: 0, offset: '7' };
+    const received = (event: unknown): ReceivedMessage => ({ key: 'k', value: Buffer.from(JSON.stringify(event)), headers: { 'schema-version': '1' }, source });
+
+    it('dead-letters an undecodable message as poison, with its reason and an alert', async () => {
+      const message = { key: 'k', value: Buffer.from('not json'), headers: {}, source };
+      await notifier().handleMessage(message, { ok: false, reason: 'value is not JSON' });
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON', key: 'k' });
+      expect(deadLetters.letters[0]?.value?.toString()).to.equal('not json');
+      expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true, level: 'error' });
+    });
+
+    it('dead-letters an event the ledger refuses to store (SQLSTATE 22/23) with the raw bytes, and claims nothing', async () => {
+      const event = anEvent();
+      ledger.claim = async () => {
+        throw new DataRejectedError('postgres', 'SQLSTATE 22021', { cause: new Error('invalid byte sequence for encoding "UTF8": 0x00') });
+      };
+      await notifier().handleMessage(received(event), { ok: true, event });
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'postgres refused the data (SQLSTATE 22021)' });
+      expect(deadLetters.letters[0]?.source).to.deep.equal(source);
+      expect(mailer.sent).to.have.length(0);
+      expect(logs.lines.find((l) => l.msg === 'order-created event refused')).to.include({ cause: 'invalid byte sequence for encoding "UTF8": 0x00' });
+    });
+
+    it('dead-letters a claimed order that hits a bug, says so out loud, and leaves it dead in the ledger (replayable)', async () => {
+      const event = anEvent();
+      mailer.send = async () => {
+        throw new TypeError('cannot read properties of undefined');
+      };
+      await notifier().handleMessage(received(event), { ok: true, event, correlationId: 'corr-9' });
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'unexpected failure: TypeError: cannot read properties of undefined', key: event.orderId });
+      expect(JSON.parse(deadLetters.letters[0]?.value?.toString() ?? '{}')).to.deep.equal(event);
+      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', lastError: 'unexpected failure: TypeError: cannot read properties of undefined' });
+      const bug = logs.lines.find((l) => l.msg === 'unexpected failure while handling an order-created event: a bug');
+      expect(bug).to.include({ level: 'error', alert: true, orderId: event.orderId, correlationId: 'corr-9' });
+      expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ alert: true, kind: 'poison' });
+    });
+
+    it('dead-letters a due retry that hits a bug instead of retrying it every lease', async () => {
+      const event = anEvent();
+      mailer.failNext('transient');
+      const notify = notifier();
+      expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+      mailer.send = async () => {
+        throw new RangeError('Invalid time value');
+      };
+      clock.advance(60_000);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+      expect(await notify.retryDue(10)).to.equal(0);
+      expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['poison']);
+    });
+
+    it('throws, dead-letters nothing and sends nothing while the database is away: the message is retried in place', async () => {
+      const event = anEvent();
+      ledger.claim = async () => {
+        throw new DependencyUnavailableError('postgres');
+      };
+      let thrown: unknown;
+      await notifier()
+        .handleMessage(received(event), { ok: true, event })
+        .catch((error: unknown) => (thrown = error));
+      expect(thrown).to.be.instanceOf(DependencyUnavailableError);
+      expect(deadLetters.letters).to.have.length(0);
+    });
+
+    it('throws when the dead letter itself cannot be stored: poison is retried in place, never skipped', async () => {
+      deadLetters.publish = async () => {
+        throw new DependencyUnavailableError('kafka');
+      };
+      let thrown: unknown;
+      await notifier()
+        .handleMessage({ key: null, value: null, headers: {}, source }, { ok: false, reason: 'empty message (tombstone)' })
+        .catch((error: unknown) => (thrown = error));
+      expect(thrown).to.be.instanceOf(DependencyUnavailableError);
+    });
+
+    it('emails an order whose correlation-id header was ignored, without it, and warns', async () => {
+      const event = anEvent();
+      await notifier().handleMessage(received(event), { ok: true, event, ignored: 'headers/correlation-id must match pattern' });
+      expect(mailer.sent).to.have.length(1);
+      expect(mailer.sent[0]?.correlationId).to.equal(undefined);
+      expect(logs.lines.find((l) => l.msg === 'correlation-id header ignored: the order is handled without it')).to.include({ level: 'warn', orderId: event.orderId });
+    });
   });
 });

@@ -32,6 +32,7 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...(await deps.overview.execute()), inbox: deps.inbox !== undefined };
   });
+  // An id no order can have answers 404 (ORDER_NOT_FOUND), like GET /orders/{orderId}.
   router.post('/admin/api/dead-letters/:orderId/replay', authorised, async (ctx) => {
     const outcome = await deps.replay.forOrder(ctx.params.orderId ?? '');
     ctx.status = outcome === 'reset' ? 202 : 409;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
+import { CORRELATION_ID_PATTERN } from '../../application/correlation-id.js';
 import type { Logger } from '../../application/ports/logger.js';
 
 export const CORRELATION_HEADER = 'X-Correlation-Id';
 // Only ids that are safe to echo in a header and a log line are taken over; others are replaced.
-const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const SAFE_ID = new RegExp(CORRELATION_ID_PATTERN);
 
 /** Gives every request a correlation id (the caller's, or a new one), a logger carrying it, and an access log line. */
 export function correlation(logger: Logger, accessLogLevel: 'debug' | 'info' = 'info'): Koa.Middleware {

@@ -1,13 +1,10 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FieldError } from '../../domain/errors.js';
-import { ORDER_LIMITS } from '../../domain/order.js';
+import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
 
 // ajv-formats ships CommonJS with the plugin as its default export.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-// Compiled with the u flag (unicodeRegExp), so the surrogate range matches only unpaired surrogates.
-const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]*$';
 
 /** The body of `POST /orders`; the OpenAPI document is built from this same object. */
 export const createOrderSchema = {
@@ -20,14 +17,14 @@ export const createOrderSchema = {
       type: 'string',
       minLength: 1,
       maxLength: ORDER_LIMITS.orderIdMaxLength,
-      pattern: NO_CONTROL_CHARACTERS,
+      pattern: ORDER_RULES.text.pattern,
       description: 'Your identifier of the order; surrounding whitespace is trimmed. Unique.',
     },
     itemId: {
       type: 'array',
       minItems: ORDER_LIMITS.minItems,
       maxItems: ORDER_LIMITS.maxItems,
-      items: { type: 'string', minLength: 1, maxLength: ORDER_LIMITS.itemIdMaxLength, pattern: NO_CONTROL_CHARACTERS },
+      items: { type: 'string', minLength: 1, maxLength: ORDER_LIMITS.itemIdMaxLength, pattern: ORDER_RULES.text.pattern },
     },
     email: {
       type: 'string',
@@ -72,9 +69,9 @@ function toFieldError(error: ErrorObject): FieldError {
     case 'additionalProperties':
       return { field: String(error.params.additionalProperty), message: 'is not an allowed field' };
     case 'pattern':
-      return { field: path, message: 'must not contain control characters or unpaired surrogates' };
+      return { field: path, message: ORDER_RULES.text.message };
     case 'format':
-      return { field: path, message: 'must be a valid email address' };
+      return { field: path, message: ORDER_RULES.email.message };
     case 'minLength':
       return { field: path, message: error.params.limit === 1 ? 'must not be empty' : String(error.message) };
     default:

@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { DependencyUnavailableError } from '../../application/errors.js';
 import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.js';
 
 /** Dead letters keep the original value and headers byte for byte; what went wrong travels in `dlq-*` headers. */
@@ -8,7 +9,16 @@ export class KafkaDeadLetters implements DeadLetters {
     private readonly topic: string,
   ) {}
 
+  /** @throws DependencyUnavailableError whatever went wrong: a dead letter not stored is retried, never skipped. */
   async publish(letter: DeadLetter): Promise<void> {
+    try {
+      await this.send(letter);
+    } catch (error) {
+      throw new DependencyUnavailableError('kafka', { cause: error });
+    }
+  }
+
+  private async send(letter: DeadLetter): Promise<void> {
     const producer = await this.producer();
     await producer.send({
       topic: this.topic,

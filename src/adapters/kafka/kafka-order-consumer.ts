@@ -21,7 +21,8 @@ export interface ConsumerSettings {
 /**
  * Feeds `order-created` to the notifier. An offset is committed only once its message was handled:
  * the email accepted, recognised as already sent, durably scheduled for retry in the ledger, or
- * dead-lettered. A failure to handle (the database away) leaves it uncommitted for redelivery.
+ * dead-lettered (poison included). Only a dependency that is away (the database, the broker for the dead
+ * letter) leaves it uncommitted, and the batch is handled again in place.
  */
 export class KafkaOrderConsumer {
   private consumer?: Consumer;
@@ -91,16 +92,11 @@ export class KafkaOrderConsumer {
     };
   }
 
+  /** Resolves once the message is handled or dead-lettered; throws only while a dependency is away (redelivered in place). */
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const headers = headersToStrings(message.headers);
-    const source = { topic, partition, offset: message.offset };
-    const decoded = decodeOrderCreated(message.value, headers);
-    if (!decoded.ok) {
-      await this.notify.rejectPoison({ key: message.key?.toString() ?? null, value: message.value, headers, reason: decoded.reason, source });
-      return;
-    }
-    const correlationId = headers['correlation-id'];
-    await this.notify.execute(decoded.event, { source, ...(correlationId ? { correlationId } : {}) });
+    const received = { key: message.key?.toString() ?? null, value: message.value, headers, source: { topic, partition, offset: message.offset } };
+    await this.notify.handleMessage(received, decodeOrderCreated(message.value, headers));
   }
 
   private connectInBackground(consumer: Consumer): void {

@@ -1,24 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { DecodedMessage } from '../../application/notify-order-created.js';
 import type { OrderCreated } from '../../domain/order-created.js';
-import { ORDER_CREATED_SCHEMA_VERSION } from '../../domain/order-created.js';
+import { ORDER_CREATED_HEADERS_SCHEMA_REF, orderCreatedSchema } from './order-created-schema.js';
+
+export { orderCreatedSchema } from './order-created-schema.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-/** The published JSON Schema of the event (schemas/order-created.v1.json), the one both sides check against. */
-export const orderCreatedSchema: object = JSON.parse(readFileSync(new URL('../../../schemas/order-created.v1.json', import.meta.url), 'utf8'));
-
-const ajv = new Ajv2020({ allErrors: true });
-addFormats(ajv, ['uuid', 'email', 'date-time']);
+const ajv = new Ajv2020({ allErrors: true, unicodeRegExp: true });
+addFormats(ajv, ['email', 'date-time']);
 const validate = ajv.compile<OrderCreated>(orderCreatedSchema);
+const validateHeaders = ajv.getSchema(ORDER_CREATED_HEADERS_SCHEMA_REF) as ReturnType<typeof ajv.compile>;
 
-export type Decoded = { ok: true; event: OrderCreated } | { ok: false; reason: string };
+const CORRELATION_ID = '/correlation-id';
 
 /** Turns a Kafka message into an `order-created` v1 event, or says why it is poison. */
-export function decodeOrderCreated(value: Buffer | null, headers: Readonly<Record<string, string>>): Decoded {
-  const version = headers['schema-version'] ?? String(ORDER_CREATED_SCHEMA_VERSION);
-  if (version !== String(ORDER_CREATED_SCHEMA_VERSION)) return { ok: false, reason: `unknown schema-version ${JSON.stringify(version)}` };
+export function decodeOrderCreated(value: Buffer | null, headers: Readonly<Record<string, string>>): DecodedMessage {
+  const headerErrors = validateHeaders(headers) ? [] : (validateHeaders.errors ?? []);
+  const fatal = headerErrors.filter((error) => error.instancePath !== CORRELATION_ID);
+  if (fatal.length > 0) return { ok: false, reason: `invalid headers: ${describe(fatal, 'headers')}` };
   if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
   let parsed: unknown;
   try {
@@ -26,6 +27,13 @@ export function decodeOrderCreated(value: Buffer | null, headers: Readonly<Recor
   } catch {
     return { ok: false, reason: 'value is not JSON' };
   }
-  if (!validate(parsed)) return { ok: false, reason: `fails order-created v1 schema: ${ajv.errorsText(validate.errors)}` };
-  return { ok: true, event: parsed };
+  if (!validate(parsed)) return { ok: false, reason: `fails order-created v1 schema: ${describe(validate.errors ?? [], 'event')}` };
+  const correlationId = headers['correlation-id'];
+  if (correlationId === undefined) return { ok: true, event: parsed };
+  if (headerErrors.length > 0) return { ok: true, event: parsed, ignored: describe(headerErrors, 'headers') };
+  return { ok: true, event: parsed, correlationId };
+}
+
+function describe(errors: readonly ErrorObject[], dataVar: string): string {
+  return ajv.errorsText([...errors], { dataVar });
 }

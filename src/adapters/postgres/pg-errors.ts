@@ -1,4 +1,4 @@
-import { DependencyUnavailableError } from '../../application/errors.js';
+import { DataRejectedError, DependencyUnavailableError } from '../../application/errors.js';
 
 // 57014: statement_timeout fired (a database that hangs rather than refuses); 57P0x: shutting down; 53300: too many connections.
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', '57014', '57P01', '57P02', '57P03', '53300']);
@@ -10,9 +10,20 @@ export function isConnectionFailure(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout/i.test(message ?? '');
 }
 
-/** Driver failures become DependencyUnavailableError when worth a retry; the driver's text never travels further. */
+/** SQLSTATE class 22 (data exception: a NUL in text, a malformed uuid...) or 23 (integrity constraint violation). */
+export function isDataRejection(error: unknown): boolean {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * Driver failures become DependencyUnavailableError when worth a retry, DataRejectedError when the data
+ * itself was refused; the driver's text never travels further than the cause.
+ */
 export function translate(error: unknown): unknown {
-  return isConnectionFailure(error) ? new DependencyUnavailableError('postgres', { cause: error }) : error;
+  if (isConnectionFailure(error)) return new DependencyUnavailableError('postgres', { cause: error });
+  if (isDataRejection(error)) return new DataRejectedError('postgres', `SQLSTATE ${(error as { code: string }).code}`, { cause: error });
+  return error;
 }
 
 export const UNIQUE_VIOLATION = '23505';

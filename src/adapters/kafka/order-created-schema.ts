@@ -1,0 +1,54 @@
+import { CORRELATION_ID_PATTERN } from '../../application/correlation-id.js';
+import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
+import { ORDER_CREATED_SCHEMA_VERSION } from '../../domain/order-created.js';
+
+// What Date.prototype.toISOString writes, give or take the fraction: UTC only, no leap second (Date cannot read one).
+const UTC_TIMESTAMP = '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?Z$';
+// No whitespace around it: the API trims an orderId before storing it.
+const TRIMMED = '^\\S(?:[\\s\\S]*\\S)?$';
+
+/**
+ * The `order-created` v1 event as JSON Schema, built from the order's own rules, so the notifier accepts
+ * exactly what the API could have stored. `npm run schemas` writes it to schemas/order-created.v1.json.
+ */
+export const orderCreatedSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://ordermail.dev/schemas/order-created.v1.json',
+  title: 'order-created, schema version 1',
+  description:
+    'Published on the order-created topic when an order is accepted. Kafka key: orderId. Headers: see $defs/headers. Patterns are ECMAScript regular expressions with the u flag.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'orderId', 'itemId', 'createdAt'],
+  properties: {
+    id: { type: 'string', pattern: ORDER_RULES.internalId.pattern, description: "The order's internal id: a UUID, 8-4-4-4-12 hex digits, nothing around it." },
+    orderId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: ORDER_LIMITS.orderIdMaxLength,
+      allOf: [{ pattern: ORDER_RULES.text.pattern }, { pattern: TRIMMED }],
+      description: 'Trimmed, without control characters or unpaired surrogates.',
+    },
+    itemId: {
+      type: 'array',
+      minItems: ORDER_LIMITS.minItems,
+      maxItems: ORDER_LIMITS.maxItems,
+      items: { type: 'string', minLength: 1, maxLength: ORDER_LIMITS.itemIdMaxLength, pattern: ORDER_RULES.text.pattern },
+    },
+    email: { type: 'string', format: 'email', maxLength: ORDER_LIMITS.emailMaxLength, pattern: ORDER_RULES.email.pattern },
+    createdAt: { type: 'string', format: 'date-time', pattern: UTC_TIMESTAMP, description: 'UTC, as 2026-11-24T12:00:00.000Z.' },
+  },
+  $defs: {
+    headers: {
+      description: 'The Kafka headers, as UTF-8 strings. A message whose schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (the order is still emailed).',
+      type: 'object',
+      properties: {
+        'schema-version': { const: String(ORDER_CREATED_SCHEMA_VERSION), description: 'When absent, 1.' },
+        'content-type': { const: 'application/json' },
+        'correlation-id': { type: 'string', pattern: CORRELATION_ID_PATTERN, description: 'Printable ASCII without spaces, at most 128 characters.' },
+      },
+    },
+  },
+} as const;
+
+export const ORDER_CREATED_HEADERS_SCHEMA_REF = `${orderCreatedSchema.$id}#/$defs/headers`;
