@@ -78,3 +78,15 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
     await admin.disconnect();
   }
 }
+
+/** Broker answers that mean "this record, or this batch, can never be taken", not "try again later". */
+const REFUSED_FOR_GOOD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/** The broker's error type when it refused records for good, looked for along the error's causes; undefined otherwise. */
+export function brokerRefusal(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && REFUSED_FOR_GOOD.has(type)) return type;
+  }
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { DependencyUnavailableError } from '../../application/errors.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { OutboxEvent } from '../../application/ports/outbox.js';
-import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
+import { brokerRefusal, ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 
 export type KafkaCompression = 'gzip' | 'none';
 
@@ -16,9 +16,6 @@ export interface PublisherSettings {
 }
 
 export const DEFAULT_PUBLISHER_SETTINGS: PublisherSettings = { maxRequestBytes: 512 * 1024, compression: 'gzip' };
-
-/** Broker answers that mean "this record, or this batch, can never be taken", not "try again later". */
-const REFUSED_FOR_GOOD = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
 // Per record, besides key, value and headers: lengths, offsets, timestamps, attributes (record format v2).
 const RECORD_OVERHEAD_BYTES = 64;
@@ -134,7 +131,7 @@ export class KafkaEventPublisher implements EventPublisher {
     try {
       await this.sendBatch(request);
     } catch (error) {
-      const refusal = refusalOf(error);
+      const refusal = brokerRefusal(error);
       if (refusal === undefined) throw error;
       // A fresh producer (new id, sequence numbers from zero): the refused request must not leave a gap behind.
       await this.reset();
@@ -181,15 +178,6 @@ function encode<E extends OutboxEvent>(event: E): Encoded<E> {
   let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(event.key) + Buffer.byteLength(value);
   for (const [name, text] of Object.entries(headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(text) + 2;
   return { event, topic: event.topic, message: { key: event.key, value, headers }, bytes };
-}
-
-/** The broker's error type when it refused records for good, looked for along the error's causes. */
-function refusalOf(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const type = (current as { type?: unknown }).type;
-    if (typeof type === 'string' && REFUSED_FOR_GOOD.has(type)) return type;
-  }
-  return undefined;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

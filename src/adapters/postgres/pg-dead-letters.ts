@@ -11,10 +11,25 @@ export class PgDeadLetters implements DeadLetters {
       await this.database.query(
         `INSERT INTO dead_letters (key, value, headers, kind, reason, attempts, first_failed_at, last_failed_at, source)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [letter.key, letter.value, JSON.stringify(letter.headers), letter.kind, letter.reason, letter.attempts, letter.firstFailedAt, letter.lastFailedAt, letter.source ? JSON.stringify(letter.source) : null],
+        [
+          storable(letter.key),
+          letter.value,
+          JSON.stringify(Object.fromEntries(Object.entries(letter.headers).map(([name, text]) => [storable(name), storable(text)]))),
+          letter.kind,
+          storable(letter.reason),
+          letter.attempts,
+          letter.firstFailedAt,
+          letter.lastFailedAt,
+          letter.source ? JSON.stringify(letter.source) : null,
+        ],
       );
     } catch (error) {
       throw translate(error);
     }
   }
+}
+
+/** PostgreSQL's text and jsonb refuse NUL and unpaired surrogates: a dead letter must be storable whatever it carries. */
+function storable<T extends string | null>(text: T): T {
+  return (text === null ? null : text.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')) as T;
 }
