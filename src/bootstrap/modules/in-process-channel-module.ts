@@ -19,8 +19,10 @@ export function inProcessChannelModule(): ContainerModule {
         if (requeued > 0) logger.info('events handed to the channel before the last stop are relayed again', { count: requeued });
         channel.consume(async (event) => {
           const correlationId = event.headers['correlation-id'];
-          // Written by CreateOrder in this same process: already an order-created v1 event.
-          await notify.execute(event.payload as OrderCreated, correlationId ? { correlationId } : {});
+          // Written by CreateOrder in this same process: already an order-created v1 event. Handled as the
+          // Kafka consumer handles it, so a failure of its own (a bug) is dead-lettered, not redelivered for ever.
+          const message = { key: event.key, value: Buffer.from(JSON.stringify(event.payload)), headers: event.headers };
+          await notify.handleMessage(message, { ok: true, event: event.payload as OrderCreated, ...(correlationId ? { correlationId } : {}) });
         });
       },
       stop: () => channel.stop(),
