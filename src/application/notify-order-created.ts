@@ -4,10 +4,10 @@ import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit, Trial } from './mail-circuit.js';
 import { sleep } from './sleep.js';
 import type { Clock } from './ports/clock.js';
-import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
+import type { DeadLetter, DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer } from './ports/mailer.js';
-import { NO_METRICS, type DeadLetterKind, type Metrics, type NotificationResult } from './ports/metrics.js';
+import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { EventSource, NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 
 export interface NotifyOptions {
@@ -22,6 +22,12 @@ export interface NotifyOptions {
   /** Who holds claims: unique per process. */
   readonly owner: string;
 }
+
+/**
+ * How many sends of one order may end in an unknown outcome (the connection lost after the final dot) before
+ * it is dead-lettered instead of sent again: the server may have accepted each, so it bounds the copies too.
+ */
+const MAX_UNKNOWN_OUTCOMES = 2;
 
 export type NotifyOutcome = 'sent' | 'duplicate' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
@@ -181,6 +187,8 @@ export class NotifyOrderCreated {
       log.warn('notification skipped: no recipient');
       return 'skipped';
     }
+    // Reached only by a notifier that stopped between counting the last unknown outcome and its dead letter.
+    if (job.unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts);
     if (this.circuit.state.open && !trial) return this.defer(job, this.circuit.state.reason);
     try {
       const sent = await this.mailer.send({
@@ -207,15 +215,11 @@ export class NotifyOrderCreated {
   private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     const log = this.logFor(orderId, job.correlationId);
-    if (error.outcomeUnknown) {
-      // The documented duplicate window: the server may have taken it; the next try carries the same Message-ID.
-      this.metrics.mailOutcomeUnknown();
-      log.warn('connection lost after the whole email was sent: the server may have it, it will be sent again', { error: error.message });
-    }
-    if (error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()))) {
-      this.circuit.trip(error.kind, error.message, error.responseCode);
-      return this.defer(job, error.message);
-    }
+    const unknownOutcomes = error.outcomeUnknown ? await this.countUnknownOutcome(job, error, log) : job.unknownOutcomes;
+    const sendingStops = error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()));
+    if (sendingStops) this.circuit.trip(error.kind, error.message, error.responseCode);
+    if (unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts + 1);
+    if (sendingStops) return this.defer(job, error.message);
     // A reply at RCPT TO or DATA means the server took our MAIL FROM: sending works, this email does not.
     if (error.responseCode !== undefined) this.circuit.sendingWorks();
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
@@ -232,6 +236,25 @@ export class NotifyOrderCreated {
     });
     log.warn('email failed, retry scheduled', { kind: error.kind, responseCode: error.responseCode, error: error.message, attempt: attempts, retryInMs: Math.round(delayMs) });
     return 'retry-scheduled';
+  }
+
+  /** The documented duplicate window: the server may have the email. Counted in the ledger before any resend, so no restart forgets it. */
+  private async countUnknownOutcome(job: NotificationJob, error: MailDeliveryError, log: Logger): Promise<number> {
+    this.metrics.mailOutcomeUnknown();
+    await this.untilRecorded(() => this.ledger.recordUnknownOutcome(job.event.orderId), 'outcome unknown but the ledger is unreachable: retrying to record it', log, {});
+    const unknownOutcomes = job.unknownOutcomes + 1;
+    if (unknownOutcomes < MAX_UNKNOWN_OUTCOMES)
+      log.warn('connection lost after the whole email was sent: the server may have it; sent once more at most, with the same Message-ID', { error: error.message, unknownOutcomes });
+    return unknownOutcomes;
+  }
+
+  /** Every send allowed after an unknown outcome ended the same way: another could be one copy too many, a person decides. */
+  private async giveUpOnUnknownOutcomes(job: NotificationJob, attempts: number): Promise<NotifyOutcome> {
+    const reason =
+      `the connection was lost after the final dot ${MAX_UNKNOWN_OUTCOMES} times: the server may have accepted the email ${MAX_UNKNOWN_OUTCOMES} times already, ` +
+      'so it is not sent again; if the customer did not get it, replay it with dlq-replay';
+    await this.deadLetter(job, attempts, { kind: 'outcome-unknown', reason });
+    return 'dead-lettered';
   }
 
   /** The server has the email: the ledger must learn it, or the order is sent again once the claim lapses. */

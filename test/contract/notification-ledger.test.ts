@@ -111,6 +111,38 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     expect(job?.attempts).to.equal(0);
   });
 
+  it('keeps the count of unknown outcomes across a release, a retry and a take-over, and forgets it on reset', async () => {
+    const event = anEvent();
+    const first = await ledger.claim(event, {}, 'a', 60_000);
+    if (first.claimed) expect(first.job.unknownOutcomes).to.equal(0);
+    await ledger.recordUnknownOutcome(event.orderId);
+    await ledger.release(event.orderId, 'a', past(), 'connection lost after the final dot, server unreachable');
+    const [deferred] = await ledger.claimDue(10, 'b', 60_000);
+    expect(deferred).to.deep.include({ attempts: 0, unknownOutcomes: 1 });
+
+    await ledger.recordUnknownOutcome(event.orderId);
+    await ledger.scheduleRetry(event.orderId, 'b', { attempts: 1, error: 'connection lost after the final dot', dueAt: past() });
+    const [retried] = await ledger.claimDue(10, 'c', 60_000);
+    expect(retried).to.deep.include({ attempts: 1, unknownOutcomes: 2 });
+
+    await ledger.markDead(event.orderId, 'c', { attempts: 2, error: 'outcome unknown twice' });
+    expect(await ledger.resetDead(event.orderId)).to.equal(true);
+    const [replayed] = await ledger.claimDue(10, 'd', 60_000);
+    expect(replayed).to.deep.include({ attempts: 0, unknownOutcomes: 0 });
+  });
+
+  it('records an unknown outcome whoever holds the order now: the server may have the email all the same', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'slow', 20);
+    await pause(60);
+    const [taken] = await ledger.claimDue(10, 'b', 60_000);
+    expect(taken?.event.orderId).to.equal(event.orderId);
+    await ledger.recordUnknownOutcome(event.orderId);
+    await ledger.release(event.orderId, 'b', past(), 'deferred');
+    const [job] = await ledger.claimDue(10, 'c', 60_000);
+    expect(job?.unknownOutcomes).to.equal(1);
+  });
+
   it('records a skipped order with its reason', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);

@@ -125,6 +125,32 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
       expect(server.countByMessageId().get(mailer.messageIdFor(event.id))).to.equal(failure.at === 'after-data' ? 2 : 1);
     });
 
+  it('the connection lost after the final dot on every send: two copies at most, then dead-lettered as outcome-unknown with an alert', async () => {
+    server.dropAfterData(10);
+    const event = anEvent();
+    const messageId = mailer.messageIdFor(event.id);
+
+    expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+    await until(async () => {
+      await notify.retryDue(10);
+      return (await ledger.stateOf(event.orderId))?.status === 'dead';
+    }, 'the order to be dead-lettered after its second unknown outcome');
+
+    expect(server.countByMessageId().get(messageId), 'copies the server kept').to.equal(2);
+    expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['outcome-unknown']);
+    expect(deadLetters.letters[0]?.reason).to.match(/may have accepted the email 2 times already.*dlq-replay/);
+    expect(metrics.counts.get('mailOutcomeUnknown')).to.equal(2);
+    expect(metrics.counts.get('deadLettered:outcome-unknown')).to.equal(1);
+    expect(logs.lines.filter((l) => l.alert === true).map((l) => [l.level, l.msg, l.kind])).to.deep.equal([['error', 'notification dead-lettered', 'outcome-unknown']]);
+
+    // Nothing sends it a third time, however long the sweeper runs.
+    for (let sweep = 0; sweep < 10; sweep++) {
+      await notify.retryDue(10);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(server.countByMessageId().get(messageId)).to.equal(2);
+  });
+
   it('while a sending quota lasts, tries one email at a time, counts no attempt, alerts once, and sends each order once when it lifts', async () => {
     server.script({ at: 'mail', code: 550, message: '5.4.5 Daily user sending quota exceeded' });
     const events = Array.from({ length: 20 }, anEvent);

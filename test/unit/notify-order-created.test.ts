@@ -6,6 +6,7 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { NotifyOrderCreated, type NotifyOptions, type ReceivedMessage } from '../../src/application/notify-order-created.js';
+import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -37,15 +38,21 @@ describe('NotifyOrderCreated', () => {
   let deadLetters: InMemoryDeadLetters;
   let circuit: MailCircuit;
   let logs: ReturnType<typeof capturingLogger>;
+  /** What the metrics port was told: `method` or `method:label`, in order. */
+  let counted: string[];
+  let metrics: Metrics;
 
   function notifier(options: Partial<NotifyOptions> = {}): NotifyOrderCreated {
-    return new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, clock, logs.logger, {
-      maxRetries: 5,
-      retryBaseMs: 1000,
-      leaseMs: 60_000,
-      owner: 'notifier-a',
-      ...options,
-    });
+    return new NotifyOrderCreated(
+      ledger,
+      mailer,
+      deadLetters,
+      circuit,
+      clock,
+      logs.logger,
+      { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options },
+      metrics,
+    );
   }
 
   beforeEach(() => {
@@ -55,6 +62,8 @@ describe('NotifyOrderCreated', () => {
     deadLetters = new InMemoryDeadLetters();
     logs = capturingLogger('notifier');
     circuit = new MailCircuit(mailer, logs.logger, { min: 5, max: 20 });
+    counted = [];
+    metrics = { ...NO_METRICS, mailOutcomeUnknown: () => counted.push('mailOutcomeUnknown'), deadLettered: (kind) => counted.push(`deadLettered:${kind}`) };
   });
   afterEach(() => circuit.stop());
 
@@ -236,6 +245,93 @@ describe('NotifyOrderCreated', () => {
     expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
     expect(deadLetters.letters).to.have.length(1);
     expect(logs.lines.filter((l) => l.msg === 'dead letter published but the ledger is unreachable: retrying to record it')).to.have.length(2);
+  });
+
+  describe('an unknown outcome: the connection lost after the final dot', () => {
+    it('sends the order once more, with the same Message-ID, and records it sent', async () => {
+      const event = anEvent();
+      const notify = notifier();
+      mailer.loseReplyNext(1);
+      expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+      clock.advance(20_000);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-${event.id}@ordermail.local>`, `<order-${event.id}@ordermail.local>`]);
+      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect(counted).to.deep.equal(['mailOutcomeUnknown']);
+      expect(deadLetters.letters).to.have.length(0);
+    });
+
+    it('dead-letters the order as outcome-unknown when the resend ends the same way, even in another notifier, and never sends a third copy', async () => {
+      const event = anEvent();
+      mailer.loseReplyNext(5);
+      expect(await notifier().execute(event, { correlationId: 'corr-7' })).to.equal('retry-scheduled');
+      clock.advance(20_000);
+      const other = notifier({ owner: 'notifier-b' }); // a restart or a take-over: only the ledger remembers the first
+      expect(await other.retryDue(10)).to.equal(1);
+      expect(mailer.sent).to.have.length(2);
+      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead' });
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.include({ kind: 'outcome-unknown', key: event.orderId, attempts: 2 });
+      expect(deadLetters.letters[0]?.reason).to.match(/may have accepted the email 2 times already.*dlq-replay/);
+      expect(counted).to.deep.equal(['mailOutcomeUnknown', 'mailOutcomeUnknown', 'deadLettered:outcome-unknown']);
+      expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, kind: 'outcome-unknown', correlationId: 'corr-7' });
+
+      clock.advance(600_000);
+      expect(await other.retryDue(10)).to.equal(0);
+      expect(await notifier().execute(event, {})).to.equal('duplicate');
+      expect(mailer.sent).to.have.length(2);
+    });
+
+    it('counts an unknown outcome followed by the circuit opening (server gone): deferred, then one resend at most', async () => {
+      const event = anEvent();
+      const notify = notifier();
+      const send = mailer.send.bind(mailer);
+      mailer.send = async (email) => {
+        try {
+          return await send(email);
+        } finally {
+          mailer.reachable = false; // the server went away with the connection
+        }
+      };
+      mailer.loseReplyNext(1);
+      expect(await notify.execute(event, {})).to.equal('deferred');
+      expect(circuit.state.open).to.equal(true);
+      expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(0);
+
+      mailer.send = send;
+      mailer.reachable = true;
+      await until(() => !circuit.state.open, 'the circuit to close after a successful probe');
+      mailer.loseReplyNext(1);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect(mailer.sent).to.have.length(2);
+      expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['outcome-unknown']);
+      expect(await notify.retryDue(10)).to.equal(0);
+      expect(mailer.sent).to.have.length(2);
+    });
+
+    it('dead-letters an order found with every unknown outcome spent, without sending it (its notifier stopped before the dead letter)', async () => {
+      const event = anEvent();
+      await ledger.claim(event, {}, 'stopped-notifier', 1000);
+      await ledger.recordUnknownOutcome(event.orderId);
+      await ledger.recordUnknownOutcome(event.orderId);
+      clock.advance(1001);
+      expect(await notifier().retryDue(10)).to.equal(1);
+      expect(mailer.sent).to.have.length(0);
+      expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['outcome-unknown']);
+    });
+
+    it('sends the order again after dlq-replay resets it', async () => {
+      const event = anEvent();
+      const notify = notifier();
+      mailer.loseReplyNext(2);
+      await notify.execute(event, {});
+      clock.advance(20_000);
+      await notify.retryDue(10);
+      expect(await ledger.resetDead(event.orderId)).to.equal(true);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect(mailer.sent).to.have.length(3);
+      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    });
   });
 
   it('dead-letters a poison message with its raw bytes and an alert', async () => {

@@ -4,10 +4,16 @@ import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, 
 export class InMemoryMailer implements Mailer {
   readonly sent: (OrderEmail & { messageId: string })[] = [];
   private readonly failures: { kind: MailFailureKind; code?: number }[] = [];
+  private lostReplies = 0;
   reachable = true;
 
   failNext(kind: MailFailureKind, times = 1, code?: number): void {
     for (let i = 0; i < times; i++) this.failures.push({ kind, ...(code ? { code } : {}) });
+  }
+
+  /** The next `times` emails are kept (they count as sent) but the reply is lost: the outcome is unknown to the sender. */
+  loseReplyNext(times = 1): void {
+    this.lostReplies += times;
   }
 
   async send(email: OrderEmail): Promise<SentEmail> {
@@ -16,6 +22,10 @@ export class InMemoryMailer implements Mailer {
     if (failure) throw new MailDeliveryError(failure.kind, `scripted ${failure.kind} failure`, failure.code);
     const messageId = `<order-${email.internalId}@ordermail.local>`;
     this.sent.push({ ...email, messageId });
+    if (this.lostReplies > 0) {
+      this.lostReplies -= 1;
+      throw new MailDeliveryError('unavailable', 'connection lost after the final dot (scripted)', undefined, { outcomeUnknown: true });
+    }
     return { messageId, response: '250 OK' };
   }
 

@@ -8,6 +8,7 @@ interface Entry {
   source?: EventSource;
   status: NotificationStatus;
   attempts: number;
+  unknownOutcomes: number;
   lastError?: string;
   messageId?: string;
   leaseOwner?: string;
@@ -38,7 +39,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
   async claim(event: OrderCreated, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
     const existing = this.entries.get(event.orderId);
     if (!existing) {
-      const entry: Entry = { event, ...context, status: 'sending', attempts: 0 };
+      const entry: Entry = { event, ...context, status: 'sending', attempts: 0, unknownOutcomes: 0 };
       this.entries.set(event.orderId, entry);
       return { claimed: true, job: this.take(entry, owner, leaseMs) };
     }
@@ -65,6 +66,11 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     this.releaseLease(entry);
   }
 
+  async recordUnknownOutcome(orderId: string): Promise<void> {
+    const entry = this.entries.get(orderId);
+    if (entry) entry.unknownOutcomes += 1;
+  }
+
   async markSkipped(orderId: string, owner: string, reason: string): Promise<void> {
     this.update(orderId, owner, { status: 'skipped', lastError: reason });
   }
@@ -84,7 +90,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
   async resetDead(orderId: string): Promise<boolean> {
     const entry = this.entries.get(orderId);
     if (!entry || entry.status !== 'dead') return false;
-    Object.assign(entry, { status: 'failed', attempts: 0, firstFailedAt: undefined, nextAttemptAt: this.now() });
+    Object.assign(entry, { status: 'failed', attempts: 0, unknownOutcomes: 0, firstFailedAt: undefined, nextAttemptAt: this.now() });
     return true;
   }
 
@@ -100,6 +106,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return {
       event: entry.event,
       attempts: entry.attempts,
+      unknownOutcomes: entry.unknownOutcomes,
       ...(entry.correlationId ? { correlationId: entry.correlationId } : {}),
       ...(entry.source ? { source: entry.source } : {}),
       ...(entry.firstFailedAt ? { firstFailedAt: entry.firstFailedAt } : {}),

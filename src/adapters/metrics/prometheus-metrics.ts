@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
-import type { DeadLetterKind, Metrics, NotificationResult } from '../../application/ports/metrics.js';
+import { DEAD_LETTER_KINDS, type DeadLetterKind } from '../../application/ports/dead-letters.js';
+import type { Metrics, NotificationResult } from '../../application/ports/metrics.js';
 
 export interface Sample {
   readonly labels?: Record<string, string | number>;
@@ -47,7 +48,7 @@ export class PrometheusMetrics implements Metrics {
   });
   private readonly outcomeUnknown = new Counter({
     name: 'ordermail_smtp_outcome_unknown_total',
-    help: 'Emails whose connection was lost after the final dot: the server may have them; each is sent again with the same Message-ID',
+    help: 'Emails whose connection was lost after the final dot: the server may have them; sent once more with the same Message-ID, a second time dead-letters the order',
     registers: [this.registry],
   });
   private readonly deadLetters = new Counter({ name: 'ordermail_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['kind'], registers: [this.registry] });
@@ -59,7 +60,7 @@ export class PrometheusMetrics implements Metrics {
     for (const result of ['sent', 'duplicate', 'retried', 'dead_lettered', 'skipped', 'deferred']) this.notifications.inc({ result }, 0);
     for (const kind of MAIL_FAILURE_KINDS) this.smtpErrors.inc({ kind }, 0);
     for (const kind of ['unavailable', 'auth', 'refused']) this.circuitOpened.inc({ kind }, 0);
-    for (const kind of ['poison', 'permanent', 'retries-exhausted']) this.deadLetters.inc({ kind }, 0);
+    for (const kind of DEAD_LETTER_KINDS) this.deadLetters.inc({ kind }, 0);
   }
 
   orderCreated(): void {

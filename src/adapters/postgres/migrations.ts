@@ -100,6 +100,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_parked ON outbox (id) WHERE parked_at IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'unknown outcomes of a notification',
+    sql: `
+      ALTER TABLE notifications ADD COLUMN unknown_outcomes integer NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

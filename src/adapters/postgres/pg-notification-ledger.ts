@@ -11,6 +11,7 @@ interface JobRow {
   source_partition: number | null;
   source_offset: string | null;
   attempts: number;
+  unknown_outcomes: number;
   first_failed_at: Date | null;
 }
 
@@ -22,7 +23,7 @@ interface StateRow {
   message_id: string | null;
 }
 
-const JOB_COLUMNS = 'event, correlation_id, source_topic, source_partition, source_offset, attempts, first_failed_at';
+const JOB_COLUMNS = 'event, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
 
 /** The notification ledger in PostgreSQL: one row per order, claimed under a lease. */
@@ -91,6 +92,10 @@ export class PgNotificationLedger implements NotificationLedger {
     );
   }
 
+  async recordUnknownOutcome(orderId: string): Promise<void> {
+    await this.query('UPDATE notifications SET unknown_outcomes = unknown_outcomes + 1, updated_at = now() WHERE order_id = $1', [orderId]);
+  }
+
   async markSkipped(orderId: string, owner: string, reason: string): Promise<void> {
     await this.query(`UPDATE notifications SET status = 'skipped', last_error = $3, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`, [
       orderId,
@@ -126,7 +131,7 @@ export class PgNotificationLedger implements NotificationLedger {
 
   async resetDead(orderId: string): Promise<boolean> {
     const rows = await this.query(
-      `UPDATE notifications SET status = 'failed', attempts = 0, first_failed_at = NULL, next_attempt_at = now(), ${RELEASE_LEASE}
+      `UPDATE notifications SET status = 'failed', attempts = 0, unknown_outcomes = 0, first_failed_at = NULL, next_attempt_at = now(), ${RELEASE_LEASE}
         WHERE order_id = $1 AND status = 'dead' RETURNING order_id`,
       [orderId],
     );
@@ -146,6 +151,7 @@ function toJob(row: JobRow): NotificationJob {
   return {
     event: row.event,
     attempts: row.attempts,
+    unknownOutcomes: row.unknown_outcomes,
     ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),
     ...(row.source_topic !== null && row.source_partition !== null && row.source_offset !== null
       ? { source: { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset } }

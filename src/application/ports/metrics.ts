@@ -1,7 +1,7 @@
+import type { DeadLetterKind } from './dead-letters.js';
 import type { MailFailureKind } from './mailer.js';
 
 export type NotificationResult = 'sent' | 'duplicate' | 'retried' | 'dead_lettered' | 'skipped' | 'deferred';
-export type DeadLetterKind = 'poison' | 'permanent' | 'retries-exhausted';
 
 /** What the use cases report about themselves; an adapter turns it into time series. */
 export interface Metrics {
@@ -15,7 +15,7 @@ export interface Metrics {
   smtpError(kind: MailFailureKind): void;
   /** Sending stopped for everyone: the server is unreachable, refuses our credentials or refuses mail from us. */
   mailCircuitOpened(kind: MailFailureKind): void;
-  /** The connection was lost after the final dot: the server may have the email, which is sent again. */
+  /** The connection was lost after the final dot: the server may have the email, which is sent once more at most. */
   mailOutcomeUnknown(): void;
   deadLettered(kind: DeadLetterKind): void;
 }

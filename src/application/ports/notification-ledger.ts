@@ -15,6 +15,8 @@ export interface NotificationJob {
   readonly source?: EventSource;
   /** Failed attempts so far (an unreachable server does not count). */
   readonly attempts: number;
+  /** Sends that lost the connection after the final dot: the server may have accepted each of them. */
+  readonly unknownOutcomes: number;
   readonly firstFailedAt?: Date;
 }
 
@@ -39,11 +41,13 @@ export interface NotificationLedger {
   /** Extends the leases `owner` still holds on these orders, so a slow send is not taken over. */
   renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void>;
   markSent(orderId: string, owner: string, messageId: string): Promise<void>;
+  /** Counts a send whose outcome is unknown, whoever holds the order now: the server may have the email. */
+  recordUnknownOutcome(orderId: string): Promise<void>;
   markSkipped(orderId: string, owner: string, reason: string): Promise<void>;
   scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void>;
   /** Gives the order back without counting an attempt, due again at `dueAt`. */
   release(orderId: string, owner: string, dueAt: Date, reason: string): Promise<void>;
   markDead(orderId: string, owner: string, failure: { attempts: number; error: string }): Promise<void>;
-  /** Makes a dead order sendable again; false when it is not dead. */
+  /** Makes a dead order sendable again, its attempts and unknown outcomes forgotten; false when it is not dead. */
   resetDead(orderId: string): Promise<boolean>;
 }
