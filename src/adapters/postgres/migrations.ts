@@ -100,6 +100,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_parked ON outbox (id) WHERE parked_at IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'rate limit buckets',
+    // Unlogged: no WAL and no flush at each commit (one per POST /orders); a crash or a failover only
+    // refills every bucket. No index on refilled_at, so that the update of each request stays HOT.
+    sql: `
+      CREATE UNLOGGED TABLE rate_limit_buckets (
+        client      text PRIMARY KEY,
+        tokens      double precision NOT NULL,
+        granted     boolean NOT NULL,
+        refilled_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.
