@@ -107,6 +107,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE notifications ADD COLUMN unknown_outcomes integer NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    name: 'rate limit buckets',
+    // Unlogged: no WAL and no flush at each commit (one per POST /orders); a crash or a failover only
+    // refills every bucket. No index on refilled_at, so that the update of each request stays HOT.
+    sql: `
+      CREATE UNLOGGED TABLE rate_limit_buckets (
+        client      text PRIMARY KEY,
+        tokens      double precision NOT NULL,
+        granted     boolean NOT NULL,
+        refilled_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.
