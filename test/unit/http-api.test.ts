@@ -179,7 +179,36 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect(response.status).to.equal(200);
       const body = (await response.json()) as { success: boolean; data: Record<string, unknown> };
       expect(body.success).to.equal(true);
-      expect(body.data).to.deep.include({ orderId: 'A-7', itemId: ['x'], email: 'ada@example.com', notification: { status: 'pending', attempts: 0 } });
+      expect(body.data).to.deep.include({ orderId: 'A-7', itemId: ['x'], email: 'a•••@example.com', notification: { status: 'pending', attempts: 0 } });
+    });
+
+    it('shows a failure by its kind only, never its text, with the attempts so far', async () => {
+      await post({ orderId: 'A-8', itemId: ['x'], email: 'ada@example.com' });
+      const order = subject.store.orders.get('A-8');
+      if (!order) throw new Error('not stored');
+      await subject.ledger.claim({ id: order.internalId, orderId: 'A-8', itemId: ['x'], createdAt: order.createdAt.toISOString() }, {}, 'n', 60_000);
+      await subject.ledger.scheduleRetry('A-8', 'n', { attempts: 2, kind: 'temporary-failure', error: '450 4.2.1 <ada@example.com> mailbox busy at mx.example:25', dueAt: new Date(Date.now() + 60_000) });
+      const body = (await (await fetch(`${base}/orders/A-8`)).json()) as { data: { notification: Record<string, unknown> } };
+      expect(body.data.notification).to.deep.equal({ status: 'failed', attempts: 2, failureKind: 'temporary-failure' });
+    });
+
+    it('shows the full address to a caller holding an API key, and still no failure text', async () => {
+      const keyed = createHttpApp({ createOrder: subject.createOrder, getOrder: subject.getOrder, healthChecks: checks, logger: logs.logger });
+      keyed.middleware.unshift(async (ctx, next) => {
+        // Stands in for the API-key middleware, which tells who asks in ctx.state.caller.
+        ctx.state.caller = { kind: 'key', id: 'k1' };
+        await next();
+      });
+      const keyedServer = keyed.listen(0);
+      await new Promise((resolve) => keyedServer.once('listening', resolve));
+      try {
+        await post({ orderId: 'A-9', itemId: ['x'], email: 'ada@example.com' });
+        const response = await fetch(`http://127.0.0.1:${(keyedServer.address() as { port: number }).port}/orders/A-9`);
+        const body = (await response.json()) as { data: Record<string, unknown> };
+        expect(body.data).to.deep.include({ email: 'ada@example.com', notification: { status: 'pending', attempts: 0 } });
+      } finally {
+        await new Promise<void>((resolve) => keyedServer.close(() => resolve()));
+      }
     });
 
     it('answers 404 for an unknown order', async () => {
