@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
-import type { HealthCheck } from '../../src/application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../src/application/ports/health-check.js';
 import { anOrderBody, inMemoryOrders } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -238,15 +238,23 @@ describe('HTTP API contract (in-memory adapters)', () => {
     });
 
     it('answers 503 naming the failing critical check', async () => {
-      checks.push({ name: 'postgres', critical: true, check: () => Promise.reject(new Error('connection refused')) });
+      checks.push({ name: 'postgres', critical: true, check: () => Promise.reject(new HealthCheckFailure('unreachable (ECONNREFUSED)', { pool: 0 })) });
       const response = await fetch(`${base}/health`);
       expect(response.status).to.equal(503);
       const body = (await response.json()) as { status: string; checks: Record<string, { status: string; error?: string }> };
       expect(body.status).to.equal('fail');
-      expect(body.checks.postgres).to.deep.include({ status: 'fail', error: 'connection refused' });
+      expect(body.checks.postgres).to.deep.equal({ status: 'fail', critical: true, pool: 0, error: 'unreachable (ECONNREFUSED)' });
       const ready = await fetch(`${base}/ready`);
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { failing: string[] }).failing).to.deep.equal(['postgres']);
+    });
+
+    it('shows a failure that is not a HealthCheckFailure as failing, and logs its text instead', async () => {
+      checks.push({ name: 'smtp', critical: false, check: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2651')) });
+      const body = JSON.stringify(await (await fetch(`${base}/ready`)).json());
+      expect(body).to.contain('"smtp":{"status":"fail","critical":false,"error":"failing"}');
+      expect(body).to.not.contain('2651');
+      expect(logs.lines.find((l) => l.msg === 'health check failed')).to.include({ level: 'warn', check: 'smtp' }).and.to.have.property('error').that.contains('127.0.0.1:2651');
     });
 
     it('stays 200 but degraded when only a non-critical dependency fails', async () => {
