@@ -13,7 +13,7 @@ import { errorResponses } from './error-responses.js';
 import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { mountOperationalRoutes, requestMetrics, type HttpMetrics } from './operational-routes.js';
-import { orderResource } from './order-resource.js';
+import { orderLookupResource, orderResource } from './order-resource.js';
 import { parseCreateOrder } from './order-schemas.js';
 
 export interface HttpAppDeps {
@@ -59,19 +59,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
 
   router.get('/orders/:orderId', keyRequired, async (ctx) => {
     const { order, notification } = await deps.getOrder.execute(ctx.params.orderId ?? '');
-    ctx.body = {
-      success: true,
-      data: {
-        ...orderResource(order),
-        ...(order.email === undefined ? {} : { email: order.email }),
-        notification: {
-          status: notification.status,
-          attempts: notification.attempts,
-          ...(notification.lastError ? { lastError: notification.lastError } : {}),
-          ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
-        },
-      },
-    };
+    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller) };
   });
 
   const openApi = openApiDocument(deps.version ?? '0.0.0');

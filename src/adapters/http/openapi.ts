@@ -1,3 +1,4 @@
+import { NOTIFICATION_FAILURE_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
 
@@ -92,7 +93,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
                       data: {
                         allOf: [
                           { $ref: '#/components/schemas/Order' },
-                          { type: 'object', properties: { email: { type: 'string' }, notification: { $ref: '#/components/schemas/Notification' } } },
+                          {
+                            type: 'object',
+                            properties: {
+                              email: {
+                                type: 'string',
+                                description: 'The customer\'s address: in full for a caller with an API key; otherwise masked, its first character, then •••, then @ and the domain (a•••@example.com; •••@example.com for a one-character local part)',
+                                examples: ['a•••@example.com'],
+                              },
+                              notification: { $ref: '#/components/schemas/Notification' },
+                            },
+                          },
                         ],
                       },
                     },
@@ -132,9 +143,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['status', 'attempts'],
           properties: {
-            status: { enum: ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] },
+            status: { enum: [...NOTIFICATION_STATUSES] },
             attempts: { type: 'integer' },
-            lastError: { type: 'string' },
+            failureKind: {
+              enum: [...NOTIFICATION_FAILURE_KINDS],
+              description: 'Why the email did not go (yet), by kind only: the failure\'s text, which may name a mail server or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
+            },
             sentAt: { type: 'string', format: 'date-time' },
           },
         },

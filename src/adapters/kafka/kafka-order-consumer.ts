@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { MailCircuit } from '../../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../../application/notify-order-created.js';
@@ -86,7 +86,7 @@ export class KafkaOrderConsumer {
       name: 'kafka-consumer',
       critical: false,
       check: async () => {
-        if (!this.connected) throw new Error(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
+        if (!this.connected) throw new HealthCheckFailure(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
         return { groupId: this.settings.groupId, topic: this.settings.topic };
       },
     };

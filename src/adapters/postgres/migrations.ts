@@ -121,6 +121,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'the kind of a notification failure, for callers without a key',
+    // No CHECK: a kind added later must not need a migration; rows without one read as 'unknown'.
+    sql: `ALTER TABLE notifications ADD COLUMN failure_kind text;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -1,3 +1,5 @@
+import type { NotificationFailureKind } from '../../domain/notification.js';
+
 /** What the customer is told about their order. */
 export interface OrderEmail {
   readonly to: string;
@@ -34,14 +36,32 @@ export class MailDeliveryError extends Error {
       cause?: unknown;
       /** The connection was lost after the whole message went out: the server may have accepted it. */
       outcomeUnknown?: boolean;
+      /** The server says our sending quota or rate is used up (RFC 3463 X.4.5). */
+      rateLimited?: boolean;
     },
   ) {
     super(message, options);
     this.outcomeUnknown = options?.outcomeUnknown ?? false;
+    this.rateLimited = options?.rateLimited ?? false;
   }
 
   readonly outcomeUnknown: boolean;
+  readonly rateLimited: boolean;
+
+  /** The failure as the ledger records it for callers: no address, host or server text. */
+  get failureKind(): NotificationFailureKind {
+    if (this.rateLimited) return 'rate-limited';
+    return FAILURE_KIND_OF[this.kind];
+  }
 }
+
+const FAILURE_KIND_OF: Record<MailFailureKind, NotificationFailureKind> = {
+  unavailable: 'smtp-unreachable',
+  auth: 'auth-failed',
+  refused: 'sender-refused',
+  transient: 'temporary-failure',
+  permanent: 'recipient-rejected',
+};
 
 export interface Mailer {
   /** Resolves once the server accepted the email (250); rejects with MailDeliveryError. */

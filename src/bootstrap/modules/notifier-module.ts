@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
 import { MailCircuit } from '../../application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Mailer, MailFailureKind } from '../../application/ports/mailer.js';
+import { MailDeliveryError, type Mailer } from '../../application/ports/mailer.js';
+import type { NotificationFailureKind } from '../../domain/notification.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
@@ -36,7 +37,7 @@ export function smtpModule(server: MailServer): ContainerModule {
     provide(bind, T.MailCircuit, [T.Mailer, T.Logger, T.Metrics], (mailer, logger, metrics) => new MailCircuit(mailer, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
       circuit.stop(),
     );
-    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
+    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer, T.Logger], (circuit, mailer, logger) => smtpHealthCheck(circuit, mailer, logger.child({ component: 'smtp' })));
   });
 }
 
@@ -152,11 +153,13 @@ class RetrySweeper implements Service {
 }
 
 const VERIFY_CACHE_MS = 30_000;
-const CIRCUIT_CAUSE: Partial<Record<MailFailureKind, string>> = { auth: 'authentication failing', refused: 'refusing mail from us' };
 
-/** SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe. */
-function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
-  let last: { at: number; error?: string } | undefined;
+/**
+ * SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe.
+ * A failure shows as its kind (smtp-unreachable, auth-failed...); the server's text, which names its address, goes to the log.
+ */
+export function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer, logger: Logger): HealthCheck {
+  let last: { at: number; failure?: NotificationFailureKind } | undefined;
   let refreshing: Promise<void> | undefined;
   const refresh = (): Promise<void> =>
     (refreshing ??= mailer
@@ -166,7 +169,8 @@ function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
           last = { at: Date.now() };
         },
         (error: unknown) => {
-          last = { at: Date.now(), error: error instanceof Error ? error.message : String(error) };
+          last = { at: Date.now(), failure: error instanceof MailDeliveryError ? error.failureKind : 'smtp-unreachable' };
+          logger.warn('SMTP server check failed', { kind: last.failure, error: error instanceof Error ? error.message : String(error) });
         },
       )
       .finally(() => {
@@ -178,10 +182,10 @@ function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
     requiredForReady: true,
     check: async () => {
       const state = circuit.state;
-      if (state.open) throw new Error(`${CIRCUIT_CAUSE[state.kind] ?? 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
+      if (state.open) throw new HealthCheckFailure(state.failureKind, { circuit: 'open', since: state.since.toISOString() });
       if (!last) await refresh();
       else if (Date.now() - last.at > VERIFY_CACHE_MS) void refresh();
-      if (last?.error) throw new Error(last.error);
+      if (last?.failure) throw new HealthCheckFailure(last.failure, { circuit: 'closed', checkedAt: new Date(last.at).toISOString() });
       return { circuit: 'closed', verifiedAt: new Date(last?.at ?? Date.now()).toISOString() };
     },
   };
