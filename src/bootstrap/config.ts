@@ -15,6 +15,8 @@ export interface Config {
   readonly httpDrainMs: number;
   /** Turns the admin page and its API on, and protects them. */
   readonly adminToken?: string;
+  /** Proxies in front of the api whose X-Forwarded-* headers are believed; 0 believes none. */
+  readonly trustedProxyCount: number;
   /** --role=all: where the embedded database keeps its files. */
   readonly dataDir: string;
   /** --role=all: the embedded inbox's SMTP port. */
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     // Shorter than the whole deadline: requests already read and the relay's last flush need the rest.
     httpDrainMs: read.integer('SHUTDOWN_HTTP_DRAIN_MS', Math.floor(shutdownTimeoutMs / 2), 0, shutdownTimeoutMs - 1),
     ...read.optional('ADMIN_TOKEN', (value) => (value.length >= 16 ? { adminToken: value } : 'must be at least 16 characters')),
+    trustedProxyCount: read.integer('TRUSTED_PROXY_COUNT', 0, 0, 10),
     dataDir: read.string('DATA_DIR', './data'),
     inboxSmtpPort: read.integer('INBOX_SMTP_PORT', 2525, 0, 65535),
     inboxLimits: {
