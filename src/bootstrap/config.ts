@@ -19,7 +19,7 @@ export interface Config {
   readonly apiKeys?: readonly string[];
   /** A token bucket per caller on POST /orders; absent = no limit. */
   readonly orderRateLimit?: { readonly perSecond: number; readonly burst: number };
-  /** How many proxies in front append to X-Forwarded-For; 0 = the socket's address is the client's. */
+  /** Proxies in front whose X-Forwarded-For / -Proto are believed; 0 = the socket's address is the client's, no forwarded header believed. */
   readonly trustedProxyCount: number;
   /** --role=all: where the embedded database keeps its files. */
   readonly dataDir: string;

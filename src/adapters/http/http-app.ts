@@ -15,6 +15,7 @@ import { openApiDocument } from './openapi.js';
 import { mountOperationalRoutes, requestMetrics, type HttpMetrics } from './operational-routes.js';
 import { orderLookupResource, orderResource } from './order-resource.js';
 import { parseCreateOrder } from './order-schemas.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppDeps {
   readonly createOrder: CreateOrder;
@@ -70,6 +71,7 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   mountOperationalRoutes(router, deps);
   if (deps.admin) mountAdminRoutes(router, deps.admin);
 
+  app.use(securityHeaders());
   app.use(correlation(deps.logger));
   app.use(requestMetrics(deps.metrics));
   app.use(errorResponses());

@@ -35,6 +35,7 @@ export function httpModule(adminToken?: string): ContainerModule {
         const admin = token
           ? {
               token,
+              trustedProxyCount: config.trustedProxyCount,
               overview: new AdminOverview(new PgAdminReadModel(database), lag),
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
