@@ -107,6 +107,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE notifications ADD COLUMN unknown_outcomes integer NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // Versions 7 and 8 are taken by work merged beside this one; the runner applies whatever is missing, gaps included.
+    version: 9,
+    name: 'outbox rows hold domain events (type, version, metadata), not Kafka envelopes',
+    sql: `
+      -- Every row so far is an order-created event; its version and correlation id were in the headers.
+      -- The defaults keep an api of the previous version, still running during a rolling deploy, able to write.
+      ALTER TABLE outbox
+        ADD COLUMN type     text    NOT NULL DEFAULT 'order.created',
+        ADD COLUMN version  integer NOT NULL DEFAULT 1,
+        ADD COLUMN metadata jsonb   NOT NULL DEFAULT '{}';
+      UPDATE outbox SET
+        version  = CASE WHEN headers->>'schema-version' ~ '^[0-9]{1,9}$' THEN (headers->>'schema-version')::integer ELSE 1 END,
+        metadata = jsonb_strip_nulls(jsonb_build_object('correlationId', headers->>'correlation-id'));
+      -- The envelope columns stay, unused, for a relay of the previous version; a later migration drops them.
+      ALTER TABLE outbox ALTER COLUMN topic SET DEFAULT 'order-created';
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.
