@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     process.stderr.write(`ordermail: ${error.message}\n`);
     process.exit(2);
   }
-  if (role === 'all' && !config.adminToken) config = { ...config, adminToken: randomBytes(18).toString('base64url') };
+  // Printed at start-up only when made up here: a token the operator configured never reaches a terminal or a log.
+  const generatedAdminToken = role === 'all' && !config.adminToken ? randomBytes(18).toString('base64url') : undefined;
+  if (generatedAdminToken) config = { ...config, adminToken: generatedAdminToken };
   const logger = createLogger({ level: config.logLevel, service: config.serviceName, role });
   const running = await startRole(role, config, logger, orderId === undefined ? {} : { orderId }).catch((error: unknown) => {
     if (error instanceof ConfigError) {
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     return;
   }
   logger.info('started', { pid: process.pid });
-  if (role === 'all') printWelcome(config, running.services);
+  if (role === 'all') printWelcome(config, running.services, generatedAdminToken);
 
   let stopping = false;
   const shutdown = (signal: string): void => {
@@ -88,10 +90,10 @@ async function main(): Promise<void> {
 }
 
 /** The single-process mode tells a person where to look (on stderr: stdout stays one JSON object per line). */
-function printWelcome(config: Config, services: readonly Service[]): void {
+function printWelcome(config: Config, services: readonly Service[], generatedAdminToken: string | undefined): void {
   const http = services.find((s): s is HttpServerService => s instanceof HttpServerService && s.name === 'http');
   const base = `http://localhost:${http?.port ?? config.port}`;
-  const token = encodeURIComponent(config.adminToken ?? '');
+  const token = generatedAdminToken === undefined ? '<your ADMIN_TOKEN>' : encodeURIComponent(generatedAdminToken);
   const embedded = [!config.databaseUrl && `PostgreSQL: embedded (PGlite) in ${config.dataDir}`, !config.kafka.brokers && 'events: in-process channel (no Kafka)', !config.smtp.url && 'SMTP: embedded inbox'].filter(Boolean);
   process.stderr.write(
     [
@@ -99,7 +101,7 @@ function printWelcome(config: Config, services: readonly Service[]): void {
       'ordermail is running (api + relay + notifier in one process)',
       `  API:    ${base}/orders        try: curl -si ${base}/orders -H 'content-type: application/json' -d '{"orderId":"A-1","itemId":["sku-1"],"email":"you@example.com"}'`,
       `  admin:  ${base}/admin?token=${token}`,
-      ...(config.smtp.url ? [] : [`  inbox:  ${base}/inbox?token=${token}`]),
+      ...(config.smtp.url ? [] : [`  inbox:  ${base}/admin/inbox?token=${token}`]),
       `  health: ${base}/health   metrics: ${base}/metrics   OpenAPI: ${base}/openapi.json`,
       ...(embedded.length > 0 ? [`  embedded: ${embedded.join('; ')} — set DATABASE_URL, KAFKA_BROKERS, SMTP_URL to use real ones`] : []),
       '',

@@ -1,10 +1,13 @@
 import type { Gate } from './gate.js';
+import type { NotificationFailureKind } from '../domain/notification.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type MailFailureKind } from './ports/mailer.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
 import { sleep } from './sleep.js';
 
-export type CircuitState = { readonly open: false } | { readonly open: true; readonly kind: MailFailureKind; readonly reason: string; readonly since: Date };
+export type CircuitState =
+  | { readonly open: false }
+  | { readonly open: true; readonly kind: MailFailureKind; readonly failureKind: NotificationFailureKind; readonly reason: string; readonly since: Date };
 
 /** Leave to send one real email while the circuit is open; say how it went, or `end()` it undecided. */
 export interface Trial {
@@ -47,17 +50,18 @@ export class MailCircuit {
     return () => this.listeners.delete(listener);
   }
 
-  trip(kind: MailFailureKind, reason: string, responseCode?: number): void {
+  trip(error: MailDeliveryError): void {
+    const { kind, message: reason, responseCode, failureKind } = error;
     if (this.stopping.signal.aborted) return;
     if (this.current.open) {
       // A trial that failed the same way, or a worse cause found while probing: no new alert for the same one.
       if (this.trial === 'running') this.trial = 'none';
       if (this.current.kind === kind) return;
-      this.current = { ...this.current, kind, reason };
+      this.current = { ...this.current, kind, failureKind, reason };
       this.announce(kind, reason, responseCode);
       return;
     }
-    this.current = { open: true, kind, reason, since: new Date() };
+    this.current = { open: true, kind, failureKind, reason, since: new Date() };
     this.metrics.mailCircuitOpened(kind);
     this.announce(kind, reason, responseCode);
     this.probing = this.probeUntilClosed();
@@ -124,7 +128,7 @@ export class MailCircuit {
         await this.mailer.verify();
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        if (error instanceof MailDeliveryError && (error.kind === 'auth' || error.kind === 'refused')) this.trip(error.kind, reason, error.responseCode);
+        if (error instanceof MailDeliveryError && (error.kind === 'auth' || error.kind === 'refused')) this.trip(error);
         else this.logger.debug('SMTP probe failed', { error: reason });
         continue;
       }

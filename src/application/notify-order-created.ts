@@ -1,3 +1,4 @@
+import type { NotificationFailure } from '../domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../domain/order-created.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
@@ -113,7 +114,7 @@ export class NotifyOrderCreated {
     } catch (error) {
       if (error instanceof DependencyUnavailableError) throw error;
       const reason = describeRefusal(error, ORDER_CREATED.type, this.logFor(orderId, job.correlationId));
-      await this.deadLetter(job, job.attempts + 1, { kind: 'poison', reason });
+      await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error: reason } });
       return this.count('dead-lettered');
     } finally {
       this.inFlight.delete(orderId);
@@ -130,13 +131,14 @@ export class NotifyOrderCreated {
     const log = this.logFor(event.orderId, job.correlationId);
     const to = event.email ?? this.options.defaultTo;
     if (to === undefined) {
-      await this.ledger.markSkipped(event.orderId, this.options.owner, 'the order has no email and NOTIFY_DEFAULT_TO is not set');
+      await this.ledger.markSkipped(event.orderId, this.options.owner, { kind: 'no-recipient', error: 'the order has no email and NOTIFY_DEFAULT_TO is not set' });
       log.warn('notification skipped: no recipient');
       return 'skipped';
     }
     // Reached only by a notifier that stopped between counting the last unknown outcome and its dead letter.
     if (job.unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts);
-    if (this.circuit.state.open && !trial) return this.defer(job, this.circuit.state.reason);
+    const circuit = this.circuit.state;
+    if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
     try {
       const sent = await this.mailer.send(
         orderCreatedEmail(event, { to, messageIdDomain: this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN, ...(job.correlationId ? { correlationId: job.correlationId } : {}) }),
@@ -159,20 +161,25 @@ export class NotifyOrderCreated {
     const log = this.logFor(orderId, job.correlationId);
     const unknownOutcomes = error.outcomeUnknown ? await this.countUnknownOutcome(job, error, log) : job.unknownOutcomes;
     const sendingStops = error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()));
-    if (sendingStops) this.circuit.trip(error.kind, error.message, error.responseCode);
+    if (sendingStops) this.circuit.trip(error);
     if (unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts + 1);
-    if (sendingStops) return this.defer(job, error.message);
+    if (sendingStops) return this.defer(job, { kind: error.failureKind, error: error.message });
     // A reply at RCPT TO or DATA means the server took our MAIL FROM: sending works, this email does not.
     if (error.responseCode !== undefined) this.circuit.sendingWorks();
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
-      await this.deadLetter(job, attempts, { kind: error.kind === 'permanent' ? 'permanent' : 'retries-exhausted', reason: error.message, ...(error.responseCode === undefined ? {} : { responseCode: error.responseCode }) });
+      await this.deadLetter(job, attempts, {
+        kind: error.kind === 'permanent' ? 'permanent' : 'retries-exhausted',
+        failure: { kind: error.failureKind, error: error.message },
+        ...(error.responseCode === undefined ? {} : { responseCode: error.responseCode }),
+      });
       return 'dead-lettered';
     }
     const delayMs = this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
     await this.ledger.scheduleRetry(orderId, this.options.owner, {
       attempts,
+      kind: error.failureKind,
       error: error.message,
       dueAt: new Date(this.clock.now().getTime() + delayMs),
     });
@@ -195,7 +202,7 @@ export class NotifyOrderCreated {
     const reason =
       `the connection was lost after the final dot ${MAX_UNKNOWN_OUTCOMES} times: the server may have accepted the email ${MAX_UNKNOWN_OUTCOMES} times already, ` +
       'so it is not sent again; if the customer did not get it, replay it with dlq-replay';
-    await this.deadLetter(job, attempts, { kind: 'outcome-unknown', reason });
+    await this.deadLetter(job, attempts, { kind: 'outcome-unknown', failure: { kind: 'smtp-unreachable', error: reason } });
     return 'dead-lettered';
   }
 
@@ -232,14 +239,15 @@ export class NotifyOrderCreated {
     }
   }
 
-  private async defer(job: NotificationJob, reason: string): Promise<NotifyOutcome> {
+  private async defer(job: NotificationJob, reason: NotificationFailure): Promise<NotifyOutcome> {
     await this.ledger.release(job.event.orderId, this.options.owner, this.clock.now(), reason);
     return 'deferred';
   }
 
-  private async deadLetter(job: NotificationJob, attempts: number, failure: { kind: DeadLetterKind; reason: string; responseCode?: number }): Promise<void> {
+  private async deadLetter(job: NotificationJob, attempts: number, failure: { kind: DeadLetterKind; failure: NotificationFailure; responseCode?: number }): Promise<void> {
     const now = this.clock.now();
-    const { kind, reason } = failure;
+    const { kind } = failure;
+    const reason = failure.failure.error;
     await this.deadLetters.publish({
       key: job.event.orderId,
       value: Buffer.from(JSON.stringify(job.event)),
@@ -254,7 +262,7 @@ export class NotifyOrderCreated {
     const log = this.logFor(job.event.orderId, job.correlationId);
     // Published: the ledger must say so, or the order would be retried (and dead-lettered again) after the lease.
     await this.untilRecorded(
-      () => this.ledger.markDead(job.event.orderId, this.options.owner, { attempts, error: reason }),
+      () => this.ledger.markDead(job.event.orderId, this.options.owner, { ...failure.failure, attempts }),
       'dead letter published but the ledger is unreachable: retrying to record it',
       log,
       { kind },

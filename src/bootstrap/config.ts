@@ -15,6 +15,12 @@ export interface Config {
   readonly httpDrainMs: number;
   /** Turns the admin page and its API on, and protects them. */
   readonly adminToken?: string;
+  /** Callers of the order routes must present one of these (Bearer); unset = the routes are open. */
+  readonly apiKeys?: readonly string[];
+  /** A token bucket per caller on POST /orders; absent = no limit. */
+  readonly orderRateLimit?: { readonly perSecond: number; readonly burst: number };
+  /** Proxies in front whose X-Forwarded-For / -Proto are believed; 0 = the socket's address is the client's, no forwarded header believed. */
+  readonly trustedProxyCount: number;
   /** --role=all: where the embedded database keeps its files. */
   readonly dataDir: string;
   /** --role=all: the embedded inbox's SMTP port. */
@@ -69,6 +75,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000);
+  const ordersPerSecond = read.number('RATE_LIMIT_ORDERS_PER_SECOND', 1000, 0, 1_000_000);
+  const orderBurst = read.integer('RATE_LIMIT_BURST', Math.max(1, Math.ceil(2 * ordersPerSecond)), 1, 10_000_000);
   const config: Config = {
     serviceName: read.string('SERVICE_NAME', 'ordermail'),
     port: read.integer('PORT', 3000, 0, 65535),
@@ -77,6 +85,14 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     // Shorter than the whole deadline: requests already read and the relay's last flush need the rest.
     httpDrainMs: read.integer('SHUTDOWN_HTTP_DRAIN_MS', Math.floor(shutdownTimeoutMs / 2), 0, shutdownTimeoutMs - 1),
     ...read.optional('ADMIN_TOKEN', (value) => (value.length >= 16 ? { adminToken: value } : 'must be at least 16 characters')),
+    ...read.optional('API_KEYS', (value) => {
+      const apiKeys = value.split(',').map((key) => key.trim()).filter(Boolean);
+      return apiKeys.length > 0 && apiKeys.every((key) => key.length >= 16 && /^[\x21-\x7e]+$/.test(key))
+        ? { apiKeys }
+        : 'must be keys of at least 16 printable characters without spaces, separated by commas';
+    }),
+    ...(ordersPerSecond > 0 ? { orderRateLimit: { perSecond: ordersPerSecond, burst: orderBurst } } : {}),
+    trustedProxyCount: read.integer('TRUSTED_PROXY_COUNT', 0, 0, 10),
     dataDir: read.string('DATA_DIR', './data'),
     inboxSmtpPort: read.integer('INBOX_SMTP_PORT', 2525, 0, 65535),
     inboxLimits: {
@@ -159,6 +175,15 @@ class Reader {
     const parsed = Number(value);
     if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
     this.problems.push(`${name}: must be an integer from ${min} to ${max} (got "${value}")`);
+    return fallback;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (Number.isFinite(parsed) && parsed >= min && parsed <= max) return parsed;
+    this.problems.push(`${name}: must be a number from ${min} to ${max} (got "${value}")`);
     return fallback;
   }
 

@@ -9,6 +9,7 @@ import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { kafkaConsumerModule, notifierModule, opsServerModule, smtpModule } from './modules/notifier-module.js';
 import { inProcessChannelModule } from './modules/in-process-channel-module.js';
 import { postgresModule } from './modules/postgres-module.js';
+import { orderRateLimitModule } from './modules/rate-limit-module.js';
 import { relayModule } from './modules/relay-module.js';
 import { useCasesModule } from './modules/use-cases-module.js';
 import { T, type Service, type Task } from './tokens.js';
@@ -35,16 +36,30 @@ export function checkRequirements(role: Role, config: Config): void {
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required by --role=${role} (see .env.example)`));
 }
 
+/** What the role runs without that it should not in production, one log line each at start-up. */
+export function startupWarnings(role: Role, config: Config): string[] {
+  if (role !== 'api' || config.apiKeys) return [];
+  return ['API_KEYS is unset: anyone who reaches this port may create orders (and so send email) and look them up; set API_KEYS unless a gateway in front authenticates callers'];
+}
+
 /** A role is the list of modules it loads; its services are what it runs. */
 export function modulesFor(role: Role, config: Config, logger: Logger, options: RoleOptions = {}): ContainerModule[] {
   checkRequirements(role, config);
   const core = [coreModule(config, logger, role), useCasesModule()];
   const databaseUrl = config.databaseUrl as string;
   const brokers = config.kafka.brokers ?? [];
+  const limit = config.orderRateLimit;
   // Services stop in reverse order: HTTP (last here) first, then the relay publishes what HTTP accepted while draining.
   switch (role) {
     case 'api':
-      return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), ...(config.relay.enabled ? [relayModule()] : []), httpModule()];
+      return [
+        ...core,
+        postgresModule({ url: databaseUrl }),
+        kafkaProducerModule(brokers),
+        ...(config.relay.enabled ? [relayModule()] : []),
+        ...(limit ? [orderRateLimitModule(limit, true)] : []),
+        httpModule(),
+      ];
     case 'relay':
       return [...core, postgresModule({ url: databaseUrl }), kafkaProducerModule(brokers), relayModule()];
     case 'notifier':
@@ -66,6 +81,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
         notifierModule(),
         relayModule(),
+        ...(limit ? [orderRateLimitModule(limit, config.databaseUrl !== undefined)] : []),
         httpModule(),
       ];
     case 'migrate':
@@ -91,6 +107,7 @@ export interface RunningRole {
 
 /** Builds the container for a role and starts its services in order; stops them in reverse. */
 export async function startRole(role: Role, config: Config, logger: Logger, options: RoleOptions = {}): Promise<RunningRole> {
+  for (const warning of startupWarnings(role, config)) logger.warn(warning);
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger, options));
   // Resolving the pool applies the migrations (all that --role=migrate does).

@@ -11,6 +11,7 @@ import type { Logger } from '../application/ports/logger.js';
 import type { NotificationLedger } from '../application/ports/notification-ledger.js';
 import type { OrderRepository } from '../application/ports/order-repository.js';
 import type { Outbox } from '../application/ports/outbox.js';
+import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
 import type { MailCircuit } from '../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../application/notify-order-created.js';
@@ -100,6 +101,8 @@ export const T = {
   NotificationLedger: token<NotificationLedger>('NotificationLedger'),
   CreateOrder: token<CreateOrder>('CreateOrder'),
   GetOrder: token<GetOrder>('GetOrder'),
+  /** Per-caller buckets for POST /orders; bound only while the limit is on. */
+  OrderRateLimiter: token<RateLimiter>('OrderRateLimiter'),
   RelayOutbox: token<RelayOutbox>('RelayOutbox'),
   HealthCheck: token<HealthCheck>('HealthCheck'),
   Service: token<Service>('Service'),

@@ -1,10 +1,49 @@
 /** Where an order's email stands; `pending` until a notifier has looked at it. */
-export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'dead' | 'skipped';
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/**
+ * Why an order's email did not go (yet), in words that name no address, host or driver: what a caller
+ * without a key may see. The failure's own text is for the logs and the admin page.
+ */
+export const NOTIFICATION_FAILURE_KINDS = [
+  /** The mail server could not be reached, or dropped the connection. */
+  'smtp-unreachable',
+  /** The mail server refused our credentials. */
+  'auth-failed',
+  /** The mail server refuses mail from us, whoever it is for. */
+  'sender-refused',
+  /** The mail server says our sending quota or rate is used up. */
+  'rate-limited',
+  /** The mail server refused this email for good (a 5xx for its recipient or content, or an address it cannot use). */
+  'recipient-rejected',
+  /** The mail server refused this email for now (a 4xx): it is tried again later. */
+  'temporary-failure',
+  /** Skipped: the order has no email address and no default recipient is configured. */
+  'no-recipient',
+  /** The order could not be handled at all (a bug, a value the database refuses): dead-lettered. */
+  'poison',
+  /** Recorded before failure kinds were. */
+  'unknown',
+] as const;
+export type NotificationFailureKind = (typeof NOTIFICATION_FAILURE_KINDS)[number];
+
+export function isNotificationFailureKind(value: unknown): value is NotificationFailureKind {
+  return (NOTIFICATION_FAILURE_KINDS as readonly unknown[]).includes(value);
+}
+
+/** A failure as the ledger records it: its kind for the public, its text for operators. */
+export interface NotificationFailure {
+  readonly kind: NotificationFailureKind;
+  readonly error: string;
+}
 
 export interface NotificationState {
   readonly status: NotificationStatus;
   readonly attempts: number;
   readonly lastError?: string;
+  /** Set whenever lastError is. */
+  readonly failureKind?: NotificationFailureKind;
   readonly sentAt?: Date;
   readonly messageId?: string;
 }

@@ -54,19 +54,19 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const later = anEvent();
     const due = anEvent();
     for (const e of [later, due]) await ledger.claim(e, {}, 'a', 60_000);
-    await ledger.scheduleRetry(later.orderId, 'a', { attempts: 1, error: '421', dueAt: future() });
-    await ledger.scheduleRetry(due.orderId, 'a', { attempts: 2, error: '450', dueAt: past() });
+    await ledger.scheduleRetry(later.orderId, 'a', { attempts: 1, kind: 'temporary-failure', error: '421', dueAt: future() });
+    await ledger.scheduleRetry(due.orderId, 'a', { attempts: 2, kind: 'temporary-failure', error: '450', dueAt: past() });
     const jobs = await ledger.claimDue(10, 'b', 60_000);
     expect(jobs.map((j) => j.event.orderId)).to.deep.equal([due.orderId]);
     expect(jobs[0]?.attempts).to.equal(2);
     expect(jobs[0]?.firstFailedAt).to.be.instanceOf(Date);
-    expect(await ledger.stateOf(later.orderId)).to.deep.include({ status: 'failed', attempts: 1, lastError: '421' });
+    expect(await ledger.stateOf(later.orderId)).to.deep.include({ status: 'failed', attempts: 1, lastError: '421', failureKind: 'temporary-failure' });
   });
 
   it('ignores updates from a notifier that no longer holds the order', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.scheduleRetry(event.orderId, 'intruder', { attempts: 3, error: 'x', dueAt: past() });
+    await ledger.scheduleRetry(event.orderId, 'intruder', { attempts: 3, kind: 'temporary-failure', error: 'x', dueAt: past() });
     expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'sending', attempts: 0 });
   });
 
@@ -93,7 +93,8 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('releases an order without counting an attempt', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.release(event.orderId, 'a', past(), 'ECONNREFUSED');
+    await ledger.release(event.orderId, 'a', past(), { kind: 'smtp-unreachable', error: 'connect ECONNREFUSED 127.0.0.1:2651' });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'failed', failureKind: 'smtp-unreachable', lastError: 'connect ECONNREFUSED 127.0.0.1:2651' });
     const [job] = await ledger.claimDue(10, 'b', 60_000);
     expect(job?.attempts).to.equal(0);
   });
@@ -102,8 +103,8 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
     expect(await ledger.resetDead(event.orderId)).to.equal(false);
-    await ledger.markDead(event.orderId, 'a', { attempts: 6, error: '450 mailbox busy' });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', attempts: 6 });
+    await ledger.markDead(event.orderId, 'a', { attempts: 6, kind: 'temporary-failure', error: '450 mailbox busy' });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', attempts: 6, failureKind: 'temporary-failure' });
     expect(await ledger.claimDue(10, 'b', 60_000)).to.have.length(0);
     expect(await ledger.resetDead(event.orderId)).to.equal(true);
     const [job] = await ledger.claimDue(10, 'b', 60_000);
@@ -116,16 +117,16 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const first = await ledger.claim(event, {}, 'a', 60_000);
     if (first.claimed) expect(first.job.unknownOutcomes).to.equal(0);
     await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.release(event.orderId, 'a', past(), 'connection lost after the final dot, server unreachable');
+    await ledger.release(event.orderId, 'a', past(), { kind: 'smtp-unreachable', error: 'connection lost after the final dot, server unreachable' });
     const [deferred] = await ledger.claimDue(10, 'b', 60_000);
     expect(deferred).to.deep.include({ attempts: 0, unknownOutcomes: 1 });
 
     await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.scheduleRetry(event.orderId, 'b', { attempts: 1, error: 'connection lost after the final dot', dueAt: past() });
+    await ledger.scheduleRetry(event.orderId, 'b', { attempts: 1, kind: 'smtp-unreachable', error: 'connection lost after the final dot', dueAt: past() });
     const [retried] = await ledger.claimDue(10, 'c', 60_000);
     expect(retried).to.deep.include({ attempts: 1, unknownOutcomes: 2 });
 
-    await ledger.markDead(event.orderId, 'c', { attempts: 2, error: 'outcome unknown twice' });
+    await ledger.markDead(event.orderId, 'c', { attempts: 2, kind: 'smtp-unreachable', error: 'outcome unknown twice' });
     expect(await ledger.resetDead(event.orderId)).to.equal(true);
     const [replayed] = await ledger.claimDue(10, 'd', 60_000);
     expect(replayed).to.deep.include({ attempts: 0, unknownOutcomes: 0 });
@@ -138,7 +139,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const [taken] = await ledger.claimDue(10, 'b', 60_000);
     expect(taken?.event.orderId).to.equal(event.orderId);
     await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.release(event.orderId, 'b', past(), 'deferred');
+    await ledger.release(event.orderId, 'b', past(), { kind: 'smtp-unreachable', error: 'deferred' });
     const [job] = await ledger.claimDue(10, 'c', 60_000);
     expect(job?.unknownOutcomes).to.equal(1);
   });
@@ -146,8 +147,23 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('records a skipped order with its reason', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.markSkipped(event.orderId, 'a', 'no recipient');
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'skipped', lastError: 'no recipient' });
+    await ledger.markSkipped(event.orderId, 'a', { kind: 'no-recipient', error: 'no recipient' });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'skipped', lastError: 'no recipient', failureKind: 'no-recipient' });
+  });
+
+  it('records the kind of each failure with its text, and forgets both once the email is sent', async () => {
+    const event = anEvent();
+    await ledger.claim(event, {}, 'a', 60_000);
+    await ledger.scheduleRetry(event.orderId, 'a', { attempts: 1, kind: 'rate-limited', error: '450 4.4.5 quota', dueAt: past() });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ failureKind: 'rate-limited', lastError: '450 4.4.5 quota' });
+    await ledger.claimDue(10, 'a', 60_000);
+    await ledger.release(event.orderId, 'a', past(), { kind: 'auth-failed', error: '535 5.7.8 bad credentials' });
+    expect(await ledger.stateOf(event.orderId)).to.deep.include({ failureKind: 'auth-failed', attempts: 1 });
+    await ledger.claimDue(10, 'a', 60_000);
+    await ledger.markSent(event.orderId, 'a', '<m@x>');
+    const sent = await ledger.stateOf(event.orderId);
+    expect(sent).to.not.have.property('failureKind');
+    expect(sent).to.not.have.property('lastError');
   });
 
   it('knows nothing of an order no notifier has seen', async () => {
@@ -162,9 +178,27 @@ for (const [name, open] of [
   ['on a PostgreSQL server', () => serverDatabase(12)],
   ['on embedded PGlite', embeddedDatabase],
 ] as const) {
-  describe(`NotificationLedger contract: PgNotificationLedger ${name}`, () =>
+  describe(`NotificationLedger contract: PgNotificationLedger ${name}`, () => {
     notificationLedgerContract(async () => {
       const { database, close } = await open();
       return { ledger: new PgNotificationLedger(database), close };
-    }));
+    });
+
+    it('reads a failure recorded before failure kinds were (migration 8), or with a kind it does not know, as unknown', async () => {
+      const { database, close } = await open();
+      try {
+        const ledger = new PgNotificationLedger(database);
+        const [before, newer] = [anEvent(), anEvent()];
+        for (const event of [before, newer]) {
+          await ledger.claim(event, {}, 'a', 60_000);
+          await ledger.markDead(event.orderId, 'a', { attempts: 1, kind: 'recipient-rejected', error: '550 no such user' });
+        }
+        await database.query('UPDATE notifications SET failure_kind = NULL WHERE order_id = $1', [before.orderId]);
+        await database.query(`UPDATE notifications SET failure_kind = 'a-kind-from-the-future' WHERE order_id = $1`, [newer.orderId]);
+        for (const event of [before, newer]) expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', failureKind: 'unknown', lastError: '550 no such user' });
+      } finally {
+        await close();
+      }
+    });
+  });
 }

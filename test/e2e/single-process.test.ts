@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startRole, type RunningProcess } from '../support/processes.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 
@@ -19,6 +20,14 @@ async function listening(process: RunningProcess): Promise<string> {
 async function post(base: string, body: object): Promise<number> {
   const response = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return response.status;
+}
+
+/** The lines `npm start` prints for a person, once they are all there. */
+async function welcome(process: RunningProcess): Promise<string> {
+  return eventually(async () => {
+    const text = process.stderr.join('');
+    return /health: /.test(text) && text;
+  }, 'the welcome lines on stderr');
 }
 
 async function notificationStatus(base: string, orderId: string): Promise<string> {
@@ -49,7 +58,7 @@ describe('npm start: the single-process mode', function () {
     let base = await listening(app);
     expect(await post(base, { orderId: 'E-1', itemId: ['sku-1'], email: 'ada@example.com' })).to.equal(202);
     await eventually(async () => (await notificationStatus(base, 'E-1')) === 'sent', 'the email to be sent', 10_000);
-    const inbox = (await (await fetch(`${base}/inbox/api/messages`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { to: string[]; subject: string }[];
+    const inbox = (await (await fetch(`${base}/admin/inbox/api/messages`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { to: string[]; subject: string }[];
     expect(inbox.map((m) => m.to)).to.deep.equal([['ada@example.com']]);
     expect(inbox[0]?.subject).to.equal('Order E-1 received');
 
@@ -58,6 +67,22 @@ describe('npm start: the single-process mode', function () {
     base = await listening(app);
     expect(await notificationStatus(base, 'E-1')).to.equal('sent');
     expect(await post(base, { orderId: 'E-1', itemId: ['sku-1'] })).to.equal(409);
+  });
+
+  it('prints the admin token it made up, and never one the operator configured', async () => {
+    const configured = start();
+    const printed = await welcome(configured);
+    expect(printed).not.to.contain(ADMIN_TOKEN);
+    expect(printed).to.contain('/admin?token=<your ADMIN_TOKEN>');
+    await configured.stop('SIGTERM');
+
+    const generated = start({ ADMIN_TOKEN: '' });
+    const base = await listening(generated);
+    const token = /\/admin\?token=([\w%-]+)/.exec(await welcome(generated))?.[1];
+    expect(token).to.be.a('string').with.length.above(16);
+    const signIn = await fetch(`${base}/admin?token=${token}`, { redirect: 'manual' });
+    expect(signIn.status).to.equal(302);
+    expect(signIn.headers.get('location')).to.equal('/admin');
   });
 
   it('sends an order accepted just before a SIGKILL after the restart, exactly once', async () => {
@@ -92,15 +117,39 @@ describe('npm start: the single-process mode', function () {
     });
     after(() => browser?.close());
 
+    /** Every console error and CSP violation the page reports from now on. */
+    async function watchForViolations(page: Page): Promise<string[]> {
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        // The browser asks for /favicon.ico on its own; there is none.
+        if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) problems.push(`console: ${message.text()} (${message.location().url})`);
+      });
+      page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
+      await page.exposeFunction('reportViolation', (text: string) => problems.push(`csp: ${text}`));
+      await page.addInitScript({
+        content: "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(event.violatedDirective + ' blocked ' + event.blockedURI));",
+      });
+      return problems;
+    }
+
+    /** A page on another port of the same host: same site (a SameSite=Strict cookie goes along), another origin. */
+    async function otherOrigin(html: string): Promise<{ url: string; server: Server }> {
+      const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
+    }
+
     it('shows a new order turning sent, and replays a dead letter with its button', async () => {
       const smtp = await SmtpTestServer.start();
       try {
         smtp.script({ to: 'bounce-once@example.com', code: 550, message: '5.1.1 unknown mailbox', times: 1 });
         const app = start({ SMTP_URL: smtp.url });
         const base = await listening(app);
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        const page = await context.newPage();
 
         expect((await page.goto(`${base}/admin`))?.status()).to.equal(401);
+        const problems = await watchForViolations(page);
         await page.goto(`${base}/admin?token=${ADMIN_TOKEN}`);
         expect(page.url()).to.equal(`${base}/admin`);
 
@@ -113,17 +162,56 @@ describe('npm start: the single-process mode', function () {
         const letter = page.locator('#dead-letters tr[data-order-id="B-2"]');
         await letter.waitFor({ timeout: 10_000 });
         expect(await letter.textContent()).to.contain('550');
+
+        // The classic cross-site request forgery: a form that posts itself.
+        const evil = await otherOrigin(`<form method="post" action="${base}/admin/api/dead-letters/B-2/replay"></form><script>document.forms[0].submit()</script>`);
+        try {
+          const attacker = await context.newPage();
+          const refused = attacker.waitForResponse((r) => r.url().endsWith('/admin/api/dead-letters/B-2/replay'));
+          await attacker.goto(evil.url);
+          const response = await refused;
+          await attacker.waitForURL(response.url());
+          // Not 401: the session cookie went along (another port is the same site, so SameSite=Strict lets it); the origin check refused it.
+          expect(response.status()).to.equal(403);
+          expect(await attacker.textContent('body')).to.contain('ADMIN_CROSS_ORIGIN');
+          await attacker.close();
+        } finally {
+          evil.server.close();
+        }
+        expect(await letter.count()).to.equal(1);
+
         await letter.getByRole('button', { name: 'Replay' }).click();
         await page.locator('#orders tr[data-order-id="B-2"] .badge', { hasText: 'sent' }).waitFor({ timeout: 15_000 });
         await letter.waitFor({ state: 'detached', timeout: 10_000 });
         expect(smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['ada@example.com', 'bounce-once@example.com']);
+        expect(await letter.count()).to.equal(0);
+        expect(problems).to.deep.equal([]);
 
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: join(SCREENSHOTS, 'admin-page.png'), fullPage: true });
-        await page.close();
+        await context.close();
       } finally {
         await smtp.stop();
       }
+    });
+
+    it('shows the embedded inbox, its email included, under the same policy', async () => {
+      const app = start();
+      const base = await listening(app);
+      expect(await post(base, { orderId: 'I-1', itemId: ['sku-1'], email: 'ada@example.com' })).to.equal(202);
+      await eventually(async () => (await notificationStatus(base, 'I-1')) === 'sent', 'the email to be sent', 10_000);
+      const page = await browser.newPage();
+      const problems = await watchForViolations(page);
+      await page.goto(`${base}/inbox?token=${ADMIN_TOKEN}`);
+      expect(page.url()).to.equal(`${base}/admin/inbox`);
+      await page.getByRole('heading', { name: 'Order I-1 received' }).waitFor();
+      const email = page.frameLocator('iframe[title^="email"]');
+      await email.getByText('Thank you for your order I-1').waitFor();
+      await page.getByRole('link', { name: 'admin' }).click();
+      await page.locator('#orders tr[data-order-id="I-1"] .badge', { hasText: 'sent' }).waitFor({ timeout: 10_000 });
+      await page.locator('#inbox-link').waitFor();
+      expect(problems).to.deep.equal([]);
+      await page.close();
     });
   });
 });

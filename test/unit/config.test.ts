@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/bootstrap/config.js';
-import { checkRequirements } from '../../src/bootstrap/roles.js';
+import { checkRequirements, startupWarnings } from '../../src/bootstrap/roles.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -42,5 +42,48 @@ describe('loadConfig', () => {
   it('names what a role needs and is not set', () => {
     expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
     expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();
+  });
+
+  describe('callers', () => {
+    const KEY = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=';
+
+    it('has no API keys, a limit of 1000 orders/s with bursts of 2000 per caller, and no trusted proxy by default', () => {
+      const config = loadConfig({});
+      expect(config.apiKeys).to.equal(undefined);
+      expect(config.orderRateLimit).to.deep.equal({ perSecond: 1000, burst: 2000 });
+      expect(config.trustedProxyCount).to.equal(0);
+    });
+
+    it('reads several API keys for rotation, a rate, a burst (twice the rate unless set) and the trusted proxies', () => {
+      const config = loadConfig({ API_KEYS: ` ${KEY}, ${KEY.replace(/a/g, 'b')} ,`, RATE_LIMIT_ORDERS_PER_SECOND: '2.5', TRUSTED_PROXY_COUNT: '2' });
+      expect(config.apiKeys).to.deep.equal([KEY, KEY.replace(/a/g, 'b')]);
+      expect(config.orderRateLimit).to.deep.equal({ perSecond: 2.5, burst: 5 });
+      expect(config.trustedProxyCount).to.equal(2);
+      expect(loadConfig({ RATE_LIMIT_ORDERS_PER_SECOND: '10', RATE_LIMIT_BURST: '3' }).orderRateLimit).to.deep.equal({ perSecond: 10, burst: 3 });
+    });
+
+    it('turns the rate limit off with RATE_LIMIT_ORDERS_PER_SECOND=0', () => {
+      expect(loadConfig({ RATE_LIMIT_ORDERS_PER_SECOND: '0' }).orderRateLimit).to.equal(undefined);
+    });
+
+    it('refuses short keys and keys with spaces, without repeating the keys', () => {
+      for (const API_KEYS of ['sh0rt', `${KEY},t00short`, 'w1th a sp4ce in it, really long']) {
+        let thrown: unknown;
+        try {
+          loadConfig({ API_KEYS, RATE_LIMIT_BURST: '0', TRUSTED_PROXY_COUNT: '-1' });
+        } catch (error) {
+          thrown = error;
+        }
+        const problems = (thrown as ConfigError).problems;
+        expect(problems.map((p) => p.split(':')[0])).to.deep.equal(['RATE_LIMIT_BURST', 'API_KEYS', 'TRUSTED_PROXY_COUNT']);
+        for (const secret of ['sh0rt', 't00short', 'sp4ce', KEY]) expect(problems.join('\n')).to.not.contain(secret);
+      }
+    });
+
+    it('warns the api role, and only it, when no API keys are set', () => {
+      expect(startupWarnings('api', loadConfig({}))).to.have.length(1);
+      expect(startupWarnings('api', loadConfig({ API_KEYS: KEY }))).to.deep.equal([]);
+      for (const role of ['all', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const) expect(startupWarnings(role, loadConfig({}))).to.deep.equal([]);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Server } from 'node:http';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
-import type { HealthCheck } from '../../src/application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../src/application/ports/health-check.js';
 import { anOrderBody, inMemoryOrders } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -179,7 +179,32 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect(response.status).to.equal(200);
       const body = (await response.json()) as { success: boolean; data: Record<string, unknown> };
       expect(body.success).to.equal(true);
-      expect(body.data).to.deep.include({ orderId: 'A-7', itemId: ['x'], email: 'ada@example.com', notification: { status: 'pending', attempts: 0 } });
+      expect(body.data).to.deep.include({ orderId: 'A-7', itemId: ['x'], email: 'a•••@example.com', notification: { status: 'pending', attempts: 0 } });
+    });
+
+    it('shows a failure by its kind only, never its text, with the attempts so far', async () => {
+      await post({ orderId: 'A-8', itemId: ['x'], email: 'ada@example.com' });
+      const order = subject.store.orders.get('A-8');
+      if (!order) throw new Error('not stored');
+      await subject.ledger.claim({ id: order.internalId, orderId: 'A-8', itemId: ['x'], createdAt: order.createdAt.toISOString() }, {}, 'n', 60_000);
+      await subject.ledger.scheduleRetry('A-8', 'n', { attempts: 2, kind: 'temporary-failure', error: '450 4.2.1 <ada@example.com> mailbox busy at mx.example:25', dueAt: new Date(Date.now() + 60_000) });
+      const body = (await (await fetch(`${base}/orders/A-8`)).json()) as { data: { notification: Record<string, unknown> } };
+      expect(body.data.notification).to.deep.equal({ status: 'failed', attempts: 2, failureKind: 'temporary-failure' });
+    });
+
+    it('shows the full address to a caller holding an API key, and still no failure text', async () => {
+      const key = 'a-test-api-key-of-32-characters!';
+      const keyed = createHttpApp({ createOrder: subject.createOrder, getOrder: subject.getOrder, healthChecks: checks, logger: logs.logger, apiKeys: [key] });
+      const keyedServer = keyed.listen(0);
+      await new Promise((resolve) => keyedServer.once('listening', resolve));
+      try {
+        await post({ orderId: 'A-9', itemId: ['x'], email: 'ada@example.com' });
+        const response = await fetch(`http://127.0.0.1:${(keyedServer.address() as { port: number }).port}/orders/A-9`, { headers: { authorization: `Bearer ${key}` } });
+        const body = (await response.json()) as { data: Record<string, unknown> };
+        expect(body.data).to.deep.include({ email: 'ada@example.com', notification: { status: 'pending', attempts: 0 } });
+      } finally {
+        await new Promise<void>((resolve) => keyedServer.close(() => resolve()));
+      }
     });
 
     it('answers 404 for an unknown order', async () => {
@@ -209,15 +234,23 @@ describe('HTTP API contract (in-memory adapters)', () => {
     });
 
     it('answers 503 naming the failing critical check', async () => {
-      checks.push({ name: 'postgres', critical: true, check: () => Promise.reject(new Error('connection refused')) });
+      checks.push({ name: 'postgres', critical: true, check: () => Promise.reject(new HealthCheckFailure('unreachable (ECONNREFUSED)', { pool: 0 })) });
       const response = await fetch(`${base}/health`);
       expect(response.status).to.equal(503);
       const body = (await response.json()) as { status: string; checks: Record<string, { status: string; error?: string }> };
       expect(body.status).to.equal('fail');
-      expect(body.checks.postgres).to.deep.include({ status: 'fail', error: 'connection refused' });
+      expect(body.checks.postgres).to.deep.equal({ status: 'fail', critical: true, pool: 0, error: 'unreachable (ECONNREFUSED)' });
       const ready = await fetch(`${base}/ready`);
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { failing: string[] }).failing).to.deep.equal(['postgres']);
+    });
+
+    it('shows a failure that is not a HealthCheckFailure as failing, and logs its text instead', async () => {
+      checks.push({ name: 'smtp', critical: false, check: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:2651')) });
+      const body = JSON.stringify(await (await fetch(`${base}/ready`)).json());
+      expect(body).to.contain('"smtp":{"status":"fail","critical":false,"error":"failing"}');
+      expect(body).to.not.contain('2651');
+      expect(logs.lines.find((l) => l.msg === 'health check failed')).to.include({ level: 'warn', check: 'smtp' }).and.to.have.property('error').that.contains('127.0.0.1:2651');
     });
 
     it('stays 200 but degraded when only a non-critical dependency fails', async () => {

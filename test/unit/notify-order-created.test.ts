@@ -8,8 +8,10 @@ import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { DispatchEvent, type DecodedMessage, type ReceivedMessage } from '../../src/application/dispatch-event.js';
 import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
+import { MailDeliveryError } from '../../src/application/ports/mailer.js';
 import { RejectPoison } from '../../src/application/reject-poison.js';
 import { SendOrderConfirmationOnOrderCreated } from '../../src/application/send-order-confirmation-on-order-created.js';
+import type { NotificationFailureKind } from '../../src/domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -119,6 +121,7 @@ describe('NotifyOrderCreated', () => {
     expect(mailer.sent).to.have.length(1);
     const state = await ledger.stateOf(nowhere.orderId);
     expect(state?.status).to.equal('skipped');
+    expect(state?.failureKind).to.equal('no-recipient');
     expect(state?.lastError).to.match(/NOTIFY_DEFAULT_TO/);
   });
 
@@ -128,6 +131,7 @@ describe('NotifyOrderCreated', () => {
     mailer.failNext('transient', 2, 421);
     expect(await notify.execute(event, {})).to.equal('retry-scheduled');
     expect(await notify.retryDue(10)).to.equal(0); // not due yet
+    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'failed', failureKind: 'temporary-failure' });
     clock.advance(1200);
     expect(await notify.retryDue(10)).to.equal(1);
     expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(2);
@@ -176,6 +180,7 @@ describe('NotifyOrderCreated', () => {
     mailer.failNext('permanent', 1, 550);
     expect(await notifier().execute(event, {})).to.equal('dead-lettered');
     expect(deadLetters.letters[0]).to.include({ kind: 'permanent', attempts: 1 });
+    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', failureKind: 'recipient-rejected' });
     expect(mailer.sent).to.have.length(0);
   });
 
@@ -184,7 +189,8 @@ describe('NotifyOrderCreated', () => {
     const notify = notifier();
     mailer.reachable = false;
     expect(await notify.execute(event, {})).to.equal('deferred');
-    expect(circuit.state.open).to.equal(true);
+    expect(circuit.state).to.include({ open: true, failureKind: 'smtp-unreachable' });
+    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'failed', failureKind: 'smtp-unreachable' });
     expect(await notify.retryDue(10)).to.equal(0); // nothing is tried while the circuit is open
     mailer.reachable = true;
     await until(() => !circuit.state.open, 'the circuit to close after a successful probe');
@@ -197,9 +203,28 @@ describe('NotifyOrderCreated', () => {
   it('stops sending and raises an alert when the server refuses our credentials', async () => {
     mailer.failNext('auth', 1, 535);
     expect(await notifier().execute(anEvent(), {})).to.equal('deferred');
-    expect(circuit.state).to.include({ open: true, kind: 'auth' });
+    expect(circuit.state).to.include({ open: true, kind: 'auth', failureKind: 'auth-failed' });
     expect(logs.lines.find((l) => l.alert === true)).to.include({ level: 'error' });
     expect(deadLetters.letters).to.have.length(0);
+  });
+
+  describe('records the kind of a failure, which callers without a key see instead of its text', () => {
+    const cases: [string, MailDeliveryError, NotificationFailureKind][] = [
+      ['unreachable', new MailDeliveryError('unavailable', 'connect ECONNREFUSED 127.0.0.1:2651'), 'smtp-unreachable'],
+      ['credentials refused', new MailDeliveryError('auth', '535 5.7.8 bad credentials', 535), 'auth-failed'],
+      ['sender refused', new MailDeliveryError('refused', '554 5.7.1 sender blocked', 554), 'sender-refused'],
+      ['quota used up', new MailDeliveryError('refused', '550 5.4.5 daily quota exceeded', 550, { rateLimited: true }), 'rate-limited'],
+      ['4xx for this email', new MailDeliveryError('transient', '450 4.2.1 mailbox busy', 450), 'temporary-failure'],
+      ['5xx for this email', new MailDeliveryError('permanent', '550 5.1.1 <user@example.com> unknown', 550), 'recipient-rejected'],
+    ];
+    for (const [what, error, kind] of cases) it(`${what} → ${kind}`, () => expect(error.failureKind).to.equal(kind));
+
+    it('a bug → poison', async () => {
+      const event = anEvent();
+      mailer.send = () => Promise.reject(new TypeError('cannot read properties of undefined'));
+      await notifier().execute(event, {});
+      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', failureKind: 'poison' });
+    });
   });
 
   it('takes over an order whose notifier died holding it, once the lease has expired', async () => {

@@ -1,12 +1,71 @@
-/** The admin page: static HTML whose script polls /admin/api/overview; every value is set as text, never as HTML. */
-export const ADMIN_PAGE = `<!doctype html>
+/** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
+export function adminPage(csrfToken: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ordermail · admin</title>
-<style>
-  :root { --ink: #1f2933; --muted: #66788a; --line: #e4e7eb; --bg: #f7f9fb; --ok: #1f9d55; --warn: #b7791f; --bad: #c53030; --info: #2b6cb0; }
+<link rel="stylesheet" href="/admin/app.css">
+<meta name="csrf-token" content="${escapeHtml(csrfToken)}">
+</head>
+<body>
+<header><h1>ordermail</h1><span class="muted">orders and their emails</span><span id="status">loading…</span><a id="inbox-link" href="/admin/inbox" hidden>inbox</a></header>
+<main>
+  <div class="counters">
+    <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
+    <div class="counter"><b id="emails-per-minute">–</b><span>emails / min</span></div>
+    <div class="counter"><b id="outbox-backlog">–</b><span>outbox backlog</span></div>
+    <div class="counter"><b id="outbox-parked">–</b><span>parked events</span></div>
+    <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
+  </div>
+  <section>
+    <h2>Dead letters</h2>
+    <table><thead><tr><th>order</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
+    <div class="empty" id="no-dead-letters">No dead letters.</div>
+  </section>
+  <section>
+    <h2>Recent orders</h2>
+    <table><thead><tr><th>order</th><th>items</th><th>email</th><th>created</th><th>email status</th><th>attempts</th><th>last error</th></tr></thead><tbody id="orders"></tbody></table>
+    <div class="empty" id="no-orders">No orders yet.</div>
+  </section>
+</main>
+<script src="/admin/app.js"></script>
+</body>
+</html>
+`;
+}
+
+/** The inbox of the single-process mode (/admin/inbox): newest first, each message's text and its HTML in a sandboxed frame. */
+export function inboxPage(messages: readonly { id: number; receivedAt: Date; to: string[]; subject: string; messageId: string; text: string; html?: string }[]): string {
+  const items = messages
+    .map(
+      (m) => `<article>
+  <h2>${escapeHtml(m.subject)}</h2>
+  <p class="meta">to ${escapeHtml(m.to.join(', '))} · ${escapeHtml(m.receivedAt.toISOString())} · ${escapeHtml(m.messageId)}</p>
+  ${m.html ? `<iframe sandbox title="email ${m.id}" srcdoc="${escapeHtml(m.html)}"></iframe>` : `<pre>${escapeHtml(m.text)}</pre>`}
+</article>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>ordermail · inbox</title>
+<link rel="stylesheet" href="/admin/inbox.css"></head>
+<body><header><h1>ordermail inbox</h1><span>${messages.length} message(s) received by the embedded SMTP server · <a href="/admin">admin</a></span></header>
+<main>${items || '<p>No email yet. POST an order to /orders.</p>'}</main></body></html>`;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** /admin/inbox.css */
+export const INBOX_STYLES = `body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#1f2933;background:#f7f9fb}header{padding:16px 24px;background:#fff;border-bottom:1px solid #e4e7eb}
+h1{margin:0;font-size:18px}main{padding:20px 24px;display:grid;gap:16px}article{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:12px 16px}
+h2{margin:0;font-size:15px}.meta{color:#66788a;font-size:12px;margin:4px 0 8px}iframe{width:100%;height:260px;border:1px solid #e4e7eb;border-radius:6px}
+`;
+
+/** /admin/app.css */
+export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line: #e4e7eb; --bg: #f7f9fb; --ok: #1f9d55; --warn: #b7791f; --bad: #c53030; --info: #2b6cb0; }
   * { box-sizing: border-box; }
   body { margin: 0; font: 14px/1.45 system-ui, -apple-system, Segoe UI, sans-serif; color: var(--ink); background: var(--bg); }
   header { display: flex; align-items: baseline; gap: 16px; padding: 16px 24px; background: #fff; border-bottom: 1px solid var(--line); }
@@ -32,37 +91,18 @@ export const ADMIN_PAGE = `<!doctype html>
   button:hover { background: var(--info); color: #fff; }
   .empty { padding: 16px; color: var(--muted); }
   #status { color: var(--muted); font-size: 12px; }
-</style>
-</head>
-<body>
-<header><h1>ordermail</h1><span class="muted">orders and their emails</span><span id="status">loading…</span><a id="inbox-link" href="/inbox" hidden>inbox</a></header>
-<main>
-  <div class="counters">
-    <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
-    <div class="counter"><b id="emails-per-minute">–</b><span>emails / min</span></div>
-    <div class="counter"><b id="outbox-backlog">–</b><span>outbox backlog</span></div>
-    <div class="counter"><b id="outbox-parked">–</b><span>parked events</span></div>
-    <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
-  </div>
-  <section>
-    <h2>Dead letters</h2>
-    <table><thead><tr><th>order</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
-    <div class="empty" id="no-dead-letters">No dead letters.</div>
-  </section>
-  <section>
-    <h2>Recent orders</h2>
-    <table><thead><tr><th>order</th><th>items</th><th>email</th><th>created</th><th>email status</th><th>attempts</th><th>last error</th></tr></thead><tbody id="orders"></tbody></table>
-    <div class="empty" id="no-orders">No orders yet.</div>
-  </section>
-</main>
-<script>
+  .alarm { color: var(--bad); }
+`;
+
+/** /admin/app.js: every value is set as text, never as HTML. */
+export const ADMIN_SCRIPT = `const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (className) td.className = className; return td; };
 const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '';
 const badge = (status) => { const td = document.createElement('td'); const span = document.createElement('span'); span.className = 'badge ' + status; span.textContent = status; td.append(span); return td; };
 
 async function replay(orderId, button) {
   button.disabled = true;
-  const response = await fetch('/admin/api/dead-letters/' + encodeURIComponent(orderId) + '/replay', { method: 'POST' });
+  const response = await fetch('/admin/api/dead-letters/' + encodeURIComponent(orderId) + '/replay', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
   button.textContent = response.ok ? 'replayed' : 'failed';
   refresh();
 }
@@ -70,13 +110,14 @@ async function replay(orderId, button) {
 async function refresh() {
   try {
     const response = await fetch('/admin/api/overview', { cache: 'no-store' });
+    if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
     if (!response.ok) throw new Error('HTTP ' + response.status);
     const { orders, deadLetters, activity, inbox } = await response.json();
     document.getElementById('orders-per-minute').textContent = activity.ordersLastMinute;
     document.getElementById('emails-per-minute').textContent = activity.emailsLastMinute;
     document.getElementById('outbox-backlog').textContent = activity.outboxBacklog;
     document.getElementById('outbox-parked').textContent = activity.outboxParked;
-    document.getElementById('outbox-parked').style.color = activity.outboxParked > 0 ? 'var(--bad)' : '';
+    document.getElementById('outbox-parked').classList.toggle('alarm', activity.outboxParked > 0);
     document.getElementById('consumer-lag').textContent = activity.consumerLag ?? '–';
     document.getElementById('inbox-link').hidden = !inbox;
     const rows = orders.map((o) => {
@@ -107,28 +148,4 @@ async function refresh() {
 }
 refresh();
 setInterval(refresh, 2000);
-</script>
-</body>
-</html>
 `;
-
-/** The inbox of the single-process mode: newest first, each message's text and its HTML in a sandboxed frame. */
-export function inboxPage(messages: readonly { id: number; receivedAt: Date; to: string[]; subject: string; messageId: string; text: string; html?: string }[]): string {
-  const escape = (value: string): string => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-  const items = messages
-    .map(
-      (m) => `<article>
-  <h2>${escape(m.subject)}</h2>
-  <p class="meta">to ${escape(m.to.join(', '))} · ${escape(m.receivedAt.toISOString())} · ${escape(m.messageId)}</p>
-  ${m.html ? `<iframe sandbox title="email ${m.id}" srcdoc="${escape(m.html)}"></iframe>` : `<pre>${escape(m.text)}</pre>`}
-</article>`,
-    )
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>ordermail · inbox</title>
-<style>body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#1f2933;background:#f7f9fb}header{padding:16px 24px;background:#fff;border-bottom:1px solid #e4e7eb}
-h1{margin:0;font-size:18px}main{padding:20px 24px;display:grid;gap:16px}article{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:12px 16px}
-h2{margin:0;font-size:15px}.meta{color:#66788a;font-size:12px;margin:4px 0 8px}iframe{width:100%;height:260px;border:1px solid #e4e7eb;border-radius:6px}</style></head>
-<body><header><h1>ordermail inbox</h1><span>${messages.length} message(s) received by the embedded SMTP server · <a href="/admin">admin</a></span></header>
-<main>${items || '<p>No email yet. POST an order to /orders.</p>'}</main></body></html>`;
-}

@@ -1,10 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { AdminOverview } from '../../application/admin-overview.js';
 import type { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
-import { ADMIN_PAGE, inboxPage } from './admin-page.js';
+import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from './admin-page.js';
+import { AdminSessions } from './admin-session.js';
 import { HttpError } from './http-error.js';
+import { cameOverHttps, htmlPolicy, ownOrigin } from './security-headers.js';
 
 export interface InboxView {
   messages(): readonly { id: number; receivedAt: Date; to: string[]; subject: string; messageId: string; text: string; html?: string }[];
@@ -16,18 +17,31 @@ export interface AdminDeps {
   readonly overview: AdminOverview;
   readonly replay: ReplayDeadLetter;
   readonly inbox?: InboxView;
+  /** TRUSTED_PROXY_COUNT: how many proxies in front of us set X-Forwarded-Proto (0: none is believed). */
+  readonly trustedProxyCount?: number;
+  /** Epoch milliseconds, for the session's expiry. */
+  readonly now?: () => number;
 }
 
-const COOKIE = 'ordermail_admin';
+export const ADMIN_COOKIE = 'ordermail_admin';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** GET /admin (page), GET /admin/api/overview, POST /admin/api/dead-letters/:orderId/replay, and /inbox in the single-process mode. */
+/**
+ * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview,
+ * POST /admin/api/dead-letters/:orderId/replay, and /admin/inbox in the single-process mode.
+ */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
-  const authorised = adminAuth(deps.token);
+  const sessions = new AdminSessions(deps.token, deps.now);
+  const authorised = adminAuth(sessions, deps.trustedProxyCount ?? 0);
   router.get('/admin', authorised, (ctx) => {
+    htmlPolicy(ctx, "script-src 'self'; style-src 'self'; connect-src 'self'");
+    ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-    ctx.body = ADMIN_PAGE;
+    const session = (ctx.state.admin as AdminCaller).session;
+    ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session));
   });
+  router.get('/admin/app.js', authorised, asset('application/javascript', ADMIN_SCRIPT));
+  router.get('/admin/app.css', authorised, asset('text/css', ADMIN_STYLES));
   router.get('/admin/api/overview', authorised, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...(await deps.overview.execute()), inbox: deps.inbox !== undefined };
@@ -40,34 +54,77 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   });
   const inbox = deps.inbox;
   if (inbox) {
-    router.get('/inbox', authorised, (ctx) => {
+    router.get('/admin/inbox', authorised, (ctx) => {
+      // The emails' HTML is shown in sandboxed srcdoc frames, which inherit this policy, and email HTML styles inline.
+      htmlPolicy(ctx, "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'");
+      ctx.set('Cache-Control', 'no-store');
       ctx.type = 'html';
-      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'");
       ctx.body = inboxPage(inbox.messages());
     });
-    router.get('/inbox/api/messages', authorised, (ctx) => {
+    router.get('/admin/inbox.css', authorised, asset('text/css', INBOX_STYLES));
+    router.get('/admin/inbox/api/messages', authorised, (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
       ctx.body = inbox.messages();
+    });
+    // The inbox's former address: the session cookie is scoped to /admin.
+    router.get(['/inbox', '/inbox/api/messages'], (ctx) => {
+      ctx.redirect(`/admin${ctx.path}${ctx.search}`);
     });
   }
 }
 
-/** Accepts `Authorization: Bearer <token>` or the cookie that `?token=<token>` sets (then redirects without it). */
-function adminAuth(token: string): Koa.Middleware {
-  const expected = Buffer.from(token);
-  const matches = (offered: string | undefined): boolean => {
-    const given = Buffer.from(offered ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+interface AdminCaller {
+  readonly via: 'bearer' | 'session';
+  readonly session?: string;
+}
+
+function asset(type: string, body: string): Koa.Middleware {
+  return (ctx) => {
+    ctx.type = type;
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = body;
   };
+}
+
+/**
+ * Scripts send `Authorization: Bearer <ADMIN_TOKEN>`; browsers open `?token=<ADMIN_TOKEN>` once, which is exchanged
+ * for a signed session cookie (then redirected without it). A state-changing request on a session must come from
+ * our own origin and carry the session's CSRF token: a cookie is ambient, a bearer token is not.
+ */
+function adminAuth(sessions: AdminSessions, trustedProxyCount: number): Koa.Middleware {
   return async (ctx, next) => {
     const queryToken = typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
     if (queryToken !== undefined && ctx.method === 'GET') {
-      if (!matches(queryToken)) throw new HttpError(401, 'ADMIN_TOKEN_INVALID', 'The admin token is not valid');
-      ctx.cookies.set(COOKIE, queryToken, { httpOnly: true, sameSite: 'strict', path: '/', overwrite: true });
+      if (!sessions.isAdminToken(queryToken)) throw new HttpError(401, 'ADMIN_TOKEN_INVALID', 'The admin token is not valid');
+      const { cookie, maxAgeMs } = sessions.issue();
+      const secure = cameOverHttps(ctx, trustedProxyCount) ? '; Secure' : '';
+      ctx.append('Set-Cookie', [
+        `${ADMIN_COOKIE}=${cookie}; Max-Age=${maxAgeMs / 1000}; Path=/admin; HttpOnly; SameSite=Strict${secure}`,
+        // Earlier versions kept the raw token in a cookie on Path=/: gone with the first new session.
+        `${ADMIN_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict${secure}`,
+      ]);
+      ctx.set('Cache-Control', 'no-store');
       ctx.redirect(ctx.path);
       return;
     }
-    const bearer = /^Bearer (.+)$/.exec(ctx.get('authorization'))?.[1];
-    if (!matches(bearer ?? ctx.cookies.get(COOKIE))) throw new HttpError(401, 'ADMIN_TOKEN_REQUIRED', 'Admin endpoints need the ADMIN_TOKEN: open /admin?token=<ADMIN_TOKEN> or send Authorization: Bearer <ADMIN_TOKEN>');
+    const authorization = ctx.get('authorization');
+    if (authorization !== '') {
+      const bearer = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
+      if (bearer === undefined || !sessions.isAdminToken(bearer)) throw new HttpError(401, 'ADMIN_TOKEN_INVALID', 'The admin token is not valid');
+      ctx.state.admin = { via: 'bearer' } satisfies AdminCaller;
+      await next();
+      return;
+    }
+    const session = sessions.verify(ctx.cookies.get(ADMIN_COOKIE));
+    if (session === undefined) {
+      throw new HttpError(401, 'ADMIN_TOKEN_REQUIRED', 'Admin endpoints need the ADMIN_TOKEN: open /admin?token=<ADMIN_TOKEN> or send Authorization: Bearer <ADMIN_TOKEN>');
+    }
+    if (!SAFE_METHODS.has(ctx.method)) {
+      const sameOrigin = ctx.get('sec-fetch-site') === 'same-origin' || ctx.get('origin') === ownOrigin(ctx, trustedProxyCount);
+      if (!sameOrigin) throw new HttpError(403, 'ADMIN_CROSS_ORIGIN', 'A state-changing admin request must come from the admin page itself');
+      if (!sessions.isCsrfToken(session, ctx.get('x-csrf-token') || undefined)) throw new HttpError(403, 'ADMIN_CSRF_TOKEN_INVALID', 'The X-CSRF-Token header is missing or not valid for this session');
+    }
+    ctx.state.admin = { via: 'session', session } satisfies AdminCaller;
     await next();
   };
 }

@@ -27,6 +27,7 @@ export function correlation(logger: Logger, accessLogLevel: 'debug' | 'info' = '
         status: ctx.status,
         durationMs: Math.round(durationMs * 10) / 10,
         ...(ctx.state.orderId ? { orderId: ctx.state.orderId } : {}),
+        ...(ctx.state.caller?.kind === 'key' ? { apiKeyId: ctx.state.caller.id } : {}),
         ...(ctx.state.rejection ?? {}),
       });
     }

@@ -37,6 +37,7 @@ export function errorResponses(): Koa.Middleware {
         ...(error instanceof ValidationError ? { fields: error.details.map((d) => d.field) } : {}),
       };
       if (status === 503) ctx.set('Retry-After', '5');
+      if (error instanceof HttpError) ctx.set(error.headers);
       if (status >= 500) ctx.state.log?.error('request failed', { status, code: body.error.code, error: describeCause(error) });
     }
   };

@@ -7,20 +7,27 @@ export interface HealthReport {
   checks: Record<string, { status: 'ok' | 'fail'; critical: boolean; error?: string } & Record<string, unknown>>;
 }
 
-/** Runs every check at once, none for longer than the timeout. */
-export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<HealthReport> {
+/**
+ * Runs every check at once, none for longer than the timeout. A failure shows only what a HealthCheckFailure
+ * says; any other error (a driver's text, a stack) is handed to `hidden`, for the log, and shows as `failing`.
+ */
+export async function runHealthChecks(
+  checks: readonly HealthCheck[],
+  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
+  hidden: (check: string, error: unknown) => void = () => undefined,
+): Promise<HealthReport> {
   const results = await Promise.all(
     checks.map(async (check) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new HealthCheckFailure(`no answer within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
         const details = (await Promise.race([check.check(), timeout])) ?? {};
         return [check.name, { status: 'ok' as const, critical: check.critical, ...details }] as const;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const details = error instanceof HealthCheckFailure ? error.details : {};
+        if (!(error instanceof HealthCheckFailure)) hidden(check.name, error);
+        const { message, details } = error instanceof HealthCheckFailure ? error : { message: 'failing', details: {} };
         return [check.name, { status: 'fail' as const, critical: check.critical, ...details, error: message }] as const;
       } finally {
         clearTimeout(timer);

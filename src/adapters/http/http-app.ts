@@ -4,15 +4,18 @@ import type { CreateOrder } from '../../application/create-order.js';
 import type { GetOrder } from '../../application/get-order.js';
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { ValidationError } from '../../domain/errors.js';
 import { mountAdminRoutes, type AdminDeps } from './admin-routes.js';
+import { ApiKeys, identifyCaller, limitRate, requireApiKey } from './callers.js';
 import { correlation } from './correlation.js';
 import { errorResponses } from './error-responses.js';
 import { jsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { mountOperationalRoutes, requestMetrics, type HttpMetrics } from './operational-routes.js';
-import { orderResource } from './order-resource.js';
+import { orderLookupResource, orderResource } from './order-resource.js';
 import { parseCreateOrder } from './order-schemas.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppDeps {
   readonly createOrder: CreateOrder;
@@ -23,14 +26,22 @@ export interface HttpAppDeps {
   readonly version?: string;
   /** The admin page and its API; absent (404) unless ADMIN_TOKEN is set. */
   readonly admin?: AdminDeps;
+  /** API_KEYS: the order routes answer 401 to callers without one of them; absent = open to all. */
+  readonly apiKeys?: readonly string[];
+  /** A token bucket per caller on POST /orders; absent = no limit. */
+  readonly orderRateLimiter?: RateLimiter;
+  /** How many proxies in front append to X-Forwarded-For (0: the socket's address is the client's). */
+  readonly trustedProxyCount?: number;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Koa {
   const app = new Koa({ proxy: false });
   app.silent = true;
   const router = new Router();
+  const keys = deps.apiKeys && deps.apiKeys.length > 0 ? new ApiKeys(deps.apiKeys) : undefined;
+  const keyRequired = requireApiKey(keys);
 
-  router.post('/orders', jsonBody(), async (ctx) => {
+  router.post('/orders', keyRequired, limitRate(deps.orderRateLimiter, deps.trustedProxyCount ?? 0), jsonBody(), async (ctx) => {
     const parsed = parseCreateOrder(ctx.state.body);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
     const { orderId, itemId, email } = parsed.value;
@@ -47,21 +58,9 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
     ctx.body = { success: true, data: orderResource(order), message: 'Order created and event sent to queue' };
   });
 
-  router.get('/orders/:orderId', async (ctx) => {
+  router.get('/orders/:orderId', keyRequired, async (ctx) => {
     const { order, notification } = await deps.getOrder.execute(ctx.params.orderId ?? '');
-    ctx.body = {
-      success: true,
-      data: {
-        ...orderResource(order),
-        ...(order.email === undefined ? {} : { email: order.email }),
-        notification: {
-          status: notification.status,
-          attempts: notification.attempts,
-          ...(notification.lastError ? { lastError: notification.lastError } : {}),
-          ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
-        },
-      },
-    };
+    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller) };
   });
 
   const openApi = openApiDocument(deps.version ?? '0.0.0');
@@ -72,9 +71,11 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   mountOperationalRoutes(router, deps);
   if (deps.admin) mountAdminRoutes(router, deps.admin);
 
+  app.use(securityHeaders());
   app.use(correlation(deps.logger));
   app.use(requestMetrics(deps.metrics));
   app.use(errorResponses());
+  app.use(identifyCaller(keys));
   app.use(router.routes());
   // Not thrown: the router then sets the Allow header, and errorResponses() gives the 405 its JSON body.
   app.use(router.allowedMethods());

@@ -1,3 +1,4 @@
+import { NOTIFICATION_FAILURE_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
 
@@ -7,6 +8,14 @@ const error = (code: string, example: string) => ({
   description: example,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { success: false, error: { code, message: example } } } },
 });
+
+const unauthorized = {
+  ...error('UNAUTHORIZED', 'An API key is required: send Authorization: Bearer <key>'),
+  description: 'UNAUTHORIZED: the server has API keys and the request carries none of them',
+  headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="ordermail" (with error="invalid_token" for a wrong key)' } },
+};
+// The `{}` alternative: without API_KEYS the server asks for no key.
+const security = [{ apiKey: [] }, {}];
 
 /** The OpenAPI 3.1 description of the HTTP API, built from the very schemas the server validates with. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -22,6 +31,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: 'createOrder',
           summary: 'Accept an order; its confirmation email follows asynchronously',
+          security,
           parameters: [{ $ref: '#/components/parameters/CorrelationId' }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateOrderRequest' } } } },
           responses: {
@@ -53,6 +63,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               },
             },
+            '401': unauthorized,
+            '429': {
+              ...error('RATE_LIMITED', 'Too many requests from this client: retry in 2 s'),
+              description: 'RATE_LIMITED: the caller (its API key, or its address) spent its bucket of orders',
+              headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'Seconds until the bucket holds an order again' } },
+            },
             '413': error('PAYLOAD_TOO_LARGE', `The request body must be at most ${MAX_BODY_BYTES} bytes`),
             '415': { ...error('UNSUPPORTED_MEDIA_TYPE', NOT_JSON_MESSAGE), description: `${NOT_JSON_MESSAGE}, in UTF-8 (a declared charset other than utf-8 is refused)` },
             '503': error('SERVICE_UNAVAILABLE', 'postgres is unavailable (with outcome "unknown" when the order may have been stored: retry it)'),
@@ -63,6 +79,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: {
           operationId: 'getOrder',
           summary: 'An order and the state of its email',
+          security,
           parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': {
@@ -76,7 +93,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
                       data: {
                         allOf: [
                           { $ref: '#/components/schemas/Order' },
-                          { type: 'object', properties: { email: { type: 'string' }, notification: { $ref: '#/components/schemas/Notification' } } },
+                          {
+                            type: 'object',
+                            properties: {
+                              email: {
+                                type: 'string',
+                                description: 'The customer\'s address: in full for a caller with an API key; otherwise masked, its first character, then •••, then @ and the domain (a•••@example.com; •••@example.com for a one-character local part)',
+                                examples: ['a•••@example.com'],
+                              },
+                              notification: { $ref: '#/components/schemas/Notification' },
+                            },
+                          },
                         ],
                       },
                     },
@@ -84,6 +111,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               },
             },
+            '401': unauthorized,
             '404': error('ORDER_NOT_FOUND', 'No order with orderId "A-1"'),
           },
         },
@@ -93,6 +121,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
     },
     components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'One of the keys in API_KEYS; required on the order routes only when the server has keys' },
+      },
       parameters: {
         CorrelationId: { name: 'X-Correlation-Id', in: 'header', required: false, schema: { type: 'string', maxLength: 128 }, description: 'Echoed back; generated when absent' },
       },
@@ -112,9 +143,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['status', 'attempts'],
           properties: {
-            status: { enum: ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] },
+            status: { enum: [...NOTIFICATION_STATUSES] },
             attempts: { type: 'integer' },
-            lastError: { type: 'string' },
+            failureKind: {
+              enum: [...NOTIFICATION_FAILURE_KINDS],
+              description: 'Why the email did not go (yet), by kind only: the failure\'s text, which may name a mail server or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
+            },
             sentAt: { type: 'string', format: 'date-time' },
           },
         },

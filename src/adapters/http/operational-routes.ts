@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { HealthCheck } from '../../application/ports/health-check.js';
-import { runHealthChecks } from './health-route.js';
+import { runHealthChecks, HEALTH_CHECK_TIMEOUT_MS } from './health-route.js';
 
 export interface HttpMetrics {
   httpRequest(method: string, route: string, status: number, seconds: number): void;
@@ -10,13 +10,17 @@ export interface HttpMetrics {
 
 /** GET /health (liveness: critical dependencies), GET /ready (readiness), GET /metrics (Prometheus). */
 export function mountOperationalRoutes(router: Router, deps: { healthChecks: readonly HealthCheck[]; metrics?: HttpMetrics }): void {
+  const checkAll = (ctx: Koa.Context) =>
+    runHealthChecks(deps.healthChecks, HEALTH_CHECK_TIMEOUT_MS, (check, error) =>
+      ctx.state.log?.warn('health check failed', { check, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
   router.get('/health', async (ctx) => {
-    const report = await runHealthChecks(deps.healthChecks);
+    const report = await checkAll(ctx);
     ctx.status = report.status === 'fail' ? 503 : 200;
     ctx.body = report;
   });
   router.get('/ready', async (ctx) => {
-    const report = await runHealthChecks(deps.healthChecks);
+    const report = await checkAll(ctx);
     const blocking = deps.healthChecks.filter((c) => (c.critical || c.requiredForReady) && report.checks[c.name]?.status === 'fail').map((c) => c.name);
     ctx.status = blocking.length > 0 ? 503 : 200;
     ctx.body = { ready: blocking.length === 0, ...(blocking.length > 0 ? { failing: blocking } : {}), checks: report.checks };

@@ -5,6 +5,7 @@ import type { Logger } from '../../application/ports/logger.js';
 import { correlation } from './correlation.js';
 import { errorResponses } from './error-responses.js';
 import { mountOperationalRoutes, type HttpMetrics } from './operational-routes.js';
+import { securityHeaders } from './security-headers.js';
 
 /** The small HTTP server of roles without the public API (the notifier): health, readiness, metrics. */
 export function createOpsApp(deps: { healthChecks: readonly HealthCheck[]; logger: Logger; metrics?: HttpMetrics }): Koa {
@@ -12,6 +13,7 @@ export function createOpsApp(deps: { healthChecks: readonly HealthCheck[]; logge
   app.silent = true;
   const router = new Router();
   mountOperationalRoutes(router, deps);
+  app.use(securityHeaders());
   app.use(correlation(deps.logger.child({ component: 'ops' }), 'debug'));
   app.use(errorResponses());
   app.use(router.routes());

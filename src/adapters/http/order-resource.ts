@@ -1,3 +1,4 @@
+import type { NotificationState } from '../../domain/notification.js';
 import type { Order } from '../../domain/order.js';
 
 /** An order as the API shows it. */
@@ -7,5 +8,47 @@ export function orderResource(order: Order): { internalId: string; orderId: stri
     orderId: order.orderId,
     itemId: [...order.itemIds],
     createdAt: order.createdAt.toISOString(),
+  };
+}
+
+/** Who asks, as the API-key middleware tells it (`ctx.state.caller`); absent means anonymous. */
+export type CallerKind = { readonly kind: string } | undefined;
+
+/** The one decision: only a caller holding an API key sees the customer's full address. */
+export function seesFullEmail(caller: CallerKind): boolean {
+  return caller?.kind === 'key';
+}
+
+export const EMAIL_MASK = '•••';
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * `ada@example.com` → `a•••@example.com`: the first character of the local part (a whole grapheme, so an
+ * emoji or an accent is never cut), then the mask, then the domain. The mask hides the length; a local part
+ * of one character shows none of it, since that character would be all of it.
+ */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 0) return EMAIL_MASK;
+  const local = email.slice(0, at);
+  const [first] = graphemes.segment(local);
+  const shown = first && first.segment.length < local.length ? first.segment : '';
+  return `${shown}${EMAIL_MASK}${email.slice(at)}`;
+}
+
+/**
+ * An order with its email's state, as GET /orders/{orderId} shows it. A failure shows as its kind only,
+ * to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
+ */
+export function orderLookupResource(order: Order, notification: NotificationState, caller: CallerKind): Record<string, unknown> {
+  return {
+    ...orderResource(order),
+    ...(order.email === undefined ? {} : { email: seesFullEmail(caller) ? order.email : maskEmail(order.email) }),
+    notification: {
+      status: notification.status,
+      attempts: notification.attempts,
+      ...(notification.failureKind ? { failureKind: notification.failureKind } : {}),
+      ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
+    },
   };
 }

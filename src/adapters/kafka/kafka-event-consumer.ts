@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { DispatchEvent } from '../../application/dispatch-event.js';
 import type { Gate } from '../../application/gate.js';
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { EventCodecs } from './event-codec.js';
 import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
@@ -87,7 +87,7 @@ export class KafkaEventConsumer {
       name: 'kafka-consumer',
       critical: false,
       check: async () => {
-        if (!this.connected) throw new Error(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
+        if (!this.connected) throw new HealthCheckFailure(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
         return { groupId: this.settings.groupId, topic: this.codecs.topics.join(', ') };
       },
     };

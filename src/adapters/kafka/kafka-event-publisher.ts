@@ -1,7 +1,7 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { DependencyUnavailableError } from '../../application/errors.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { OutgoingEvent } from '../../application/ports/outbox.js';
 import type { EventCodecs, KafkaRecord } from './event-codec.js';
 import { brokerRefusal, ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
@@ -86,7 +86,7 @@ export class KafkaEventPublisher implements EventPublisher {
       name: 'kafka',
       critical: false,
       check: async () => {
-        if (this.lastError) throw new Error(publicKafkaReason(this.lastError));
+        if (this.lastError) throw new HealthCheckFailure(publicKafkaReason(this.lastError));
         return { connected: this.connected !== undefined };
       },
     };

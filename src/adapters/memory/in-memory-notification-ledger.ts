@@ -1,4 +1,4 @@
-import type { NotificationState, NotificationStatus } from '../../domain/notification.js';
+import type { NotificationFailure, NotificationFailureKind, NotificationState, NotificationStatus } from '../../domain/notification.js';
 import type { OrderCreated } from '../../domain/order-created.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
 
@@ -10,6 +10,7 @@ interface Entry {
   attempts: number;
   unknownOutcomes: number;
   lastError?: string;
+  failureKind?: NotificationFailureKind;
   messageId?: string;
   leaseOwner?: string;
   leaseUntil?: number;
@@ -30,7 +31,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return {
       status: entry.status,
       attempts: entry.attempts,
-      ...(entry.lastError ? { lastError: entry.lastError } : {}),
+      ...(entry.lastError ? { lastError: entry.lastError, failureKind: entry.failureKind ?? 'unknown' } : {}),
       ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
       ...(entry.messageId ? { messageId: entry.messageId } : {}),
     };
@@ -62,7 +63,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
   async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
     const entry = this.entries.get(orderId);
     if (!entry || entry.status === 'sent') return;
-    Object.assign(entry, { status: 'sent', messageId, sentAt: new Date(this.now()), lastError: undefined, nextAttemptAt: undefined });
+    Object.assign(entry, { status: 'sent', messageId, sentAt: new Date(this.now()), lastError: undefined, failureKind: undefined, nextAttemptAt: undefined });
     this.releaseLease(entry);
   }
 
@@ -71,20 +72,20 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     if (entry) entry.unknownOutcomes += 1;
   }
 
-  async markSkipped(orderId: string, owner: string, reason: string): Promise<void> {
-    this.update(orderId, owner, { status: 'skipped', lastError: reason });
+  async markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void> {
+    this.update(orderId, owner, { status: 'skipped', lastError: reason.error, failureKind: reason.kind });
   }
 
   async scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void> {
-    this.update(orderId, owner, { status: 'failed', attempts: plan.attempts, lastError: plan.error, nextAttemptAt: plan.dueAt.getTime() }, true);
+    this.update(orderId, owner, { status: 'failed', attempts: plan.attempts, lastError: plan.error, failureKind: plan.kind, nextAttemptAt: plan.dueAt.getTime() }, true);
   }
 
-  async release(orderId: string, owner: string, dueAt: Date, reason: string): Promise<void> {
-    this.update(orderId, owner, { status: 'failed', nextAttemptAt: dueAt.getTime(), lastError: reason });
+  async release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
+    this.update(orderId, owner, { status: 'failed', nextAttemptAt: dueAt.getTime(), lastError: reason.error, failureKind: reason.kind });
   }
 
-  async markDead(orderId: string, owner: string, failure: { attempts: number; error: string }): Promise<void> {
-    this.update(orderId, owner, { status: 'dead', attempts: failure.attempts, lastError: failure.error, nextAttemptAt: undefined }, true);
+  async markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
+    this.update(orderId, owner, { status: 'dead', attempts: failure.attempts, lastError: failure.error, failureKind: failure.kind, nextAttemptAt: undefined }, true);
   }
 
   async resetDead(orderId: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import { isConnectionFailure } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -12,7 +12,7 @@ export function databaseHealthCheck(database: SqlDatabase, kind: string): Health
       } catch (error) {
         // /health is public: the driver's text (hosts, ports, users) stays in the logs.
         const code = (error as { code?: unknown }).code;
-        throw new Error(`${isConnectionFailure(error) ? 'unreachable' : 'failing'}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+        throw new HealthCheckFailure(`${isConnectionFailure(error) ? 'unreachable' : 'failing'}${typeof code === 'string' ? ` (${code})` : ''}`, {}, { cause: error });
       }
       return { kind, ...database.stats() };
     },

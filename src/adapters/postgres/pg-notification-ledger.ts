@@ -1,5 +1,5 @@
 import type { SqlDatabase } from './sql-database.js';
-import type { NotificationState, NotificationStatus } from '../../domain/notification.js';
+import { isNotificationFailureKind, type NotificationFailure, type NotificationState, type NotificationStatus } from '../../domain/notification.js';
 import type { OrderCreated } from '../../domain/order-created.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
 import { translate } from './pg-errors.js';
@@ -19,6 +19,7 @@ interface StateRow {
   status: NotificationStatus;
   attempts: number;
   last_error: string | null;
+  failure_kind: string | null;
   sent_at: Date | null;
   message_id: string | null;
 }
@@ -31,7 +32,7 @@ export class PgNotificationLedger implements NotificationLedger {
   constructor(private readonly database: SqlDatabase) {}
 
   async stateOf(orderId: string): Promise<NotificationState | null> {
-    const rows = await this.query<StateRow>('SELECT status, attempts, last_error, sent_at, message_id FROM notifications WHERE order_id = $1', [orderId]);
+    const rows = await this.query<StateRow>('SELECT status, attempts, last_error, failure_kind, sent_at, message_id FROM notifications WHERE order_id = $1', [orderId]);
     return rows[0] ? toState(rows[0]) : null;
   }
 
@@ -86,7 +87,7 @@ export class PgNotificationLedger implements NotificationLedger {
   async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
     // Recorded whoever holds the lease now: the email did go out.
     await this.query(
-      `UPDATE notifications SET status = 'sent', message_id = $2, sent_at = now(), last_error = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
+      `UPDATE notifications SET status = 'sent', message_id = $2, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
         WHERE order_id = $1 AND status <> 'sent'`,
       [orderId, messageId],
     );
@@ -96,36 +97,37 @@ export class PgNotificationLedger implements NotificationLedger {
     await this.query('UPDATE notifications SET unknown_outcomes = unknown_outcomes + 1, updated_at = now() WHERE order_id = $1', [orderId]);
   }
 
-  async markSkipped(orderId: string, owner: string, reason: string): Promise<void> {
-    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $3, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`, [
+  async markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void> {
+    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $3, failure_kind = $4, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`, [
       orderId,
       owner,
-      reason,
+      reason.error,
+      reason.kind,
     ]);
   }
 
   async scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = $5,
+      `UPDATE notifications SET status = 'failed', attempts = $3, last_error = $4, failure_kind = $6, next_attempt_at = $5,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
         WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, plan.attempts, plan.error, plan.dueAt],
+      [orderId, owner, plan.attempts, plan.error, plan.dueAt, plan.kind],
     );
   }
 
-  async release(orderId: string, owner: string, dueAt: Date, reason: string): Promise<void> {
+  async release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', next_attempt_at = $3, last_error = $4, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, dueAt, reason],
+      `UPDATE notifications SET status = 'failed', next_attempt_at = $3, last_error = $4, failure_kind = $5, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`,
+      [orderId, owner, dueAt, reason.error, reason.kind],
     );
   }
 
-  async markDead(orderId: string, owner: string, failure: { attempts: number; error: string }): Promise<void> {
+  async markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'dead', attempts = $3, last_error = $4, next_attempt_at = NULL,
+      `UPDATE notifications SET status = 'dead', attempts = $3, last_error = $4, failure_kind = $5, next_attempt_at = NULL,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
         WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, failure.attempts, failure.error],
+      [orderId, owner, failure.attempts, failure.error, failure.kind],
     );
   }
 
@@ -164,7 +166,8 @@ function toState(row: StateRow): NotificationState {
   return {
     status: row.status,
     attempts: row.attempts,
-    ...(row.last_error ? { lastError: row.last_error } : {}),
+    // A row written before migration 8, or by a newer version with a kind this one does not know: 'unknown'.
+    ...(row.last_error ? { lastError: row.last_error, failureKind: isNotificationFailureKind(row.failure_kind) ? row.failure_kind : 'unknown' } : {}),
     ...(row.sent_at ? { sentAt: row.sent_at } : {}),
     ...(row.message_id ? { messageId: row.message_id } : {}),
   };

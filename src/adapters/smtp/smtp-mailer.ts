@@ -109,9 +109,10 @@ export function classify(error: unknown, bodySent = false): MailDeliveryError {
   const { code, command, responseCode, response, message } = error as { code?: string; command?: string; responseCode?: number; response?: string; message?: string };
   const text = message ?? String(error);
   const replied = typeof responseCode === 'number' && responseCode >= 400;
+  const rateLimited = replied && typeof response === 'string' && QUOTA.test(response);
   let kind: MailFailureKind;
   if (code === 'EAUTH' || responseCode === 530 || responseCode === 534 || responseCode === 535) kind = 'auth';
-  else if (replied && typeof response === 'string' && QUOTA.test(response)) kind = 'refused';
+  else if (rateLimited) kind = 'refused';
   // 'CONN' is the greeting only with EPROTOCOL ("Invalid greeting"); a 421 later in the session comes as ECONNECTION.
   else if (replied && command !== undefined && (SENDER_STAGES.has(command) || (command === 'CONN' && code === 'EPROTOCOL'))) kind = responseCode === 421 && command !== 'MAIL FROM' ? 'unavailable' : 'refused';
   else if (replied && responseCode >= 500 && responseCode !== 503) kind = 'permanent';
@@ -120,5 +121,5 @@ export function classify(error: unknown, bodySent = false): MailDeliveryError {
   else if (code === 'EENVELOPE' || code === 'EMESSAGE') kind = 'permanent'; // refused before reaching the server, e.g. a malformed address
   else kind = 'transient';
   const outcomeUnknown = kind === 'unavailable' && bodySent && !replied;
-  return new MailDeliveryError(kind, text, typeof responseCode === 'number' ? responseCode : undefined, { cause: error, outcomeUnknown });
+  return new MailDeliveryError(kind, text, typeof responseCode === 'number' ? responseCode : undefined, { cause: error, outcomeUnknown, rateLimited: kind === 'refused' && rateLimited });
 }

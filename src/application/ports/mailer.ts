@@ -1,3 +1,5 @@
+import type { NotificationFailureKind } from '../../domain/notification.js';
+
 /** A rendered email: the application chose its template, its words and its identity; the mailer only delivers it. */
 export interface EmailMessage {
   readonly to: string;
@@ -36,14 +38,32 @@ export class MailDeliveryError extends Error {
       cause?: unknown;
       /** The connection was lost after the whole message went out: the server may have accepted it. */
       outcomeUnknown?: boolean;
+      /** The server says our sending quota or rate is used up (RFC 3463 X.4.5). */
+      rateLimited?: boolean;
     },
   ) {
     super(message, options);
     this.outcomeUnknown = options?.outcomeUnknown ?? false;
+    this.rateLimited = options?.rateLimited ?? false;
   }
 
   readonly outcomeUnknown: boolean;
+  readonly rateLimited: boolean;
+
+  /** The failure as the ledger records it for callers: no address, host or server text. */
+  get failureKind(): NotificationFailureKind {
+    if (this.rateLimited) return 'rate-limited';
+    return FAILURE_KIND_OF[this.kind];
+  }
 }
+
+const FAILURE_KIND_OF: Record<MailFailureKind, NotificationFailureKind> = {
+  unavailable: 'smtp-unreachable',
+  auth: 'auth-failed',
+  refused: 'sender-refused',
+  transient: 'temporary-failure',
+  permanent: 'recipient-rejected',
+};
 
 export interface Mailer {
   /** Resolves once the server accepted the email (250), with the Message-ID it was given; rejects with MailDeliveryError. */

@@ -1,4 +1,4 @@
-import type { NotificationState } from '../../domain/notification.js';
+import type { NotificationFailure, NotificationState } from '../../domain/notification.js';
 import type { OrderCreated } from '../../domain/order-created.js';
 
 /** Where an event came from, for dead letters and logs. */
@@ -22,9 +22,8 @@ export interface NotificationJob {
 
 export type Claim = { readonly claimed: true; readonly job: NotificationJob } | { readonly claimed: false; readonly state: NotificationState };
 
-export interface RetryPlan {
+export interface RetryPlan extends NotificationFailure {
   readonly attempts: number;
-  readonly error: string;
   readonly dueAt: Date;
 }
 
@@ -43,11 +42,11 @@ export interface NotificationLedger {
   markSent(orderId: string, owner: string, messageId: string): Promise<void>;
   /** Counts a send whose outcome is unknown, whoever holds the order now: the server may have the email. */
   recordUnknownOutcome(orderId: string): Promise<void>;
-  markSkipped(orderId: string, owner: string, reason: string): Promise<void>;
+  markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void>;
   scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void>;
   /** Gives the order back without counting an attempt, due again at `dueAt`. */
-  release(orderId: string, owner: string, dueAt: Date, reason: string): Promise<void>;
-  markDead(orderId: string, owner: string, failure: { attempts: number; error: string }): Promise<void>;
+  release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void>;
+  markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void>;
   /** Makes a dead order sendable again, its attempts and unknown outcomes forgotten; false when it is not dead. */
   resetDead(orderId: string): Promise<boolean>;
 }

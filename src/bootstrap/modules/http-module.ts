@@ -27,20 +27,22 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag)],
-      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
+      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag, orderRateLimiter) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
         const admin = token
           ? {
               token,
+              trustedProxyCount: config.trustedProxyCount,
               overview: new AdminOverview(new PgAdminReadModel(database), lag),
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
             }
           : undefined;
-        const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...(admin ? { admin } : {}) });
+        const callers = { trustedProxyCount: config.trustedProxyCount, ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}), ...(orderRateLimiter ? { orderRateLimiter } : {}) };
+        const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...callers, ...(admin ? { admin } : {}) });
         server = new HttpServerService('http', app.callback(), config.port, logger, config.httpDrainMs);
         return server;
       },

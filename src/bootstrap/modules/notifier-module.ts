@@ -6,9 +6,10 @@ import { MailCircuit } from '../../application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import { RejectPoison } from '../../application/reject-poison.js';
 import { SendOrderConfirmationOnOrderCreated } from '../../application/send-order-confirmation-on-order-created.js';
-import type { HealthCheck } from '../../application/ports/health-check.js';
+import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Mailer, MailFailureKind } from '../../application/ports/mailer.js';
+import { MailDeliveryError, type Mailer } from '../../application/ports/mailer.js';
+import type { NotificationFailureKind } from '../../domain/notification.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaEventConsumer } from '../../adapters/kafka/kafka-event-consumer.js';
@@ -41,7 +42,7 @@ export function smtpModule(server: MailServer): ContainerModule {
       circuit.stop(),
     );
     provide(bind, T.NotifierGate, [T.MailCircuit], (circuit) => circuit.gate);
-    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer], (circuit, mailer) => smtpHealthCheck(circuit, mailer));
+    provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer, T.Logger], (circuit, mailer, logger) => smtpHealthCheck(circuit, mailer, logger.child({ component: 'smtp' })));
   });
 }
 
@@ -170,11 +171,13 @@ class RetrySweeper implements Service {
 }
 
 const VERIFY_CACHE_MS = 30_000;
-const CIRCUIT_CAUSE: Partial<Record<MailFailureKind, string>> = { auth: 'authentication failing', refused: 'refusing mail from us' };
 
-/** SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe. */
-function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
-  let last: { at: number; error?: string } | undefined;
+/**
+ * SMTP as readiness sees it: the circuit's state, and a verify() at most every 30 s, never awaited by a probe.
+ * A failure shows as its kind (smtp-unreachable, auth-failed...); the server's text, which names its address, goes to the log.
+ */
+export function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer, logger: Logger): HealthCheck {
+  let last: { at: number; failure?: NotificationFailureKind } | undefined;
   let refreshing: Promise<void> | undefined;
   const refresh = (): Promise<void> =>
     (refreshing ??= mailer
@@ -184,7 +187,8 @@ function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
           last = { at: Date.now() };
         },
         (error: unknown) => {
-          last = { at: Date.now(), error: error instanceof Error ? error.message : String(error) };
+          last = { at: Date.now(), failure: error instanceof MailDeliveryError ? error.failureKind : 'smtp-unreachable' };
+          logger.warn('SMTP server check failed', { kind: last.failure, error: error instanceof Error ? error.message : String(error) });
         },
       )
       .finally(() => {
@@ -196,10 +200,10 @@ function smtpHealthCheck(circuit: MailCircuit, mailer: Mailer): HealthCheck {
     requiredForReady: true,
     check: async () => {
       const state = circuit.state;
-      if (state.open) throw new Error(`${CIRCUIT_CAUSE[state.kind] ?? 'unreachable'} since ${state.since.toISOString()}: ${state.reason}`);
+      if (state.open) throw new HealthCheckFailure(state.failureKind, { circuit: 'open', since: state.since.toISOString() });
       if (!last) await refresh();
       else if (Date.now() - last.at > VERIFY_CACHE_MS) void refresh();
-      if (last?.error) throw new Error(last.error);
+      if (last?.failure) throw new HealthCheckFailure(last.failure, { circuit: 'closed', checkedAt: new Date(last.at).toISOString() });
       return { circuit: 'closed', verifiedAt: new Date(last?.at ?? Date.now()).toISOString() };
     },
   };
