@@ -1,5 +1,6 @@
 import type { NotificationFailure } from '../domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../domain/order-created.js';
+import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit, Trial } from './mail-circuit.js';
@@ -10,6 +11,7 @@ import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
+import type { RecipientQuota } from './ports/recipient-quota.js';
 import type { Delivery } from './reaction.js';
 import { orderCreatedEmail } from './templates/order-created-email.js';
 
@@ -61,6 +63,8 @@ export class NotifyOrderCreated {
     private readonly logger: Logger,
     private readonly options: NotifyOptions,
     private readonly metrics: Metrics = NO_METRICS,
+    /** The per-recipient hourly cap; none = no cap. */
+    private readonly recipientQuota?: RecipientQuota,
   ) {}
 
   /** Handles an `order.created` event (see SendOrderConfirmationOnOrderCreated). */
@@ -139,6 +143,7 @@ export class NotifyOrderCreated {
     if (job.unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts);
     const circuit = this.circuit.state;
     if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
+    if (await this.overRecipientCap(job, to, log)) return 'skipped';
     try {
       const sent = await this.mailer.send(
         orderCreatedEmail(event, { to, messageIdDomain: this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN, ...(job.correlationId ? { correlationId: job.correlationId } : {}) }),
@@ -154,6 +159,21 @@ export class NotifyOrderCreated {
       this.metrics.smtpError(error.kind);
       return this.handleFailure(job, error);
     }
+  }
+
+  /**
+   * Takes the order's unit of its recipient's hour (once per order: a retry or a take-over finds it held);
+   * over the cap, the order is skipped and says why in the ledger, a metric and a warning. Never waits.
+   */
+  private async overRecipientCap(job: NotificationJob, to: string, log: Logger): Promise<boolean> {
+    const quota = this.recipientQuota;
+    if (!quota || (await quota.take(recipientKey(to), job.event.orderId))) return false;
+    const error = `this address already had ${quota.perHour} emails within the last hour (NOTIFY_MAX_PER_RECIPIENT_PER_HOUR)`;
+    await this.ledger.markSkipped(job.event.orderId, this.options.owner, { kind: 'recipient-rate-limited', error });
+    this.metrics.recipientRateLimited();
+    // The domain only: the whole address of a flooded mailbox would fill the logs.
+    log.warn('notification skipped: the recipient reached its hourly cap', { perHour: quota.perHour, recipientDomain: to.slice(to.lastIndexOf('@') + 1).toLowerCase() });
+    return true;
   }
 
   private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {

@@ -58,6 +58,8 @@ export interface Config {
     readonly maxRetries: number;
     readonly retryBaseMs: number;
     readonly leaseMs: number;
+    /** Orders emailed to one recipient in any hour; 0 = no cap. */
+    readonly maxPerRecipientPerHour: number;
     readonly opsPort: number;
   };
 }
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       maxRetries: read.integer('NOTIFY_MAX_RETRIES', 5, 0, 20),
       retryBaseMs: read.integer('NOTIFY_RETRY_BASE_MS', 1000, 1, 60_000),
       leaseMs: read.integer('NOTIFY_LEASE_MS', 60_000, 1000, 3_600_000),
+      maxPerRecipientPerHour: read.integer('NOTIFY_MAX_PER_RECIPIENT_PER_HOUR', 20, 0, 100_000),
       opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
     },
   };

@@ -6,7 +6,7 @@ import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
-import { kafkaConsumerModule, notifierModule, opsServerModule, smtpModule } from './modules/notifier-module.js';
+import { kafkaConsumerModule, notifierModule, opsServerModule, recipientQuotaModule, smtpModule } from './modules/notifier-module.js';
 import { inProcessChannelModule } from './modules/in-process-channel-module.js';
 import { postgresModule } from './modules/postgres-module.js';
 import { orderRateLimitModule } from './modules/rate-limit-module.js';
@@ -49,6 +49,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
   const databaseUrl = config.databaseUrl as string;
   const brokers = config.kafka.brokers ?? [];
   const limit = config.orderRateLimit;
+  const perRecipient = config.notifier.maxPerRecipientPerHour;
+  const recipientCap = perRecipient > 0 ? [recipientQuotaModule(perRecipient)] : [];
   // Services stop in reverse order: HTTP (last here) first, then the relay publishes what HTTP accepted while draining.
   switch (role) {
     case 'api':
@@ -68,6 +70,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule({ url: databaseUrl }),
         kafkaProducerModule(brokers),
         smtpModule({ url: config.smtp.url as string }),
+        ...recipientCap,
         notifierModule(),
         kafkaConsumerModule(),
         opsServerModule(),
@@ -79,6 +82,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
+        ...recipientCap,
         notifierModule(),
         relayModule(),
         ...(limit ? [orderRateLimitModule(limit, config.databaseUrl !== undefined)] : []),

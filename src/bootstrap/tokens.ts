@@ -12,6 +12,7 @@ import type { NotificationLedger } from '../application/ports/notification-ledge
 import type { OrderRepository } from '../application/ports/order-repository.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
+import type { RecipientQuota } from '../application/ports/recipient-quota.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
 import type { MailCircuit } from '../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../application/notify-order-created.js';
@@ -103,6 +104,8 @@ export const T = {
   GetOrder: token<GetOrder>('GetOrder'),
   /** Per-caller buckets for POST /orders; bound only while the limit is on. */
   OrderRateLimiter: token<RateLimiter>('OrderRateLimiter'),
+  /** The notifier's cap per recipient per hour; bound only while the cap is on. */
+  RecipientQuota: token<RecipientQuota>('RecipientQuota'),
   RelayOutbox: token<RelayOutbox>('RelayOutbox'),
   HealthCheck: token<HealthCheck>('HealthCheck'),
   Service: token<Service>('Service'),

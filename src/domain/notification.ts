@@ -21,6 +21,8 @@ export const NOTIFICATION_FAILURE_KINDS = [
   'temporary-failure',
   /** Skipped: the order has no email address and no default recipient is configured. */
   'no-recipient',
+  /** Skipped: its address already had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the last hour. */
+  'recipient-rate-limited',
   /** The order could not be handled at all (a bug, a value the database refuses): dead-lettered. */
   'poison',
   /** Recorded before failure kinds were. */

@@ -23,6 +23,7 @@ class CountingMetrics implements Metrics {
   mailCircuitOpened = (kind: string): void => this.add(`mailCircuitOpened:${kind}`);
   mailOutcomeUnknown = (): void => this.add('mailOutcomeUnknown');
   deadLettered = (kind: string): void => this.add(`deadLettered:${kind}`);
+  recipientRateLimited = (): void => this.add('recipientRateLimited');
   private add(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }

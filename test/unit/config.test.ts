@@ -8,8 +8,14 @@ describe('loadConfig', () => {
     expect(config.port).to.equal(3000);
     expect(config.logLevel).to.equal('info');
     expect(config.kafka).to.deep.include({ topic: 'order-created', deadLetterTopic: 'order-created.dlq', partitions: 6, replicationFactor: 1, groupId: 'ordermail-notifier' });
-    expect(config.notifier).to.deep.include({ maxRetries: 5, retryBaseMs: 1000, opsPort: 9464 });
+    expect(config.notifier).to.deep.include({ maxRetries: 5, retryBaseMs: 1000, opsPort: 9464, maxPerRecipientPerHour: 20 });
     expect(config.databaseUrl).to.equal(undefined);
+  });
+
+  it('caps emails per recipient per hour at NOTIFY_MAX_PER_RECIPIENT_PER_HOUR; 0 turns the cap off', () => {
+    expect(loadConfig({ NOTIFY_MAX_PER_RECIPIENT_PER_HOUR: '5' }).notifier.maxPerRecipientPerHour).to.equal(5);
+    expect(loadConfig({ NOTIFY_MAX_PER_RECIPIENT_PER_HOUR: '0' }).notifier.maxPerRecipientPerHour).to.equal(0);
+    expect(() => loadConfig({ NOTIFY_MAX_PER_RECIPIENT_PER_HOUR: '-1' })).to.throw(ConfigError, 'NOTIFY_MAX_PER_RECIPIENT_PER_HOUR: must be an integer');
   });
 
   it('reads every variable it documents', () => {

@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
+import { InMemoryRecipientQuota } from '../../src/adapters/memory/in-memory-recipient-quota.js';
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { DispatchEvent, type DecodedMessage, type ReceivedMessage } from '../../src/application/dispatch-event.js';
 import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
+import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
 import { RejectPoison } from '../../src/application/reject-poison.js';
 import { SendOrderConfirmationOnOrderCreated } from '../../src/application/send-order-confirmation-on-order-created.js';
@@ -47,7 +49,7 @@ describe('NotifyOrderCreated', () => {
   let counted: string[];
   let metrics: Metrics;
 
-  function notifier(options: Partial<NotifyOptions> = {}): NotifyOrderCreated {
+  function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota): NotifyOrderCreated {
     return new NotifyOrderCreated(
       ledger,
       mailer,
@@ -57,6 +59,7 @@ describe('NotifyOrderCreated', () => {
       logs.logger,
       { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options },
       metrics,
+      recipientQuota,
     );
   }
 
@@ -80,7 +83,12 @@ describe('NotifyOrderCreated', () => {
     logs = capturingLogger('notifier');
     circuit = new MailCircuit(mailer, logs.logger, { min: 5, max: 20 });
     counted = [];
-    metrics = { ...NO_METRICS, mailOutcomeUnknown: () => counted.push('mailOutcomeUnknown'), deadLettered: (kind) => counted.push(`deadLettered:${kind}`) };
+    metrics = {
+      ...NO_METRICS,
+      mailOutcomeUnknown: () => counted.push('mailOutcomeUnknown'),
+      deadLettered: (kind) => counted.push(`deadLettered:${kind}`),
+      recipientRateLimited: () => counted.push('recipientRateLimited'),
+    };
   });
   afterEach(() => circuit.stop());
 
@@ -123,6 +131,115 @@ describe('NotifyOrderCreated', () => {
     expect(state?.status).to.equal('skipped');
     expect(state?.failureKind).to.equal('no-recipient');
     expect(state?.lastError).to.match(/NOTIFY_DEFAULT_TO/);
+  });
+
+  describe('the cap per recipient per hour (NOTIFY_MAX_PER_RECIPIENT_PER_HOUR)', () => {
+    const CAP = 3;
+    let quota: InMemoryRecipientQuota;
+    beforeEach(() => {
+      quota = new InMemoryRecipientQuota(CAP, clock);
+      metrics = { ...metrics, notification: (result) => counted.push(`notification:${result}`) };
+    });
+
+    it('skips the (cap+1)-th order to one address within the hour as recipient-rate-limited: recorded, counted and logged', async () => {
+      const notify = notifier({}, quota);
+      const events = Array.from({ length: CAP + 1 }, () => anEvent({ email: 'ada@example.com' }));
+      const outcomes = [];
+      for (const event of events) outcomes.push(await notify.execute(event, {}));
+      expect(outcomes).to.deep.equal(['sent', 'sent', 'sent', 'skipped']);
+      expect(mailer.sent).to.have.length(CAP);
+      const over = events[CAP] as OrderCreated;
+      const state = await ledger.stateOf(over.orderId);
+      expect(state).to.include({ status: 'skipped', failureKind: 'recipient-rate-limited' });
+      expect(state?.lastError).to.match(/3 emails within the last hour/).and.not.contain('ada');
+      expect(counted.filter((c) => c === 'recipientRateLimited')).to.have.length(1);
+      expect(counted.filter((c) => c === 'notification:skipped')).to.have.length(1);
+      const warning = logs.lines.find((l) => l.msg === 'notification skipped: the recipient reached its hourly cap');
+      expect(warning).to.include({ level: 'warn', orderId: over.orderId, perHour: CAP, recipientDomain: 'example.com' });
+      expect(JSON.stringify(warning)).to.not.contain('ada@');
+    });
+
+    it('leaves other addresses unaffected', async () => {
+      const notify = notifier({}, quota);
+      for (let n = 0; n < CAP + 2; n++) await notify.execute(anEvent({ email: 'ada@example.com' }), {});
+      expect(await notify.execute(anEvent({ email: 'bob@example.com' }), {})).to.equal('sent');
+      expect(mailer.sent.filter((m) => m.to === 'bob@example.com')).to.have.length(1);
+    });
+
+    it('counts the same mailbox however its address is written: case, surrounding spaces, a +tag', async () => {
+      const notify = notifier({}, quota);
+      const spellings = ['ada@example.com', 'Ada@Example.COM', ' ada+shop@example.com', 'ADA+x@EXAMPLE.com'];
+      const outcomes = [];
+      for (const email of spellings) outcomes.push(await notify.execute(anEvent({ email }), {}));
+      expect(outcomes).to.deep.equal(['sent', 'sent', 'sent', 'skipped']);
+    });
+
+    it('caps orders without an email at NOTIFY_DEFAULT_TO like any other address', async () => {
+      const notify = notifier({ defaultTo: 'ops@example.com' }, quota);
+      const outcomes = [];
+      for (let n = 0; n <= CAP; n++) outcomes.push(await notify.execute(anEvent({ email: undefined }), {}));
+      expect(outcomes.at(-1)).to.equal('skipped');
+    });
+
+    it('does not count a retry of the same order twice', async () => {
+      const notify = notifier({}, quota);
+      const first = anEvent({ email: 'ada@example.com' });
+      mailer.failNext('transient', 2, 421);
+      expect(await notify.execute(first, {})).to.equal('retry-scheduled');
+      clock.advance(1200);
+      await notify.retryDue(10);
+      clock.advance(2400);
+      await notify.retryDue(10);
+      expect((await ledger.stateOf(first.orderId))?.status).to.equal('sent');
+      // Three attempts of one order took one unit: two more orders fit in the hour, the third does not.
+      const outcomes = [];
+      for (let n = 0; n < CAP; n++) outcomes.push(await notify.execute(anEvent({ email: 'ada@example.com' }), {}));
+      expect(outcomes).to.deep.equal(['sent', 'sent', 'skipped']);
+    });
+
+    it('does not count a take-over by another notifier, nor a redelivery, twice', async () => {
+      const event = anEvent({ email: 'ada@example.com' });
+      const send = mailer.send.bind(mailer);
+      let hung = false;
+      mailer.send = async (email) => {
+        if (hung) return send(email);
+        hung = true;
+        return new Promise(() => undefined);
+      };
+      void notifier({ owner: 'a' }, quota).execute(event, {}); // a stalls mid-send, its lease runs out
+      await until(() => hung, 'notifier a to start sending');
+      clock.advance(60_001);
+      const other = notifier({ owner: 'b' }, quota);
+      expect(await other.retryDue(10)).to.equal(1);
+      expect(await other.execute(event, {})).to.equal('duplicate');
+      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      const outcomes = [];
+      for (let n = 0; n < CAP; n++) outcomes.push(await other.execute(anEvent({ email: 'ada@example.com' }), {}));
+      expect(outcomes).to.deep.equal(['sent', 'sent', 'skipped']);
+    });
+
+    it('lets the address receive again once an hour has passed since its oldest email', async () => {
+      const notify = notifier({}, quota);
+      for (let n = 0; n < CAP; n++) await notify.execute(anEvent({ email: 'ada@example.com' }), {});
+      clock.advance(59 * 60_000);
+      expect(await notify.execute(anEvent({ email: 'ada@example.com' }), {})).to.equal('skipped');
+      clock.advance(2 * 60_000);
+      expect(await notify.execute(anEvent({ email: 'ada@example.com' }), {})).to.equal('sent');
+    });
+
+    it('takes no unit for an order deferred while sending is stopped', async () => {
+      const notify = notifier({}, quota);
+      mailer.failNext('auth');
+      await notify.execute(anEvent({ email: 'ada@example.com' }), {});
+      expect(circuit.state.open).to.equal(true);
+      for (let n = 0; n < CAP + 1; n++) expect(await notify.execute(anEvent({ email: 'ada@example.com' }), {})).to.equal('deferred');
+      expect(await quota.take('ada@example.com', 'probe')).to.equal(true);
+    });
+
+    it('sends every order when the cap is off', async () => {
+      const notify = notifier();
+      for (let n = 0; n < 30; n++) expect(await notify.execute(anEvent({ email: 'ada@example.com' }), {})).to.equal('sent');
+    });
   });
 
   it('retries a transient failure after its backoff and delivers on the third try', async () => {

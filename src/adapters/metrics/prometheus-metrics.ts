@@ -51,6 +51,11 @@ export class PrometheusMetrics implements Metrics {
     help: 'Emails whose connection was lost after the final dot: the server may have them; sent once more with the same Message-ID, a second time dead-letters the order',
     registers: [this.registry],
   });
+  private readonly recipientRateLimitedCount = new Counter({
+    name: 'ordermail_recipient_rate_limited_total',
+    help: 'Orders skipped because their recipient had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the last hour (also in ordermail_notifications_total{result="skipped"})',
+    registers: [this.registry],
+  });
   private readonly deadLetters = new Counter({ name: 'ordermail_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['kind'], registers: [this.registry] });
 
   constructor(defaultLabels: Record<string, string> = {}) {
@@ -90,6 +95,9 @@ export class PrometheusMetrics implements Metrics {
   }
   deadLettered(kind: DeadLetterKind): void {
     this.deadLetters.inc({ kind });
+  }
+  recipientRateLimited(): void {
+    this.recipientRateLimitedCount.inc();
   }
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {

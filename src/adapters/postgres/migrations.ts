@@ -144,6 +144,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ALTER COLUMN topic SET DEFAULT 'order-created';
     `,
   },
+  {
+    version: 10,
+    name: 'per-recipient units of the hourly cap',
+    // One row per order that took a unit; `recipient` is a hash of the address's key, never the address.
+    sql: `
+      CREATE TABLE recipient_quota_units (
+        order_id  text PRIMARY KEY,
+        recipient text NOT NULL,
+        taken_at  timestamptz NOT NULL
+      );
+      CREATE INDEX recipient_quota_units_window ON recipient_quota_units (recipient, taken_at);
+      CREATE INDEX recipient_quota_units_taken_at ON recipient_quota_units (taken_at);
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

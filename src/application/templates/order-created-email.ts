@@ -2,6 +2,26 @@ import type { OrderCreated } from '../../domain/order-created.js';
 import type { EmailMessage } from '../ports/mailer.js';
 import { escapeHtml, headerSafe } from './email-text.js';
 
+/** The most of an orderId a subject carries, in UTF-16 units (what ORDER_LIMITS counts in), the ellipsis included. */
+export const SUBJECT_ORDER_ID_MAX_LENGTH = 64;
+const ELLIPSIS = '…';
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The orderId as the subject shows it: header-safe, and a long one cut between two graphemes (never
+ * inside an emoji, a surrogate pair or before a combining mark) and ended with an ellipsis.
+ */
+export function subjectOrderId(orderId: string): string {
+  const safe = headerSafe(orderId, Number.POSITIVE_INFINITY);
+  if (safe.length <= SUBJECT_ORDER_ID_MAX_LENGTH) return safe;
+  let end = 0;
+  for (const { index, segment } of GRAPHEMES.segment(safe)) {
+    if (index + segment.length > SUBJECT_ORDER_ID_MAX_LENGTH - ELLIPSIS.length) break;
+    end = index + segment.length;
+  }
+  return `${safe.slice(0, end)}${ELLIPSIS}`;
+}
+
 /** The same order always gets the same Message-ID, so a duplicate after a crash is recognisable. */
 export function orderCreatedMessageId(internalId: string, domain: string): string {
   return `<order-${internalId}@${domain}>`;
@@ -17,7 +37,7 @@ export interface Addressing {
 /** The confirmation email of a new order: what the customer is told, and how a copy of it is recognised. */
 export function orderCreatedEmail(event: OrderCreated, addressing: Addressing): EmailMessage {
   const created = new Date(event.createdAt).toUTCString();
-  const subject = headerSafe(`Order ${event.orderId} received`);
+  const subject = `Order ${subjectOrderId(event.orderId)} received`;
   const text = [
     `Thank you for your order ${event.orderId}.`,
     '',

@@ -13,16 +13,19 @@ import type { NotificationFailureKind } from '../../domain/notification.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
 import { KafkaEventConsumer } from '../../adapters/kafka/kafka-event-consumer.js';
+import { PgRecipientQuota } from '../../adapters/postgres/pg-recipient-quota.js';
 import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { messageIdDomainOf } from '../config.js';
 import { HttpServerService } from '../http-server-service.js';
-import { all, provide, T, type Service } from '../tokens.js';
+import { PeriodicService } from '../periodic-service.js';
+import { all, optional, provide, T, type Service } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
 import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
+const QUOTA_PRUNE_EVERY_MS = 60_000;
 
 export type MailServer = { readonly url: string } | { readonly embeddedPort: number; readonly limits?: InboxLimits };
 
@@ -52,8 +55,8 @@ export function notifierModule(): ContainerModule {
     provide(
       bind,
       T.NotifyOrderCreated,
-      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config, T.Metrics],
-      (ledger, mailer, deadLetters, circuit, clock, logger, config, metrics) =>
+      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config, T.Metrics, optional(T.RecipientQuota)],
+      (ledger, mailer, deadLetters, circuit, clock, logger, config, metrics, recipientQuota) =>
         new NotifyOrderCreated(
           ledger,
           mailer,
@@ -70,6 +73,7 @@ export function notifierModule(): ContainerModule {
             ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
           },
           metrics,
+          recipientQuota,
         ),
     );
     // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
@@ -84,6 +88,19 @@ export function notifierModule(): ContainerModule {
       },
     );
     provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger, T.Config], (notify, logger, config) => new RetrySweeper(notify, logger, config.notifier.leaseMs / 3));
+  });
+}
+
+/**
+ * The cap on emails per recipient per hour, and the pruning of its old units: in the database (a server
+ * or the embedded one), so that every notifier process takes from the same units.
+ */
+export function recipientQuotaModule(perHour: number): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    provide(bind, T.RecipientQuota, [T.Database], (database) => new PgRecipientQuota(database, perHour));
+    provide(bind, T.Service, [T.RecipientQuota, T.Logger], (quota, logger) =>
+      new PeriodicService('recipient-quota-pruning', QUOTA_PRUNE_EVERY_MS, async () => void (await quota.prune()), logger.child({ component: 'notifier' })),
+    );
   });
 }
 
