@@ -27,6 +27,7 @@ export class MailCircuit {
   private probing?: Promise<void>;
   private readonly stopping = new AbortController();
   private trial: 'none' | 'offered' | 'running' = 'none';
+  private openings = 0;
   /** A refusal alerts once, until an email passes again: trials refused in between stay quiet. */
   private refusalAlerted = false;
   /** Open while sending works: what feeds this notifier events holds back while it is closed. */
@@ -62,14 +63,24 @@ export class MailCircuit {
       return;
     }
     this.current = { open: true, kind, failureKind, reason, since: new Date() };
+    this.openings += 1;
     this.metrics.mailCircuitOpened(kind);
     this.announce(kind, reason, responseCode);
     this.probing = this.probeUntilClosed();
     this.emit();
   }
 
-  /** The server took MAIL FROM (or the whole email): sending works, whatever became of that email. */
-  sendingWorks(): void {
+  /** How many times the circuit has opened: a send notes it when it starts, so that its result can be dated. */
+  get generation(): number {
+    return this.openings;
+  }
+
+  /**
+   * The server took MAIL FROM (or the whole email) of a send that started in `generation`: sending works,
+   * whatever became of that email. A send that started before the circuit last opened proves nothing about now.
+   */
+  sendingWorks(generation: number): void {
+    if (generation < this.openings) return;
     this.refusalAlerted = false;
     if (this.trial === 'running') this.trial = 'none';
     if (this.current.open) this.close('SMTP server takes mail again: sending resumed');

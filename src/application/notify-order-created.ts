@@ -8,7 +8,7 @@ import { sleep } from './sleep.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
-import { MailDeliveryError, type Mailer } from './ports/mailer.js';
+import { MailDeliveryError, type Mailer, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 import type { RecipientQuota } from './ports/recipient-quota.js';
@@ -97,6 +97,8 @@ export class NotifyOrderCreated {
         this.circuit.nothingToTry();
         return 0;
       }
+      // Still being sent here (its lease ran out while the ledger was unreachable): not a second time.
+      if (this.inFlight.has(job.event.orderId)) return 0;
       await this.attempt(job, trial);
       return 1;
     } finally {
@@ -143,22 +145,26 @@ export class NotifyOrderCreated {
     if (job.unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts);
     const circuit = this.circuit.state;
     if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
-    if (await this.overRecipientCap(job, to, log)) return 'skipped';
+    // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
+    if (event.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
+    const startedInGeneration = this.circuit.generation;
+    let sent: SentEmail;
     try {
-      const sent = await this.mailer.send(
+      sent = await this.mailer.send(
         orderCreatedEmail(event, { to, messageIdDomain: this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN, ...(job.correlationId ? { correlationId: job.correlationId } : {}) }),
       );
-      this.circuit.sendingWorks();
-      await this.recordSent(event.orderId, sent.messageId, log);
-      const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
-      this.metrics.emailDelivered(latencyMs / 1000);
-      log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
-      return 'sent';
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
       this.metrics.smtpError(error.kind);
-      return this.handleFailure(job, error);
+      return this.handleFailure(job, error, startedInGeneration);
     }
+    // From here the server has the email: nothing may turn this into a failure, or it would be sent again.
+    this.circuit.sendingWorks(startedInGeneration);
+    await this.recordSent(event.orderId, sent.messageId, log);
+    const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
+    this.metrics.emailDelivered(latencyMs / 1000);
+    log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
+    return 'sent';
   }
 
   /**
@@ -176,7 +182,7 @@ export class NotifyOrderCreated {
     return true;
   }
 
-  private async handleFailure(job: NotificationJob, error: MailDeliveryError): Promise<NotifyOutcome> {
+  private async handleFailure(job: NotificationJob, error: MailDeliveryError, startedInGeneration: number): Promise<NotifyOutcome> {
     const { orderId } = job.event;
     const log = this.logFor(orderId, job.correlationId);
     const unknownOutcomes = error.outcomeUnknown ? await this.countUnknownOutcome(job, error, log) : job.unknownOutcomes;
@@ -185,7 +191,7 @@ export class NotifyOrderCreated {
     if (unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts + 1);
     if (sendingStops) return this.defer(job, { kind: error.failureKind, error: error.message });
     // A reply at RCPT TO or DATA means the server took our MAIL FROM: sending works, this email does not.
-    if (error.responseCode !== undefined) this.circuit.sendingWorks();
+    if (error.responseCode !== undefined) this.circuit.sendingWorks(startedInGeneration);
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
@@ -241,8 +247,9 @@ export class NotifyOrderCreated {
         await write();
         return;
       } catch (error) {
-        if (!(error instanceof DependencyUnavailableError)) throw error;
-        log.warn(warning, { ...details, retryInMs: delayMs });
+        // What happened outside must be recorded whatever the failure: giving up would send it again.
+        if (error instanceof DependencyUnavailableError) log.warn(warning, { ...details, retryInMs: delayMs });
+        else log.error(`${warning} (not an outage: a bug?)`, { ...details, alert: true, retryInMs: delayMs, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
         await sleep(delayMs);
       }
     }

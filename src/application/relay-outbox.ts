@@ -16,9 +16,9 @@ export interface RelayOptions {
   readonly retentionMs?: number;
 }
 
-/** Rows deleted per statement and how often the relay looks for them: small steps, no long locks. */
+/** Rows deleted per statement (small steps, no long locks), and the longest one pruning round may take. */
 const PRUNE_BATCH = 1000;
-const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BUDGET_MS = 10_000;
 
 export interface RelayState {
   /** `open` while the broker keeps failing: the relay only probes it, after a backoff. */
@@ -31,7 +31,6 @@ export interface RelayState {
 /** Moves committed outbox events to the broker, at least once, in commit order per key. */
 export class RelayOutbox {
   private state: RelayState = { circuit: 'closed', consecutiveFailures: 0 };
-  private nextPruneAt = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -73,15 +72,20 @@ export class RelayOutbox {
     return published + parked.length;
   }
 
-  /** Deletes published events older than the retention, a batch at a time; resolves with how many. */
+  /**
+   * Deletes published events older than the retention, a batch at a time, for at most PRUNE_BUDGET_MS
+   * (a large backlog of old rows is worked off over several rounds); resolves with how many. Runs beside
+   * the relay loop, never in it: publishing does not wait for housekeeping.
+   */
   async prune(): Promise<number> {
     if (this.options.retentionMs === undefined) return 0;
     const before = new Date(Date.now() - this.options.retentionMs);
+    const until = Date.now() + PRUNE_BUDGET_MS;
     let deleted = 0;
     for (;;) {
       const count = await this.outbox.prune(before, PRUNE_BATCH);
       deleted += count;
-      if (count < PRUNE_BATCH) break;
+      if (count < PRUNE_BATCH || Date.now() >= until) break;
     }
     if (deleted > 0) this.logger.info('published outbox events past their retention deleted', { count: deleted });
     return deleted;
@@ -93,11 +97,6 @@ export class RelayOutbox {
       try {
         const handled = await this.execute();
         this.recordSuccess(handled);
-        if (Date.now() >= this.nextPruneAt) {
-          this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
-          // Housekeeping: a failure here is no reason to stop publishing; the next round tries again.
-          await this.prune().catch((error: unknown) => this.logger.warn('outbox retention failed, trying again later', { error: describeError(error) }));
-        }
         if (handled < this.options.batchSize) {
           await this.outbox.waitForEvents(this.options.pollIntervalMs, signal);
           if (this.options.lingerMs) await sleep(this.options.lingerMs, signal);

@@ -2,6 +2,9 @@ import type { Logger } from '../application/ports/logger.js';
 import { beforeDeadline } from './deadline.js';
 import type { Service } from './tokens.js';
 
+/** How often housekeeping runs (pruning old rows of the outbox, the rate limits, the recipient quota). */
+export const HOUSEKEEPING_EVERY_MS = 60_000;
+
 /** Runs `work` every `everyMs` while the role runs (housekeeping); a failure is logged and tried again next time. */
 export class PeriodicService implements Service {
   private timer?: NodeJS.Timeout;

@@ -174,11 +174,11 @@ describe('NotifyOrderCreated', () => {
       expect(outcomes).to.deep.equal(['sent', 'sent', 'sent', 'skipped']);
     });
 
-    it('caps orders without an email at NOTIFY_DEFAULT_TO like any other address', async () => {
+    it('leaves NOTIFY_DEFAULT_TO (the shop mailbox, for orders without an email) out of the cap', async () => {
       const notify = notifier({ defaultTo: 'ops@example.com' }, quota);
       const outcomes = [];
-      for (let n = 0; n <= CAP; n++) outcomes.push(await notify.execute(anEvent({ email: undefined }), {}));
-      expect(outcomes.at(-1)).to.equal('skipped');
+      for (let n = 0; n <= CAP + 2; n++) outcomes.push(await notify.execute(anEvent({ email: undefined }), {}));
+      expect(outcomes.every((outcome) => outcome === 'sent')).to.equal(true);
     });
 
     it('does not count a retry of the same order twice', async () => {
@@ -604,6 +604,33 @@ describe('NotifyOrderCreated', () => {
       expect(mailer.sent).to.have.length(1);
       expect(mailer.sent[0]?.headers).to.not.have.property('X-Correlation-Id');
       expect(logs.lines.find((l) => l.msg === 'correlation-id header ignored: the order is handled without it')).to.include({ level: 'warn', orderId: event.orderId });
+    });
+  });
+  describe('an email the server took is never sent again, whatever fails after', () => {
+    it('keeps recording it as sent through failures that are not an outage (a bug), with a loud line, and never dead-letters it', async () => {
+      const event = anEvent();
+      const markSent = ledger.markSent.bind(ledger);
+      let failures = 2;
+      ledger.markSent = async (...args) => {
+        if (failures-- > 0) throw new TypeError('ledger bug');
+        return markSent(...args);
+      };
+      expect(await notifier().execute(event, {})).to.equal('sent');
+      expect(mailer.sent).to.have.length(1);
+      expect(deadLetters.letters).to.deep.equal([]);
+      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect(logs.lines.filter((l) => l.level === 'error' && l.alert === true)).to.have.length(2);
+    });
+  });
+
+  describe('a refusal circuit and the sends that were already under way', () => {
+    it('is not closed by a send that started before it opened; the trial after it closes it', async () => {
+      const before = circuit.generation;
+      circuit.trip(new MailDeliveryError('refused', '550 5.4.5 Daily user sending quota exceeded', 550));
+      circuit.sendingWorks(before);
+      expect(circuit.state.open, 'a send from before the refusal proves nothing').to.equal(true);
+      circuit.sendingWorks(circuit.generation);
+      expect(circuit.state.open).to.equal(false);
     });
   });
 });

@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import { DomainError, OrderDuplicateError, ValidationError } from '../../domain/errors.js';
-import { DependencyUnavailableError } from '../../application/errors.js';
+import { DataRejectedError, DependencyUnavailableError } from '../../application/errors.js';
 import { HttpError } from './http-error.js';
 import { orderResource } from './order-resource.js';
 
@@ -44,7 +44,8 @@ export function errorResponses(): Koa.Middleware {
 }
 
 function describe(error: unknown, ctx: Koa.Context): { status: number; body: ErrorBody } {
-  if (error instanceof DomainError) {
+  // The database refusing what passed our validation is our bug, not the caller's: the generic 500 below.
+  if (error instanceof DomainError && !(error instanceof DataRejectedError)) {
     const body: ErrorBody = { success: false, error: { code: error.code, message: error.message } };
     if (error instanceof ValidationError) body.error.details = error.details;
     if (error instanceof OrderDuplicateError && error.existing) body.data = orderResource(error.existing);

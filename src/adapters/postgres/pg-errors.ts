@@ -10,6 +10,16 @@ export function isConnectionFailure(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout/i.test(message ?? '');
 }
 
+/**
+ * A database that is there but cannot do it now, whatever the data: 25 (read-only after a failover),
+ * 40 (serialization failure, deadlock), 53 (disk full, out of memory), 55 (lock not available),
+ * 57 (operator intervention), 58 (I/O error). The statement was not applied; the same one may succeed later.
+ */
+export function isTemporaryRefusal(error: unknown): boolean {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && /^(25|40|53|55|57|58)[0-9A-Z]{3}$/.test(code);
+}
+
 /** SQLSTATE class 22 (data exception: a NUL in text, a malformed uuid...) or 23 (integrity constraint violation). */
 export function isDataRejection(error: unknown): boolean {
   const { code } = error as { code?: unknown };
@@ -21,7 +31,7 @@ export function isDataRejection(error: unknown): boolean {
  * itself was refused; the driver's text never travels further than the cause.
  */
 export function translate(error: unknown): unknown {
-  if (isConnectionFailure(error)) return new DependencyUnavailableError('postgres', { cause: error });
+  if (isConnectionFailure(error) || isTemporaryRefusal(error)) return new DependencyUnavailableError('postgres', { cause: error });
   if (isDataRejection(error)) return new DataRejectedError('postgres', `SQLSTATE ${(error as { code: string }).code}`, { cause: error });
   return error;
 }

@@ -18,14 +18,13 @@ import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-in
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { messageIdDomainOf } from '../config.js';
 import { HttpServerService } from '../http-server-service.js';
-import { PeriodicService } from '../periodic-service.js';
+import { HOUSEKEEPING_EVERY_MS, PeriodicService } from '../periodic-service.js';
 import { all, optional, provide, T, type Service } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
 import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
 
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
-const QUOTA_PRUNE_EVERY_MS = 60_000;
 
 export type MailServer = { readonly url: string } | { readonly embeddedPort: number; readonly limits?: InboxLimits };
 
@@ -99,7 +98,7 @@ export function recipientQuotaModule(perHour: number): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(bind, T.RecipientQuota, [T.Database], (database) => new PgRecipientQuota(database, perHour));
     provide(bind, T.Service, [T.RecipientQuota, T.Logger], (quota, logger) =>
-      new PeriodicService('recipient-quota-pruning', QUOTA_PRUNE_EVERY_MS, async () => void (await quota.prune()), logger.child({ component: 'notifier' })),
+      new PeriodicService('recipient-quota-pruning', HOUSEKEEPING_EVERY_MS, async () => void (await quota.prune()), logger.child({ component: 'notifier' })),
     );
   });
 }

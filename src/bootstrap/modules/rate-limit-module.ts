@@ -2,10 +2,8 @@ import { ContainerModule } from 'inversify';
 import { InMemoryRateLimiter } from '../../adapters/memory/in-memory-rate-limiter.js';
 import { PgRateLimiter } from '../../adapters/postgres/pg-rate-limiter.js';
 import type { RateLimit } from '../../application/ports/rate-limiter.js';
-import { PeriodicService } from '../periodic-service.js';
+import { HOUSEKEEPING_EVERY_MS, PeriodicService } from '../periodic-service.js';
 import { provide, T } from '../tokens.js';
-
-const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The per-caller buckets of POST /orders, and their pruning. `shared`: in PostgreSQL, so that every api
@@ -15,7 +13,7 @@ export function orderRateLimitModule(limit: RateLimit, shared: boolean): Contain
   return new ContainerModule(({ bind }) => {
     provide(bind, T.OrderRateLimiter, [T.Database, T.Clock], (database, clock) => (shared ? new PgRateLimiter(database, limit) : new InMemoryRateLimiter(limit, clock)));
     provide(bind, T.Service, [T.OrderRateLimiter, T.Logger], (limiter, logger) =>
-      new PeriodicService('rate-limit-pruning', PRUNE_EVERY_MS, async () => void (await limiter.prune()), logger.child({ component: 'rate-limit' })),
+      new PeriodicService('rate-limit-pruning', HOUSEKEEPING_EVERY_MS, async () => void (await limiter.prune()), logger.child({ component: 'rate-limit' })),
     );
   });
 }

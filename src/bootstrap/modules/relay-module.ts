@@ -3,6 +3,7 @@ import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { RelayOutbox } from '../../application/relay-outbox.js';
 import { beforeDeadline, PAST_DEADLINE } from '../deadline.js';
+import { HOUSEKEEPING_EVERY_MS, PeriodicService } from '../periodic-service.js';
 import { provide, T, type Service } from '../tokens.js';
 import { registerOutboxGauges } from './metrics-gauges.js';
 
@@ -13,6 +14,10 @@ export function relayModule(): ContainerModule {
       registerOutboxGauges(metrics, outbox);
       return new RelayService(relay, config.relay.batchSize, logger.child({ component: 'relay' }));
     });
+    // Outbox retention, beside the relay loop: publishing never waits for it.
+    provide(bind, T.Service, [T.RelayOutbox, T.Logger], (relay, logger) =>
+      new PeriodicService('outbox-retention', HOUSEKEEPING_EVERY_MS, async () => void (await relay.prune()), logger.child({ component: 'relay' })),
+    );
     provide(bind, T.HealthCheck, [T.RelayOutbox, T.Outbox], (relay, outbox) => ({
         name: 'relay',
         critical: false,
