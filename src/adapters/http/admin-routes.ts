@@ -6,6 +6,7 @@ import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from '
 import { AdminSessions } from './admin-session.js';
 import { HttpError } from './http-error.js';
 import { cameOverHttps, htmlPolicy, ownOrigin } from './security-headers.js';
+import { bearerToken } from './request-trust.js';
 
 export interface InboxView {
   messages(): readonly { id: number; receivedAt: Date; to: string[]; subject: string; messageId: string; text: string; html?: string }[];
@@ -109,7 +110,7 @@ function adminAuth(sessions: AdminSessions, trustedProxyCount: number): Koa.Midd
     }
     const authorization = ctx.get('authorization');
     if (authorization !== '') {
-      const bearer = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
+      const bearer = bearerToken(authorization);
       if (bearer === undefined || !sessions.isAdminToken(bearer)) throw new HttpError(401, 'ADMIN_TOKEN_INVALID', 'The admin token is not valid');
       ctx.state.admin = { via: 'bearer' } satisfies AdminCaller;
       await next();

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SecretDigest } from './request-trust.js';
 
 /** How long an admin session cookie is valid (sent as Max-Age and checked here). */
 export const ADMIN_SESSION_TTL_MS = 12 * 3_600_000;
@@ -13,7 +14,7 @@ const VERSION = 'v1';
 export class AdminSessions {
   private readonly sessionKey: Buffer;
   private readonly csrfKey: Buffer;
-  private readonly tokenDigest: Buffer;
+  private readonly token: SecretDigest;
 
   constructor(
     adminToken: string,
@@ -21,12 +22,12 @@ export class AdminSessions {
   ) {
     this.sessionKey = createHmac('sha256', adminToken).update('ordermail admin session').digest();
     this.csrfKey = createHmac('sha256', adminToken).update('ordermail admin csrf').digest();
-    this.tokenDigest = sha256(adminToken);
+    this.token = new SecretDigest(adminToken);
   }
 
   /** Constant time, whatever the length offered. */
   isAdminToken(offered: string): boolean {
-    return timingSafeEqual(sha256(offered), this.tokenDigest);
+    return this.token.matches(offered);
   }
 
   issue(): { cookie: string; maxAgeMs: number } {
@@ -57,9 +58,6 @@ export class AdminSessions {
   }
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
 
 function equal(a: string, b: string): boolean {
   const left = Buffer.from(a);

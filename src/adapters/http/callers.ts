@@ -1,13 +1,12 @@
-import { createHash, scryptSync, timingSafeEqual } from 'node:crypto';
+import { scryptSync } from 'node:crypto';
 import { isIP } from 'node:net';
 import type Koa from 'koa';
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { HttpError } from './http-error.js';
+import { bearerToken, forwardedByTrustedProxy, SecretDigest } from './request-trust.js';
 
 /** Who made a request, as `ctx.state.caller`: a key's id (never the key) or nobody known. */
 export type Caller = { readonly kind: 'key'; readonly id: string } | { readonly kind: 'anonymous' };
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
  * A key's short, non-secret name for logs and rate limits, the same in every process: 8 hex digits of its
@@ -17,17 +16,16 @@ export const apiKeyId = (key: string): string => scryptSync(key, 'ordermail api 
 
 /** The API keys (API_KEYS), kept as SHA-256 digests: every comparison is between equal lengths, in constant time. */
 export class ApiKeys {
-  private readonly keys: readonly { readonly digest: Buffer; readonly id: string }[];
+  private readonly keys: readonly { readonly secret: SecretDigest; readonly id: string }[];
 
   constructor(keys: readonly string[]) {
-    this.keys = keys.map((key) => ({ digest: sha256(key), id: apiKeyId(key) }));
+    this.keys = keys.map((key) => ({ secret: new SecretDigest(key), id: apiKeyId(key) }));
   }
 
   /** The id of the key `presented` is, or undefined; compares with every key, whichever matches. */
   match(presented: string): string | undefined {
-    const digest = sha256(presented);
     let id: string | undefined;
-    for (const key of this.keys) if (timingSafeEqual(digest, key.digest)) id ??= key.id;
+    for (const key of this.keys) if (key.secret.matches(presented)) id ??= key.id;
     return id;
   }
 }
@@ -77,13 +75,7 @@ export function limitRate(limiter: RateLimiter | undefined, trustedProxyCount: n
  * have written further left is ignored.
  */
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string, trustedProxyCount: number): string {
-  const hops = trustedProxyCount > 0 ? forwardedFor.split(',').map((hop) => hop.trim()).filter(Boolean) : [];
-  const forwarded = hops[Math.max(0, hops.length - trustedProxyCount)];
+  const forwarded = forwardedByTrustedProxy(forwardedFor, trustedProxyCount);
   const address = forwarded !== undefined && isIP(forwarded) ? forwarded : (socketAddress ?? 'unknown');
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
-function bearerToken(authorization: string): string | undefined {
-  const match = /^Bearer +(\S+) *$/i.exec(authorization);
-  return match?.[1];
 }

@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { forwardedByTrustedProxy } from './request-trust.js';
 
 /** For responses that are not a page (JSON, metrics): nothing may load or frame them. */
 const NO_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'";
@@ -22,11 +23,7 @@ export function htmlPolicy(ctx: Koa.Context, sources: string): void {
 /** Whether the client reached us over HTTPS; X-Forwarded-Proto counts only when set by one of our trusted proxies. */
 export function cameOverHttps(ctx: Koa.Context, trustedProxyCount: number): boolean {
   if (ctx.req.socket && 'encrypted' in ctx.req.socket && ctx.req.socket.encrypted) return true;
-  if (trustedProxyCount === 0) return false;
-  // Each proxy appends; the entry of the outermost trusted proxy is `trustedProxyCount` from the end.
-  const hops = ctx.get('X-Forwarded-Proto').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
-  if (hops.length === 0) return false;
-  return hops[Math.max(0, hops.length - trustedProxyCount)] === 'https';
+  return forwardedByTrustedProxy(ctx.get('X-Forwarded-Proto'), trustedProxyCount)?.toLowerCase() === 'https';
 }
 
 /** The origin the client addressed, as a browser would write it in an Origin header. */

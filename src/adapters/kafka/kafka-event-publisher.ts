@@ -141,9 +141,6 @@ export class KafkaEventPublisher implements EventPublisher {
     } catch (error) {
       const refusal = brokerRefusal(error);
       if (refusal === undefined) throw error;
-      // A fresh producer (new id, sequence numbers from zero): the refused request must not leave a gap behind.
-      await this.reset();
-      await this.producer();
       const [only] = request;
       if (request.length === 1 && only) {
         rejected.push({ event: only.event, reason: `${refusal}: ${only.bytes} bytes to topic ${only.topic}` });
