@@ -1,3 +1,4 @@
+import type { Gate } from './gate.js';
 import type { NotificationFailureKind } from '../domain/notification.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type MailFailureKind } from './ports/mailer.js';
@@ -29,13 +30,17 @@ export class MailCircuit {
   private openings = 0;
   /** A refusal alerts once, until an email passes again: trials refused in between stay quiet. */
   private refusalAlerted = false;
+  /** Open while sending works: what feeds this notifier events holds back while it is closed. */
+  readonly gate: Gate;
 
   constructor(
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly probeIntervalMs: { min: number; max: number } = { min: 1000, max: 15_000 },
     private readonly metrics: Metrics = NO_METRICS,
-  ) {}
+  ) {
+    this.gate = new CircuitGate(this);
+  }
 
   get state(): CircuitState {
     return this.current;
@@ -162,5 +167,18 @@ export class MailCircuit {
         this.logger.warn('circuit listener failed', { error: error instanceof Error ? error.message : String(error) });
       }
     }
+  }
+}
+
+/** The circuit seen from a consumer: open while the circuit is closed (sending works). */
+class CircuitGate implements Gate {
+  constructor(private readonly circuit: MailCircuit) {}
+
+  get isOpen(): boolean {
+    return !this.circuit.state.open;
+  }
+
+  onChange(listener: (isOpen: boolean) => void): () => void {
+    return this.circuit.onChange((state) => listener(!state.open));
   }
 }

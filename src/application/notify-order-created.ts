@@ -1,17 +1,19 @@
-import { DomainError } from '../domain/errors.js';
 import type { NotificationFailure } from '../domain/notification.js';
-import type { OrderCreated } from '../domain/order-created.js';
+import { ORDER_CREATED, type OrderCreated } from '../domain/order-created.js';
 import { recipientKey } from '../domain/recipient.js';
+import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit, Trial } from './mail-circuit.js';
 import { sleep } from './sleep.js';
 import type { Clock } from './ports/clock.js';
-import type { DeadLetter, DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
+import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
-import type { EventSource, NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
+import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 import type { RecipientQuota } from './ports/recipient-quota.js';
+import type { Delivery } from './reaction.js';
+import { orderCreatedEmail } from './templates/order-created-email.js';
 
 export interface NotifyOptions {
   /** Retries after the first failed attempt; then the order is dead-lettered. */
@@ -24,6 +26,8 @@ export interface NotifyOptions {
   readonly defaultTo?: string;
   /** Who holds claims: unique per process. */
   readonly owner: string;
+  /** The right-hand side of every Message-ID (the sender's domain); ordermail.local when unset. */
+  readonly messageIdDomain?: string;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface NotifyOptions {
  * it is dead-lettered instead of sent again: the server may have accepted each, so it bounds the copies too.
  */
 const MAX_UNKNOWN_OUTCOMES = 2;
+
+const DEFAULT_MESSAGE_ID_DOMAIN = 'ordermail.local';
 
 export type NotifyOutcome = 'sent' | 'duplicate' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
@@ -42,19 +48,6 @@ const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
   deferred: 'deferred',
   'dead-lettered': 'dead_lettered',
 };
-
-/** A message of the topic as its codec read it: an event with the correlation id it may use, or why it is poison. */
-export type DecodedMessage =
-  | { readonly ok: true; readonly event: OrderCreated; readonly correlationId?: string; /** Why a header was ignored rather than trusted. */ readonly ignored?: string }
-  | { readonly ok: false; readonly reason: string };
-
-/** A message as it arrived, byte for byte: what its dead letter keeps. */
-export type ReceivedMessage = Pick<DeadLetter, 'key' | 'value' | 'headers' | 'source'>;
-
-export interface Delivery {
-  readonly correlationId?: string;
-  readonly source?: EventSource;
-}
 
 /** Emails the customer about a new order: once, whatever is redelivered, retried or crashed in between. */
 export class NotifyOrderCreated {
@@ -74,18 +67,7 @@ export class NotifyOrderCreated {
     private readonly recipientQuota?: RecipientQuota,
   ) {}
 
-  /**
-   * Handles one message of the topic. Whatever keeps it from being handled, other than a dependency that is
-   * away, makes it poison (a value the database refuses, a bug): dead-lettered with its reason, so the
-   * messages behind it go on.
-   * @throws DependencyUnavailableError only: the message is to be handled again, in place.
-   */
-  async handleMessage(message: ReceivedMessage, decoded: DecodedMessage): Promise<void> {
-    const reason = decoded.ok ? await this.failureToHandle(decoded, message.source) : decoded.reason;
-    if (reason !== undefined) await this.rejectPoison({ ...message, reason });
-  }
-
-  /** Handles an event from the topic. */
+  /** Handles an `order.created` event (see SendOrderConfirmationOnOrderCreated). */
   async execute(event: OrderCreated, delivery: Delivery): Promise<NotifyOutcome> {
     const log = this.logFor(event.orderId, delivery.correlationId);
     const claim = await this.ledger.claim(event, delivery, this.options.owner, this.options.leaseMs);
@@ -129,29 +111,6 @@ export class NotifyOrderCreated {
     if (this.inFlight.size > 0) await this.ledger.renew([...this.inFlight], this.options.owner, this.options.leaseMs);
   }
 
-  /** Dead-letters a message that is not a usable `order-created` event. */
-  async rejectPoison(letter: Omit<DeadLetter, 'kind' | 'attempts' | 'firstFailedAt' | 'lastFailedAt'>): Promise<void> {
-    const now = this.clock.now();
-    await this.deadLetters.publish({ ...letter, kind: 'poison', attempts: 0, firstFailedAt: now, lastFailedAt: now });
-    this.metrics.deadLettered('poison');
-    this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
-  }
-
-  /** Why a decoded event could not be handled, or undefined once it was. */
-  private async failureToHandle(decoded: DecodedMessage & { ok: true }, source: EventSource | undefined): Promise<string | undefined> {
-    const { event, correlationId, ignored } = decoded;
-    const log = this.logFor(event.orderId, correlationId);
-    if (ignored !== undefined) log.warn('correlation-id header ignored: the order is handled without it', { reason: ignored });
-    try {
-      await this.execute(event, { ...(source ? { source } : {}), ...(correlationId ? { correlationId } : {}) });
-      return undefined;
-    } catch (error) {
-      if (error instanceof DependencyUnavailableError) throw error;
-      // Nothing was claimed: the claim itself failed (SQLSTATE 22/23: a value the database cannot store, or a bug).
-      return this.describeUnexpected(error, log);
-    }
-  }
-
   /** Sends a claimed order; a failure that is not a dependency being away dead-letters it, so the ledger says dead. */
   private async attempt(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
     const { orderId } = job.event;
@@ -160,24 +119,12 @@ export class NotifyOrderCreated {
       return this.count(await this.tryToSend(job, trial));
     } catch (error) {
       if (error instanceof DependencyUnavailableError) throw error;
-      const reason = this.describeUnexpected(error, this.logFor(orderId, job.correlationId));
+      const reason = describeRefusal(error, ORDER_CREATED.type, this.logFor(orderId, job.correlationId));
       await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error: reason } });
       return this.count('dead-lettered');
     } finally {
       this.inFlight.delete(orderId);
     }
-  }
-
-  /** A refusal with a code (the database's) is the message's; anything else is a bug, said out loud. */
-  private describeUnexpected(error: unknown, log: Logger): string {
-    if (error instanceof DomainError) {
-      const { cause } = error as { cause?: unknown };
-      log.warn('order-created event refused', { code: error.code, reason: error.message, ...(cause instanceof Error ? { cause: cause.message } : {}) });
-      return error.message;
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    log.error('unexpected failure while handling an order-created event: a bug', { alert: true, error: error instanceof Error ? (error.stack ?? message) : message });
-    return `unexpected failure: ${message}`;
   }
 
   private count(outcome: NotifyOutcome): NotifyOutcome {
@@ -203,14 +150,9 @@ export class NotifyOrderCreated {
     const startedInGeneration = this.circuit.generation;
     let sent: SentEmail;
     try {
-      sent = await this.mailer.send({
-        to,
-        orderId: event.orderId,
-        internalId: event.id,
-        itemIds: event.itemId,
-        createdAt: event.createdAt,
-        ...(job.correlationId ? { correlationId: job.correlationId } : {}),
-      });
+      sent = await this.mailer.send(
+        orderCreatedEmail(event, { to, messageIdDomain: this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN, ...(job.correlationId ? { correlationId: job.correlationId } : {}) }),
+      );
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
       this.metrics.smtpError(error.kind);

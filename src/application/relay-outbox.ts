@@ -57,14 +57,15 @@ export class RelayOutbox {
       this.metrics.eventsRelayed(published, publishSeconds);
       this.logger.debug('outbox events published', { count: published });
     }
-    for (const { event, reason } of parked) {
+    for (const { event: pending, reason } of parked) {
       this.metrics.eventParked();
       // The api bounds every event well below what the broker takes: a parked event is a bug, never a customer's fault.
       this.logger.error('outbox event refused by the broker for good: parked, the events behind it go on', {
         alert: true,
-        outboxId: event.id,
-        key: event.key,
-        topic: event.topic,
+        outboxId: pending.id,
+        key: pending.event.aggregateId,
+        type: pending.event.type,
+        version: pending.event.version,
         reason,
       });
     }

@@ -219,3 +219,8 @@ class Reader {
     return parsed;
   }
 }
+
+/** The domain of the sender's address (MAIL_FROM), the right-hand side of every Message-ID; ordermail.local when it has none. */
+export function messageIdDomainOf(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'ordermail.local';
+}

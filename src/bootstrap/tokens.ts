@@ -16,10 +16,14 @@ import type { RecipientQuota } from '../application/ports/recipient-quota.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
 import type { MailCircuit } from '../application/mail-circuit.js';
 import type { NotifyOrderCreated } from '../application/notify-order-created.js';
+import type { DispatchEvent } from '../application/dispatch-event.js';
+import type { Gate } from '../application/gate.js';
+import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
 import type { Mailer } from '../application/ports/mailer.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
-import type { KafkaOrderConsumer } from '../adapters/kafka/kafka-order-consumer.js';
+import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
+import type { EventCodecs } from '../adapters/kafka/event-codec.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
 import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
 import type { InProcessEventChannel } from '../adapters/memory/in-process-event-channel.js';
@@ -83,7 +87,13 @@ export const T = {
   MailCircuit: token<MailCircuit>('MailCircuit'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   NotifyOrderCreated: token<NotifyOrderCreated>('NotifyOrderCreated'),
-  OrderConsumer: token<KafkaOrderConsumer>('OrderConsumer'),
+  /** Every reaction of the notifier, one binding each: the dispatch table's rows. */
+  Reaction: token<Reaction>('Reaction'),
+  DispatchEvent: token<DispatchEvent>('DispatchEvent'),
+  /** Closed while the notifier cannot send: its consumer holds events back meanwhile. */
+  NotifierGate: token<Gate>('NotifierGate'),
+  EventCodecs: token<EventCodecs>('EventCodecs'),
+  EventConsumer: token<KafkaEventConsumer>('EventConsumer'),
   ConsumerLag: token<ConsumerLagProbe>('ConsumerLag'),
   KafkaLag: token<ConsumerLag>('KafkaLag'),
   Channel: token<InProcessEventChannel>('Channel'),

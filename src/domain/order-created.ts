@@ -1,6 +1,10 @@
+import { EVENT_MAX_BYTES, type DomainEvent, type EventKind } from './domain-event.js';
 import type { Order } from './order.js';
 
-export const ORDER_CREATED_SCHEMA_VERSION = 1;
+/** An order was accepted: the event type and the version of its payload. */
+export const ORDER_CREATED = { type: 'order.created', version: 1 } as const satisfies EventKind;
+
+export const ORDER_CREATED_SCHEMA_VERSION = ORDER_CREATED.version;
 
 /**
  * The largest `order-created` event, as UTF-8 JSON, that an order may make. The order rules keep every
@@ -8,15 +12,19 @@ export const ORDER_CREATED_SCHEMA_VERSION = 1;
  * limit (1 MiB by default) and the relay's request bound sit well above it, so an event the broker refuses
  * is a bug, never a customer's order.
  */
-export const ORDER_CREATED_MAX_BYTES = 64 * 1024;
+export const ORDER_CREATED_MAX_BYTES = EVENT_MAX_BYTES;
 
-/** The `order-created` event, schema version 1: what the notifier needs to email the customer. */
+/** The payload of `order.created` version 1: what the notifier needs to email the customer. */
 export interface OrderCreated {
   readonly id: string;
   readonly orderId: string;
   readonly itemId: readonly string[];
   readonly email?: string;
   readonly createdAt: string;
+}
+
+export interface OrderCreatedEvent extends DomainEvent<typeof ORDER_CREATED.type, OrderCreated> {
+  readonly version: typeof ORDER_CREATED.version;
 }
 
 export function orderCreated(order: Order): OrderCreated {
@@ -27,4 +35,8 @@ export function orderCreated(order: Order): OrderCreated {
     ...(order.email === undefined ? {} : { email: order.email }),
     createdAt: order.createdAt.toISOString(),
   };
+}
+
+export function orderCreatedEvent(order: Order): OrderCreatedEvent {
+  return { ...ORDER_CREATED, aggregateId: order.orderId, payload: orderCreated(order) };
 }

@@ -1,4 +1,6 @@
+import { RecordedEvents, type DomainEvent } from './domain-event.js';
 import { ValidationError, type FieldError } from './errors.js';
+import { orderCreatedEvent } from './order-created.js';
 
 export const ORDER_LIMITS = {
   orderIdMaxLength: 128,
@@ -53,23 +55,27 @@ export interface NewOrder {
   readonly email?: string;
 }
 
-/** An accepted order. Immutable; its invariants hold whichever adapter created it. */
+/** An accepted order. Its fields never change; its invariants hold whichever adapter created it. */
 export class Order {
+  private readonly events = new RecordedEvents();
+
   private constructor(private readonly props: OrderProps) {}
 
   static create(input: NewOrder, internalId: string, createdAt: Date): Order {
     const problems = Order.check(input);
     if (problems.length > 0) throw new ValidationError(problems);
-    return new Order({
+    const order = new Order({
       internalId,
       orderId: input.orderId.trim(),
       itemIds: [...input.itemIds],
       ...(input.email === undefined ? {} : { email: input.email.trim() }),
       createdAt,
     });
+    order.events.record(orderCreatedEvent(order));
+    return order;
   }
 
-  /** Rebuilds an order that was valid when it was stored. */
+  /** Rebuilds an order that was valid when it was stored; it records no event. */
   static restore(props: OrderProps): Order {
     return new Order({ ...props, itemIds: [...props.itemIds] });
   }
@@ -99,6 +105,11 @@ export class Order {
   /** Whether `orderId` could name an order at all; anything else is known to be absent without asking the store. */
   static isPossibleOrderId(orderId: string): boolean {
     return orderIdProblems(orderId).length === 0;
+  }
+
+  /** The events recorded since the order was created or last pulled, once each: `order.created` for a new order. */
+  pullEvents(): DomainEvent[] {
+    return this.events.pull();
   }
 
   get internalId(): string {

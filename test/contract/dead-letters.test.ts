@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKafka } from '../../src/adapters/kafka/kafka-client.js';
 import { KafkaDeadLetters } from '../../src/adapters/kafka/kafka-dead-letters.js';
+import { EventCodecs } from '../../src/adapters/kafka/event-codec.js';
 import { KafkaEventPublisher } from '../../src/adapters/kafka/kafka-event-publisher.js';
 import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { PgDeadLetters } from '../../src/adapters/postgres/pg-dead-letters.js';
@@ -84,7 +85,7 @@ const inDatabase = (open: () => Promise<TestDatabase>) => async (): Promise<Dead
 async function kafkaSubject(topicConfig: { name: string; value: string }[] = []): Promise<DeadLettersSubject & { topic: string }> {
   const brokers = (await ensureKafka()).split(',');
   const topic = `dlq-contract-${randomUUID()}`;
-  const publisher = new KafkaEventPublisher(createKafka({ brokers, clientId: 'contract-test' }, silentLogger()), [
+  const publisher = new KafkaEventPublisher(createKafka({ brokers, clientId: 'contract-test' }, silentLogger()), new EventCodecs([]), [
     { topic, numPartitions: 1, replicationFactor: 1, configEntries: topicConfig },
   ]);
   return {

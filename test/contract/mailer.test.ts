@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
 import { BOUNCE_DOMAIN, EmbeddedInbox } from '../../src/adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
-import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail } from '../../src/application/ports/mailer.js';
+import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind } from '../../src/application/ports/mailer.js';
+import { orderCreatedEmail } from '../../src/application/templates/order-created-email.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 
 interface MailerSubject {
@@ -15,15 +16,29 @@ interface MailerSubject {
   close(): Promise<void>;
 }
 
-const anEmail = (overrides: Partial<OrderEmail> = {}): OrderEmail => ({
-  to: `c-${randomUUID().slice(0, 8)}@example.com`,
-  orderId: `o-${randomUUID().slice(0, 8)}`,
-  internalId: randomUUID(),
-  itemIds: ['sku-1', 'sku-2'],
-  createdAt: '2026-11-24T12:00:00.000Z',
-  correlationId: 'corr-1',
-  ...overrides,
-});
+interface AnOrder {
+  readonly to: string;
+  readonly orderId: string;
+  readonly internalId: string;
+  readonly itemIds: readonly string[];
+  readonly createdAt: string;
+  readonly correlationId?: string;
+}
+
+/** An order's confirmation, rendered by the application's template; the order's facts ride along for the assertions. */
+const anEmail = (overrides: Partial<AnOrder> = {}): EmailMessage & AnOrder => {
+  const order: AnOrder = {
+    to: `c-${randomUUID().slice(0, 8)}@example.com`,
+    orderId: `o-${randomUUID().slice(0, 8)}`,
+    internalId: randomUUID(),
+    itemIds: ['sku-1', 'sku-2'],
+    createdAt: '2026-11-24T12:00:00.000Z',
+    correlationId: 'corr-1',
+    ...overrides,
+  };
+  const event = { id: order.internalId, orderId: order.orderId, itemId: order.itemIds, createdAt: order.createdAt };
+  return { ...order, ...orderCreatedEmail(event, { to: order.to, messageIdDomain: 'shop.test', ...(order.correlationId ? { correlationId: order.correlationId } : {}) }) };
+};
 
 /** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */
 function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: readonly MailFailureKind[] = ['transient', 'permanent', 'unavailable', 'auth', 'refused']): void {
@@ -40,12 +55,14 @@ function mailerContract(makeSubject: () => Promise<MailerSubject>, failures: rea
     expect(subject.delivered()).to.deep.include({ to: email.to, messageId: sent.messageId });
   });
 
-  it('gives every email of one order the same Message-ID, derived from its internal id', async () => {
+  it("sends every copy of one email with the Message-ID the application gave it (derived from the order's internal id)", async () => {
     const email = anEmail();
     const first = await subject.mailer.send(email);
     const second = await subject.mailer.send({ ...email, to: 'someone-else@example.com' });
     expect(second.messageId).to.equal(first.messageId);
+    expect(first.messageId).to.equal(email.messageId);
     expect(first.messageId).to.contain(email.internalId);
+    expect(subject.delivered()).to.deep.include({ to: 'someone-else@example.com', messageId: email.messageId });
   });
 
   for (const kind of failures) {
@@ -167,6 +184,24 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
       expect(message?.headers['x-evil']).to.equal(undefined);
       expect(message?.to).to.have.length(1);
       expect(message?.subject).to.equal('Order A-1 Bcc: victim@example.com received');
+    });
+
+    it('keeps header injection out of a message rendered by anyone, not only by our templates', async () => {
+      const raw: EmailMessage = {
+        to: 'ada@example.com',
+        subject: 'Hi\r\nBcc: victim@example.com',
+        text: 'hello',
+        html: '<p>hello</p>',
+        messageId: '<m-1@shop.test>\r\nX-Evil: 1',
+        headers: { 'X-Order-Id': 'A-1\r\nX-Evil: 2', 'X-Bad\r\nName': 'x' },
+      };
+      await mailer.send(raw);
+      const [message] = server.messages;
+      expect(message?.headers.bcc).to.equal(undefined);
+      expect(message?.headers['x-evil']).to.equal(undefined);
+      expect(message?.to).to.have.length(1);
+      expect(message?.subject).to.equal('Hi Bcc: victim@example.com');
+      expect(message?.headers['x-order-id']).to.equal('A-1 X-Evil: 2');
     });
 
     it('reports a connection dropped in the middle of DATA as the server being unavailable', async () => {

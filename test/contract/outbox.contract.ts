@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RejectedEvent } from '../../src/application/ports/event-publisher.js';
 import type { PendingEvent } from '../../src/application/ports/outbox.js';
-import { anEvent, anOrderNamed, type StorageSubject } from './order-repository.contract.js';
+import { anEvent, anOrderNamed, metadataOf, type StorageSubject } from './order-repository.contract.js';
 
 const takeAll = async (): Promise<readonly RejectedEvent<PendingEvent>[]> => [];
 
@@ -17,11 +17,11 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
 
   async function addOrders(count: number, prefix = 'ob'): Promise<string[]> {
     const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-    for (const id of ids) await subject.orders.add(anOrderNamed(id), [anEvent(id)]);
+    for (const id of ids) await subject.orders.add(anOrderNamed(id), [anEvent(id)], metadataOf(id));
     return ids;
   }
 
-  it('hands pending events over in commit order and then considers them published', async () => {
+  it('hands pending events over in commit order, each with its type, version, key, payload and metadata, and then considers them published', async () => {
     const ids = await addOrders(5);
     const seen: PendingEvent[] = [];
     const batch = await subject.outbox.relay(10, async (events) => {
@@ -29,9 +29,9 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
       return [];
     });
     expect(batch).to.deep.equal({ published: 5, parked: [] });
-    expect(seen.map((e) => e.key)).to.deep.equal(ids);
-    expect(seen[0]?.headers['correlation-id']).to.equal('c-ob-0');
-    expect(seen[0]?.payload).to.deep.equal({ orderId: 'ob-0' });
+    expect(seen.map((e) => e.event.aggregateId)).to.deep.equal(ids);
+    expect(seen[0]?.metadata).to.deep.equal({ correlationId: 'c-ob-0' });
+    expect(seen[0]?.event).to.deep.equal({ type: 'order.created', version: 1, aggregateId: 'ob-0', payload: { orderId: 'ob-0' } });
     expect((await subject.outbox.backlog()).count).to.equal(0);
     expect((await subject.outbox.relay(10, takeAll)).published).to.equal(0);
   });
@@ -59,10 +59,10 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
   it('parks the events the broker refused for good, publishes the rest, and never hands a parked one over again', async () => {
     await addOrders(5, 'park');
     const batch = await subject.outbox.relay(10, async (events) =>
-      events.filter((e) => e.key === 'park-1' || e.key === 'park-3').map((event) => ({ event, reason: 'MESSAGE_TOO_LARGE: 2000000 bytes' })),
+      events.filter((e) => e.event.aggregateId === 'park-1' || e.event.aggregateId === 'park-3').map((event) => ({ event, reason: 'MESSAGE_TOO_LARGE: 2000000 bytes' })),
     );
     expect(batch.published).to.equal(3);
-    expect(batch.parked.map((p) => [p.event.key, p.reason])).to.deep.equal([
+    expect(batch.parked.map((p) => [p.event.event.aggregateId, p.reason])).to.deep.equal([
       ['park-1', 'MESSAGE_TOO_LARGE: 2000000 bytes'],
       ['park-3', 'MESSAGE_TOO_LARGE: 2000000 bytes'],
     ]);
@@ -70,7 +70,7 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     await addOrders(1, 'after');
     const next: string[] = [];
     await subject.outbox.relay(10, async (events) => {
-      next.push(...events.map((e) => e.key));
+      next.push(...events.map((e) => e.event.aggregateId));
       return [];
     });
     expect(next, 'the events behind the parked ones go on; the parked ones stay put').to.deep.equal(['after-0']);
@@ -80,7 +80,7 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     await addOrders(40);
     const handed: string[] = [];
     const slowPublish = async (events: readonly PendingEvent[]): Promise<readonly RejectedEvent<PendingEvent>[]> => {
-      handed.push(...events.map((e) => e.key));
+      handed.push(...events.map((e) => e.event.aggregateId));
       await new Promise((resolve) => setTimeout(resolve, 50));
       return [];
     };
@@ -101,7 +101,7 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
 
   it('deletes published events older than the retention, a batch at a time, and keeps pending and parked ones', async () => {
     await addOrders(5, 'old');
-    await subject.outbox.relay(10, async (events) => events.filter((e) => e.key === 'old-4').map((event) => ({ event, reason: 'INVALID_RECORD' })));
+    await subject.outbox.relay(10, async (events) => events.filter((e) => e.event.aggregateId === 'old-4').map((event) => ({ event, reason: 'INVALID_RECORD' })));
     await addOrders(2, 'pending');
     const future = new Date(Date.now() + 60_000);
     expect(await subject.outbox.prune(new Date(Date.now() - 60_000), 100), 'nothing is old enough yet').to.equal(0);

@@ -3,7 +3,13 @@ import { InMemoryOutbox } from '../../src/adapters/memory/in-memory-outbox.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../src/adapters/postgres/pg-outbox.js';
+import { expect } from 'chai';
+import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
+import { PgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
+import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
+import type { PendingEvent } from '../../src/application/ports/outbox.js';
 import { embeddedDatabase, serverDatabase, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { silentLogger } from '../support/logs.js';
 import { orderRepositoryContract, type StorageSubject } from './order-repository.contract.js';
 import { outboxContract } from './outbox.contract.js';
@@ -43,4 +49,55 @@ for (const [name, makeSubject] of [
   ['PgOutbox on embedded PGlite', embedded],
 ] as const) {
   describe(`Outbox contract: ${name}`, () => outboxContract(makeSubject));
+}
+
+const unmigrated = {
+  'a PostgreSQL server': async () => {
+    const created = await createTestDatabase();
+    const database = new NodePgDatabase({ connectionString: created.url, max: 4, logger: silentLogger() });
+    return { database, close: async () => (await database.end(), await created.drop()) };
+  },
+  'embedded PGlite': async () => {
+    const database = await PgliteDatabase.open('memory://');
+    return { database, close: () => database.end() };
+  },
+} as const;
+
+for (const [name, open] of Object.entries(unmigrated)) {
+  describe(`Migration 9 on ${name}: outbox rows become domain events`, () => {
+    it('keeps unpublished and parked rows, their version and correlation id, and relays them as events', async () => {
+      const { database, close } = await open();
+      const outbox = new PgOutbox(database, silentLogger());
+      try {
+        await migrate(database, MIGRATIONS.filter((m) => m.version < 9));
+        const row = (key: string, headers: object) => [key, JSON.stringify({ orderId: key }), JSON.stringify(headers)];
+        await database.query(
+          `INSERT INTO outbox (topic, key, payload, headers, published_at, parked_at, parked_reason) VALUES
+             ('order-created', $1, $2, $3, NULL, NULL, NULL),
+             ('order-created', $4, $5, $6, NULL, now(), 'MESSAGE_TOO_LARGE'),
+             ('order-created', $7, $8, $9, now(), NULL, NULL),
+             ('order-created', $10, $11, $12, NULL, NULL, NULL)`,
+          [
+            ...row('waiting', { 'schema-version': '1', 'correlation-id': 'c-waiting', 'content-type': 'application/json' }),
+            ...row('parked', { 'schema-version': '1', 'correlation-id': 'c-parked' }),
+            ...row('published', { 'schema-version': '1' }),
+            ...row('bare', {}),
+          ],
+        );
+        expect(await migrate(database)).to.include(9);
+        expect(await outbox.backlog()).to.deep.include({ count: 2, parked: 1 });
+        const seen: PendingEvent[] = [];
+        await outbox.relay(10, async (events) => (seen.push(...events), []));
+        expect(seen.map(({ event, metadata }) => ({ event, metadata }))).to.deep.equal([
+          { event: { type: 'order.created', version: 1, aggregateId: 'waiting', payload: { orderId: 'waiting' } }, metadata: { correlationId: 'c-waiting' } },
+          { event: { type: 'order.created', version: 1, aggregateId: 'bare', payload: { orderId: 'bare' } }, metadata: {} },
+        ]);
+        const { rows } = await database.query<{ key: string; metadata: object }>(`SELECT key, metadata FROM outbox WHERE parked_at IS NOT NULL`);
+        expect(rows).to.deep.equal([{ key: 'parked', metadata: { correlationId: 'c-parked' } }]);
+      } finally {
+        await outbox.close();
+        await close();
+      }
+    });
+  });
 }

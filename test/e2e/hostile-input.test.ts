@@ -56,7 +56,7 @@ describe('Hostile input to POST /orders (fast-check, real PostgreSQL)', function
     db = await serverDatabase();
     const orders = new PgOrderRepository(db.database);
     const app = createHttpApp({
-      createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock(), 'order-created'),
+      createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock()),
       getOrder: new GetOrder(orders, new PgNotificationLedger(db.database)),
       healthChecks: [],
       logger: silentLogger(),

@@ -38,7 +38,7 @@ describe('The order API on PostgreSQL', () => {
     await migrate(pool);
     const orders = new PgOrderRepository(pool);
     const app = createHttpApp({
-      createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock(), 'order-created'),
+      createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock()),
       getOrder: new GetOrder(orders, new PgNotificationLedger(pool)),
       healthChecks: [databaseHealthCheck(pool, 'server')],
       logger: silentLogger(),

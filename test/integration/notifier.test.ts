@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { Kafka, logLevel } from 'kafkajs';
+import { orderCreatedCodec } from '../../src/adapters/kafka/order-created-codec.js';
+import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
 import { readTopic } from '../support/kafka.js';
 import { scrape } from '../support/metrics.js';
 import { NotifierStack } from '../support/notifier-stack.js';
@@ -60,10 +62,14 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     }
     await stack.smtp.waitFor(100, 60_000);
 
-    const { rows } = await stack.pool.query<{ key: string; payload: object; headers: Record<string, string> }>(`SELECT key, payload, headers FROM outbox WHERE key = 'rebalance-3'`);
+    const { rows } = await stack.pool.query<{ key: string; payload: OrderCreated; metadata: object }>(`SELECT key, payload, metadata FROM outbox WHERE key = 'rebalance-3'`);
+    const codec = orderCreatedCodec(stack.topic);
     const producer = new Kafka({ brokers: stack.brokers.split(','), logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
-    await producer.send({ topic: stack.topic, messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.payload), headers: r.headers })) });
+    await producer.send({
+      topic: stack.topic,
+      messages: rows.map((r) => codec.encode({ ...ORDER_CREATED, aggregateId: r.key, payload: r.payload }, r.metadata)).map(({ key, value, headers }) => ({ key, value, headers: { ...headers } })),
+    });
     await producer.disconnect();
     await eventually(async () => stack.processes.some((p) => p.lines.some((l) => l.msg === 'notification already handled, not sending again' && l.orderId === 'rebalance-3')), 'the redelivered event to be recognised');
 

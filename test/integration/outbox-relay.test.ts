@@ -63,8 +63,8 @@ describe('The outbox relay against real PostgreSQL and Kafka', function () {
     await database.drop();
   });
 
-  async function acceptOrders(count: number, topic: string): Promise<string[]> {
-    const createOrder = new CreateOrder(new PgOrderRepository(pool), new RandomIdGenerator(), new SystemClock(), topic);
+  async function acceptOrders(count: number): Promise<string[]> {
+    const createOrder = new CreateOrder(new PgOrderRepository(pool), new RandomIdGenerator(), new SystemClock());
     const ids = Array.from({ length: count }, (_, i) => `relay-${i}-${randomUUID().slice(0, 6)}`);
     for (let i = 0; i < ids.length; i += 50)
       await Promise.all(ids.slice(i, i + 50).map((orderId) => createOrder.execute({ orderId, itemIds: ['sku'], correlationId: `c-${orderId}` })));
@@ -82,7 +82,7 @@ describe('The outbox relay against real PostgreSQL and Kafka', function () {
   it('publishes each of 1,000 orders exactly once with two relays running at once', async () => {
     const brokers = await ensureKafka();
     const topic = `relay-two-${randomUUID()}`;
-    const ids = await acceptOrders(1000, topic);
+    const ids = await acceptOrders(1000);
     relay(brokers, topic, { RELAY_BATCH_SIZE: '25' });
     relay(brokers, topic, { RELAY_BATCH_SIZE: '25' });
     await eventually(async () => (await backlog()) === 0, 'the outbox to drain', 90_000);
@@ -94,7 +94,7 @@ describe('The outbox relay against real PostgreSQL and Kafka', function () {
   it('loses nothing when a relay is killed with SIGKILL mid-stream (at least once)', async () => {
     const brokers = await ensureKafka();
     const topic = `relay-kill-${randomUUID()}`;
-    const ids = await acceptOrders(1000, topic);
+    const ids = await acceptOrders(1000);
     const doomed = relay(brokers, topic, { RELAY_BATCH_SIZE: '10' });
     await eventually(async () => (await backlog()) < 950, 'the first relay to make progress', 60_000, 5);
     await doomed.stop('SIGKILL');

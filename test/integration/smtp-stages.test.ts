@@ -4,6 +4,7 @@ import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-le
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { orderCreatedMessageId } from '../../src/application/templates/order-created-email.js';
 import { NotifyOrderCreated, type NotifyOutcome } from '../../src/application/notify-order-created.js';
 import type { Metrics } from '../../src/application/ports/metrics.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
@@ -88,7 +89,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
     metrics = new CountingMetrics();
     logs = capturingLogger('notifier');
     circuit = new MailCircuit(mailer, logs.logger, { min: 20, max: 100 }, metrics);
-    notify = new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, { now: () => new Date() }, logs.logger, { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a' }, metrics);
+    notify = new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, { now: () => new Date() }, logs.logger, { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' }, metrics);
   });
   afterEach(async () => {
     await circuit.stop();
@@ -123,13 +124,13 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
       }, 'the order to be sent once the failure cleared');
       expect(circuit.state.open).to.equal(false);
       // The one duplicate allowed: a connection lost after the final dot, the first copy kept by the server.
-      expect(server.countByMessageId().get(mailer.messageIdFor(event.id))).to.equal(failure.at === 'after-data' ? 2 : 1);
+      expect(server.countByMessageId().get(orderCreatedMessageId(event.id, 'shop.test'))).to.equal(failure.at === 'after-data' ? 2 : 1);
     });
 
   it('the connection lost after the final dot on every send: two copies at most, then dead-lettered as outcome-unknown with an alert', async () => {
     server.dropAfterData(10);
     const event = anEvent();
-    const messageId = mailer.messageIdFor(event.id);
+    const messageId = orderCreatedMessageId(event.id, 'shop.test');
 
     expect(await notify.execute(event, {})).to.equal('retry-scheduled');
     await until(async () => {

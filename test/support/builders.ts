@@ -14,14 +14,14 @@ export function anOrderBody(overrides: Record<string, unknown> = {}): Record<str
 export const fixedClock = (iso = '2026-11-24T12:00:00.000Z'): Clock => ({ now: () => new Date(iso) });
 
 /** The use cases on in-memory adapters, with the store to look into. */
-export function inMemoryOrders(topic = 'order-created') {
+export function inMemoryOrders() {
   const store = new InMemoryStore();
   const orders = new InMemoryOrderRepository(store);
   const ledger = new InMemoryNotificationLedger();
   return {
     store,
     ledger,
-    createOrder: new CreateOrder(orders, new RandomIdGenerator(), fixedClock(), topic),
+    createOrder: new CreateOrder(orders, new RandomIdGenerator(), fixedClock()),
     getOrder: new GetOrder(orders, ledger),
   };
 }

@@ -21,15 +21,17 @@ describe('CreateOrder', () => {
     store = new InMemoryStore();
     created = 0;
     const metrics: Metrics = { ...NO_METRICS, orderCreated: () => void (created += 1) };
-    createOrder = new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock(), 'orders-topic', metrics);
+    createOrder = new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock(), metrics);
   });
 
-  it('stores the order and one order-created event keyed by orderId, and counts it', async () => {
+  it('stores the order and the order.created event it recorded, keyed by orderId, with the correlation id, and counts it', async () => {
     const order = await createOrder.execute({ orderId: 'A-1', itemIds: ['x'], correlationId: 'c-1' });
     expect(order.internalId).to.equal(ids.next());
     expect(store.orders.get('A-1')).to.equal(order);
     expect(store.outbox).to.have.length(1);
-    expect(store.outbox[0]).to.deep.include({ topic: 'orders-topic', key: 'A-1', headers: { 'schema-version': '1', 'correlation-id': 'c-1', 'content-type': 'application/json' } });
+    expect(store.outbox[0]?.event).to.deep.include({ type: 'order.created', version: 1, aggregateId: 'A-1' });
+    expect(store.outbox[0]?.metadata).to.deep.equal({ correlationId: 'c-1' });
+    expect(order.pullEvents(), 'handed over once').to.deep.equal([]);
     expect(created).to.equal(1);
   });
 
@@ -60,14 +62,14 @@ describe('The size of an order-created event', () => {
     const largest = '\u4e00'.repeat(ORDER_LIMITS.itemIdMaxLength);
     const worst = { orderId: largest, itemIds: Array.from({ length: ORDER_LIMITS.maxItems }, () => largest), email: `${'\u4e00'.repeat(240)}@x.io`, correlationId: 'c' };
     const store = new InMemoryStore();
-    await new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock(), 'topic').execute(worst);
-    const bytes = Buffer.byteLength(JSON.stringify(store.outbox[0]?.payload));
+    await new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock()).execute(worst);
+    const bytes = Buffer.byteLength(JSON.stringify(store.outbox[0]?.event.payload));
     expect(bytes).to.be.above(35_000).and.below(ORDER_CREATED_MAX_BYTES);
     await fc.assert(
       fc.asyncProperty(fc.array(identifier.map((s) => s.repeat(2).slice(0, ORDER_LIMITS.itemIdMaxLength)), { minLength: 1, maxLength: ORDER_LIMITS.maxItems }), async (itemIds) => {
         const each = new InMemoryStore();
-        await new CreateOrder(new InMemoryOrderRepository(each), ids, fixedClock(), 'topic').execute({ orderId: 'o-1', itemIds, correlationId: 'c' });
-        expect(Buffer.byteLength(JSON.stringify(each.outbox[0]?.payload))).to.be.at.most(ORDER_CREATED_MAX_BYTES);
+        await new CreateOrder(new InMemoryOrderRepository(each), ids, fixedClock()).execute({ orderId: 'o-1', itemIds, correlationId: 'c' });
+        expect(Buffer.byteLength(JSON.stringify(each.outbox[0]?.event.payload))).to.be.at.most(ORDER_CREATED_MAX_BYTES);
       }),
       { numRuns: 50 },
     );

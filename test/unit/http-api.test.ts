@@ -59,14 +59,14 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect(body.data.createdAt).to.equal('2026-11-24T12:00:00.000Z');
     });
 
-    it('stores the order with one order-created event carrying the correlation id', async () => {
+    it('stores the order with one order.created event carrying the correlation id', async () => {
       await post({ orderId: 'A-1', itemId: ['x'], email: 'ada@example.com' }, { 'X-Correlation-Id': 'checkout-42' });
       expect(subject.store.outbox).to.have.length(1);
-      const [event] = subject.store.outbox;
-      expect(event).to.deep.include({ topic: 'order-created', key: 'A-1' });
-      expect(event?.headers).to.deep.equal({ 'schema-version': '1', 'correlation-id': 'checkout-42', 'content-type': 'application/json' });
+      const [stored] = subject.store.outbox;
+      expect(stored?.event).to.deep.include({ type: 'order.created', version: 1, aggregateId: 'A-1' });
+      expect(stored?.metadata).to.deep.equal({ correlationId: 'checkout-42' });
       const order = subject.store.orders.get('A-1');
-      expect(event?.payload).to.deep.equal({ id: order?.internalId, orderId: 'A-1', itemId: ['x'], email: 'ada@example.com', createdAt: '2026-11-24T12:00:00.000Z' });
+      expect(stored?.event.payload).to.deep.equal({ id: order?.internalId, orderId: 'A-1', itemId: ['x'], email: 'ada@example.com', createdAt: '2026-11-24T12:00:00.000Z' });
     });
 
     it('trims the whitespace around orderId', async () => {

@@ -6,12 +6,15 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { InMemoryRecipientQuota } from '../../src/adapters/memory/in-memory-recipient-quota.js';
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
-import { NotifyOrderCreated, type NotifyOptions, type ReceivedMessage } from '../../src/application/notify-order-created.js';
+import { DispatchEvent, type DecodedMessage, type ReceivedMessage } from '../../src/application/dispatch-event.js';
+import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
 import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
+import { RejectPoison } from '../../src/application/reject-poison.js';
+import { SendOrderConfirmationOnOrderCreated } from '../../src/application/send-order-confirmation-on-order-created.js';
 import type { NotificationFailureKind } from '../../src/domain/notification.js';
-import type { OrderCreated } from '../../src/domain/order-created.js';
+import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
 import { capturingLogger } from '../support/logs.js';
 
 class FakeClock {
@@ -60,6 +63,18 @@ describe('NotifyOrderCreated', () => {
     );
   }
 
+  /** The notifier's dispatch table, as the consumer and the in-process channel drive it. */
+  function dispatcher(notify = notifier()): DispatchEvent {
+    return new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify)], new RejectPoison(deadLetters, clock, logs.logger, metrics), logs.logger);
+  }
+
+  const decoded = (event: OrderCreated, extra: { correlationId?: string; ignored?: string } = {}): DecodedMessage => ({
+    ok: true,
+    event: { ...ORDER_CREATED, aggregateId: event.orderId, payload: event },
+    metadata: extra.correlationId ? { correlationId: extra.correlationId } : {},
+    ...(extra.ignored ? { ignored: extra.ignored } : {}),
+  });
+
   beforeEach(() => {
     clock = new FakeClock();
     ledger = new InMemoryNotificationLedger(clock.millis);
@@ -81,7 +96,9 @@ describe('NotifyOrderCreated', () => {
     const event = anEvent();
     expect(await notifier().execute(event, { correlationId: 'corr-1' })).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
-    expect(mailer.sent[0]).to.include({ to: 'ada@example.com', orderId: event.orderId, internalId: event.id, correlationId: 'corr-1' });
+    expect(mailer.sent[0]).to.include({ to: 'ada@example.com', messageId: `<order-${event.id}@ordermail.local>`, subject: `Order ${event.orderId} received` });
+    expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1' });
+    expect(mailer.sent[0]?.text).to.contain(event.id);
     expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
     const line = logs.lines.find((l) => l.msg === 'email sent');
     expect(line).to.include({ orderId: event.orderId, correlationId: 'corr-1' });
@@ -478,7 +495,7 @@ describe('NotifyOrderCreated', () => {
 
   it('dead-letters a poison message with its raw bytes and an alert', async () => {
     const raw = Buffer.from([0xff, 0x00, 0x7b]);
-    await notifier().rejectPoison({ key: 'k', value: raw, headers: { 'schema-version': '1' }, reason: 'value is not JSON' });
+    await new RejectPoison(deadLetters, clock, logs.logger, metrics).execute({ key: 'k', value: raw, headers: { 'schema-version': '1' }, reason: 'value is not JSON' });
     expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON' });
     expect(deadLetters.letters[0]?.value?.equals(raw)).to.equal(true);
     expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true });
@@ -489,7 +506,7 @@ describe('NotifyOrderCreated', () => {
 
     it('dead-letters an undecodable message as poison, with its reason and an alert', async () => {
       const message = { key: 'k', value: Buffer.from('not json'), headers: {}, source };
-      await notifier().handleMessage(message, { ok: false, reason: 'value is not JSON' });
+      await dispatcher().execute(message, { ok: false, reason: 'value is not JSON' });
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON', key: 'k' });
       expect(deadLetters.letters[0]?.value?.toString()).to.equal('not json');
@@ -501,12 +518,12 @@ describe('NotifyOrderCreated', () => {
       ledger.claim = async () => {
         throw new DataRejectedError('postgres', 'SQLSTATE 22021', { cause: new Error('invalid byte sequence for encoding "UTF8": 0x00') });
       };
-      await notifier().handleMessage(received(event), { ok: true, event });
+      await dispatcher().execute(received(event), decoded(event));
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'postgres refused the data (SQLSTATE 22021)' });
       expect(deadLetters.letters[0]?.source).to.deep.equal(source);
       expect(mailer.sent).to.have.length(0);
-      expect(logs.lines.find((l) => l.msg === 'order-created event refused')).to.include({ cause: 'invalid byte sequence for encoding "UTF8": 0x00' });
+      expect(logs.lines.find((l) => l.msg === 'event refused')).to.include({ eventType: 'order.created', cause: 'invalid byte sequence for encoding "UTF8": 0x00' });
     });
 
     it('dead-letters a claimed order that hits a bug, says so out loud, and leaves it dead in the ledger (replayable)', async () => {
@@ -514,12 +531,12 @@ describe('NotifyOrderCreated', () => {
       mailer.send = async () => {
         throw new TypeError('cannot read properties of undefined');
       };
-      await notifier().handleMessage(received(event), { ok: true, event, correlationId: 'corr-9' });
+      await dispatcher().execute(received(event), decoded(event, { correlationId: 'corr-9' }));
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'unexpected failure: TypeError: cannot read properties of undefined', key: event.orderId });
       expect(JSON.parse(deadLetters.letters[0]?.value?.toString() ?? '{}')).to.deep.equal(event);
       expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', lastError: 'unexpected failure: TypeError: cannot read properties of undefined' });
-      const bug = logs.lines.find((l) => l.msg === 'unexpected failure while handling an order-created event: a bug');
+      const bug = logs.lines.find((l) => l.msg === 'unexpected failure while handling an order.created event: a bug');
       expect(bug).to.include({ level: 'error', alert: true, orderId: event.orderId, correlationId: 'corr-9' });
       expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ alert: true, kind: 'poison' });
     });
@@ -545,8 +562,8 @@ describe('NotifyOrderCreated', () => {
         throw new DependencyUnavailableError('postgres');
       };
       let thrown: unknown;
-      await notifier()
-        .handleMessage(received(event), { ok: true, event })
+      await dispatcher()
+        .execute(received(event), decoded(event))
         .catch((error: unknown) => (thrown = error));
       expect(thrown).to.be.instanceOf(DependencyUnavailableError);
       expect(deadLetters.letters).to.have.length(0);
@@ -557,17 +574,35 @@ describe('NotifyOrderCreated', () => {
         throw new DependencyUnavailableError('kafka');
       };
       let thrown: unknown;
-      await notifier()
-        .handleMessage({ key: null, value: null, headers: {}, source }, { ok: false, reason: 'empty message (tombstone)' })
+      await dispatcher()
+        .execute({ key: null, value: null, headers: {}, source }, { ok: false, reason: 'empty message (tombstone)' })
         .catch((error: unknown) => (thrown = error));
       expect(thrown).to.be.instanceOf(DependencyUnavailableError);
     });
 
+    it('dead-letters an event of an unknown type or version as poison, counted, and sends nothing', async () => {
+      const event = anEvent();
+      const dispatch = dispatcher();
+      await dispatch.execute(received(event), { ok: true, event: { type: 'order.created', version: 2, aggregateId: event.orderId, payload: event }, metadata: {} });
+      await dispatch.execute(received(event), { ok: true, event: { type: 'order.teleported', version: 1, aggregateId: event.orderId, payload: event }, metadata: {} });
+      expect(deadLetters.letters.map((l) => [l.kind, l.reason])).to.deep.equal([
+        ['poison', 'unknown event: no reaction here handles order.created version 2'],
+        ['poison', 'unknown event: no reaction here handles order.teleported version 1'],
+      ]);
+      expect(counted).to.deep.equal(['deadLettered:poison', 'deadLettered:poison']);
+      expect(mailer.sent).to.have.length(0);
+    });
+
+    it('refuses two reactions to one event kind: the table has one row per kind', () => {
+      const notify = notifier();
+      expect(() => new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify), new SendOrderConfirmationOnOrderCreated(notify)], new RejectPoison(deadLetters, clock, logs.logger), logs.logger)).to.throw(/order\.created@1/);
+    });
+
     it('emails an order whose correlation-id header was ignored, without it, and warns', async () => {
       const event = anEvent();
-      await notifier().handleMessage(received(event), { ok: true, event, ignored: 'headers/correlation-id must match pattern' });
+      await dispatcher().execute(received(event), decoded(event, { ignored: 'headers/correlation-id must match pattern' }));
       expect(mailer.sent).to.have.length(1);
-      expect(mailer.sent[0]?.correlationId).to.equal(undefined);
+      expect(mailer.sent[0]?.headers).to.not.have.property('X-Correlation-Id');
       expect(logs.lines.find((l) => l.msg === 'correlation-id header ignored: the order is handled without it')).to.include({ level: 'warn', orderId: event.orderId });
     });
   });

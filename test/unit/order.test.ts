@@ -30,6 +30,13 @@ describe('Order', () => {
     expect(Order.check({ orderId: 'A\u0007', itemIds: ['x\u0085'] }).map((p) => p.field)).to.deep.equal(['orderId', 'itemId[0]']);
   });
 
+  it('records order.created when it is created, handed over once; a restored order records nothing', () => {
+    const order = Order.create({ orderId: 'A', itemIds: ['a'] }, 'id-1', at);
+    expect(order.pullEvents()).to.deep.equal([{ type: 'order.created', version: 1, aggregateId: 'A', payload: orderCreated(order) }]);
+    expect(order.pullEvents()).to.deep.equal([]);
+    expect(Order.restore({ internalId: 'id-1', orderId: 'A', itemIds: ['a'], createdAt: at }).pullEvents()).to.deep.equal([]);
+  });
+
   it('copies its items so the caller cannot change them afterwards', () => {
     const items = ['a'];
     const order = Order.create({ orderId: 'A', itemIds: items }, 'id', at);

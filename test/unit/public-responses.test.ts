@@ -16,7 +16,7 @@ import { GetOrder } from '../../src/application/get-order.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../src/application/notify-order-created.js';
 import type { HealthCheck } from '../../src/application/ports/health-check.js';
-import { MAIL_FAILURE_KINDS, MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, type SentEmail } from '../../src/application/ports/mailer.js';
+import { MAIL_FAILURE_KINDS, MailDeliveryError, type Mailer, type EmailMessage, type MailFailureKind, type SentEmail } from '../../src/application/ports/mailer.js';
 import type { OrderRepository } from '../../src/application/ports/order-repository.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
 import { smtpHealthCheck } from '../../src/bootstrap/modules/notifier-module.js';
@@ -58,11 +58,11 @@ class ScriptedMailer implements Mailer {
     private readonly verifyFailure?: string,
   ) {}
 
-  async send(email: OrderEmail): Promise<SentEmail> {
-    const failure = this.failures.get(email.orderId);
+  async send(message: EmailMessage): Promise<SentEmail> {
+    const failure = this.failures.get(message.headers['X-Order-Id'] ?? '');
     if (failure && 'bug' in failure) throw new Error(failure.bug);
     if (failure) throw new MailDeliveryError(failure.kind, failure.text, failure.responseCode, { outcomeUnknown: failure.kind === 'unavailable' });
-    return { messageId: `<order-${email.internalId}@ordermail.local>` };
+    return { messageId: message.messageId };
   }
 
   async verify(): Promise<void> {
@@ -154,7 +154,7 @@ describe('Public responses (property)', () => {
           { name: 'leaky', critical: false, check: () => Promise.reject(new Error(scenario.databaseText)) },
         ];
         const app = createHttpApp({
-          createOrder: new CreateOrder(repository, new RandomIdGenerator(), { now: () => new Date() }, 'order-created'),
+          createOrder: new CreateOrder(repository, new RandomIdGenerator(), { now: () => new Date() }),
           getOrder: new GetOrder(repository, ledger),
           healthChecks,
           logger,
@@ -171,7 +171,7 @@ describe('Public responses (property)', () => {
         const post = (body: unknown): Promise<void> => call('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         try {
           for (const order of scenario.orders) await post({ orderId: order.orderId, itemId: ['sku-1'], ...(order.email === undefined ? {} : { email: order.email }) });
-          for (const event of store.outbox) await notify.execute(event.payload as OrderCreated, {});
+          for (const { event } of store.outbox) await notify.execute(event.payload as OrderCreated, {});
           const paths = scenario.orders.map((o) => `/orders/${encodeURIComponent(o.orderId)}`);
           for (const path of paths) await call(path);
           await post({ orderId: scenario.orders[0]?.orderId, itemId: ['sku-1'], email: 'someone@example.com' });

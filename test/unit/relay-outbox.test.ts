@@ -21,7 +21,7 @@ function setUp(options: Partial<typeof OPTIONS & { retentionMs: number }> = {}) 
   const relay = new RelayOutbox(outbox, publisher, logger, { ...OPTIONS, ...options }, metrics);
   const add = async (orderId: string) => {
     const order = Order.create({ orderId, itemIds: ['sku'] }, `id-${orderId}`, new Date());
-    await orders.add(order, [{ topic: 'order-created', key: orderId, payload: { orderId }, headers: {} }]);
+    await orders.add(order, [{ type: 'order.created', version: 1, aggregateId: orderId, payload: { orderId } }], {});
   };
   return { store, outbox, publisher, relay, lines, add, parkedCount: () => parked };
 }
@@ -29,17 +29,17 @@ function setUp(options: Partial<typeof OPTIONS & { retentionMs: number }> = {}) 
 describe('RelayOutbox', () => {
   it('parks an event the broker refuses for good, alerts and counts it, and publishes the events behind it', async () => {
     const { publisher, relay, lines, add, outbox, parkedCount } = setUp();
-    publisher.refuse = (event) => (event.key === 'B' ? 'MESSAGE_TOO_LARGE: 2000000 bytes to topic order-created' : undefined);
+    publisher.refuse = ({ event }) => (event.aggregateId === 'B' ? 'MESSAGE_TOO_LARGE: 2000000 bytes to topic order-created' : undefined);
     for (const id of ['A', 'B', 'C']) await add(id);
     expect(await relay.execute()).to.equal(3);
-    expect(publisher.published.map((e) => e.key)).to.deep.equal(['A', 'C']);
+    expect(publisher.published.map((e) => e.event.aggregateId)).to.deep.equal(['A', 'C']);
     expect(parkedCount()).to.equal(1);
     const alert = lines.find((l) => l.level === 'error' && l.alert === true);
-    expect(alert).to.deep.include({ key: 'B', topic: 'order-created', reason: 'MESSAGE_TOO_LARGE: 2000000 bytes to topic order-created' });
+    expect(alert).to.deep.include({ key: 'B', type: 'order.created', version: 1, reason: 'MESSAGE_TOO_LARGE: 2000000 bytes to topic order-created' });
     expect(await outbox.backlog()).to.deep.equal({ count: 0, parked: 1 });
     await add('D');
     expect(await relay.execute(), 'the parked event is not tried again').to.equal(1);
-    expect(publisher.published.map((e) => e.key)).to.deep.equal(['A', 'C', 'D']);
+    expect(publisher.published.map((e) => e.event.aggregateId)).to.deep.equal(['A', 'C', 'D']);
   });
 
   it('deletes published events past the retention, and only those', async () => {
@@ -47,9 +47,9 @@ describe('RelayOutbox', () => {
     for (const id of ['old-1', 'old-2', 'new-1']) await add(id);
     await relay.execute();
     await add('pending');
-    for (const event of store.outbox.filter((e) => e.key.startsWith('old'))) event.publishedAt = new Date(Date.now() - 120_000);
+    for (const event of store.outbox.filter((e) => e.event.aggregateId.startsWith('old'))) event.publishedAt = new Date(Date.now() - 120_000);
     expect(await relay.prune()).to.equal(2);
-    expect(store.outbox.map((e) => e.key)).to.deep.equal(['new-1', 'pending']);
+    expect(store.outbox.map((e) => e.event.aggregateId)).to.deep.equal(['new-1', 'pending']);
   });
 
   it('keeps every published event when no retention is set', async () => {
@@ -72,10 +72,10 @@ describe('RelayOutbox', () => {
       await add('burst');
       await new Promise((resolve) => setTimeout(resolve, 100)); // the relay publishes it and waits again
       // Stored without a wake-up, as when a NOTIFY is lost with its listener: only the timer can find it.
-      store.outbox.push({ topic: 'order-created', key: 'silent', payload: {}, headers: {}, id: 'silent', createdAt: new Date(), attempts: 0, claimed: false });
+      store.outbox.push({ event: { type: 'order.created', version: 1, aggregateId: 'silent', payload: {} }, metadata: {}, id: 'silent', createdAt: new Date(), attempts: 0, claimed: false });
       const stored = Date.now();
-      while (!publisher.published.some((e) => e.key === 'silent') && Date.now() - stored < 5000) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(publisher.published.map((e) => e.key)).to.deep.equal(['burst', 'silent']);
+      while (!publisher.published.some((e) => e.event.aggregateId === 'silent') && Date.now() - stored < 5000) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(publisher.published.map((e) => e.event.aggregateId)).to.deep.equal(['burst', 'silent']);
       expect(Date.now() - stored, 'found within the poll interval plus a margin').to.be.below(200 + 1000);
     } finally {
       clearInterval(collector);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StoredDeadLetter } from '../../application/replay-dead-letter.js';
+import { ORDER_CREATED, type OrderCreatedEvent } from '../../domain/order-created.js';
 import { headersToStrings } from './kafka-dead-letters.js';
 import { decodeOrderCreated } from './order-created-codec.js';
 
@@ -24,7 +25,9 @@ export async function readDeadLetters(kafka: Kafka, topic: string, handle: (lett
           eachMessage: async ({ partition, message }) => {
             const headers = headersToStrings(message.headers);
             const decoded = decodeOrderCreated(message.value, headers);
-            await handle({ key: message.key?.toString() ?? null, headers, ...(decoded.ok ? { event: decoded.event } : {}) });
+            // Only order.created is replayed (the ledger keeps one notification per order); anything else stays poison.
+            const event = decoded.ok && decoded.event.type === ORDER_CREATED.type ? (decoded.event as OrderCreatedEvent).payload : undefined;
+            await handle({ key: message.key?.toString() ?? null, headers, ...(event ? { event } : {}) });
             read += 1;
             const end = remaining.get(partition);
             if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);

@@ -2,7 +2,8 @@ import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer
 import { DependencyUnavailableError } from '../../application/errors.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
-import type { OutboxEvent } from '../../application/ports/outbox.js';
+import type { OutgoingEvent } from '../../application/ports/outbox.js';
+import type { EventCodecs, KafkaRecord } from './event-codec.js';
 import { brokerRefusal, ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 
 export type KafkaCompression = 'gzip' | 'none';
@@ -28,7 +29,8 @@ interface Encoded<E> {
 }
 
 /**
- * Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics)
+ * Publishes each event in the envelope its codec gives it (topic, key, headers, JSON value); an event no
+ * codec here knows is refused for good, like a record the broker refuses. Publishes with an idempotent producer and acks from all in-sync replicas; connects (and creates topics)
  * lazily. Every produce request stays under a byte bound, so a burst of large events never makes a request
  * the broker refuses; an event it still refuses for good is isolated (the request is split until it stands
  * alone) and returned, and the rest is published.
@@ -41,16 +43,22 @@ export class KafkaEventPublisher implements EventPublisher {
 
   constructor(
     private readonly kafka: Kafka,
+    private readonly codecs: EventCodecs,
     private readonly topics: readonly TopicSpec[],
     private readonly settings: PublisherSettings = DEFAULT_PUBLISHER_SETTINGS,
   ) {
     this.maxRequestBytes = settings.maxRequestBytes;
   }
 
-  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
+  async publish<E extends OutgoingEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
     const rejected: RejectedEvent<E>[] = [];
     if (events.length === 0) return rejected;
-    const encoded = events.map(encode);
+    const encoded: Encoded<E>[] = [];
+    for (const outgoing of events) {
+      const record = this.codecs.encode(outgoing.event, outgoing.metadata);
+      if (record) encoded.push(encode(outgoing, record));
+      else rejected.push({ event: outgoing, reason: `no codec for ${outgoing.event.type} version ${outgoing.event.version}` });
+    }
     try {
       await this.producer();
       for (const request of this.requests(encoded)) await this.send(request, rejected);
@@ -127,7 +135,7 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   /** Sends one request; a refusal for good is narrowed down by halves to the events that cause it. */
-  private async send<E extends OutboxEvent>(request: readonly Encoded<E>[], rejected: RejectedEvent<E>[]): Promise<void> {
+  private async send<E extends OutgoingEvent>(request: readonly Encoded<E>[], rejected: RejectedEvent<E>[]): Promise<void> {
     try {
       await this.sendBatch(request);
     } catch (error) {
@@ -144,7 +152,7 @@ export class KafkaEventPublisher implements EventPublisher {
     }
   }
 
-  private async sendBatch(request: readonly Encoded<OutboxEvent>[]): Promise<void> {
+  private async sendBatch(request: readonly Encoded<OutgoingEvent>[]): Promise<void> {
     const producer = await this.producer();
     const byTopic = new Map<string, Message[]>();
     for (const { topic, message } of request) {
@@ -169,12 +177,12 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 }
 
-function encode<E extends OutboxEvent>(event: E): Encoded<E> {
-  const value = JSON.stringify(event.payload);
-  const headers = { ...event.headers };
-  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(event.key) + Buffer.byteLength(value);
+function encode<E extends OutgoingEvent>(event: E, record: KafkaRecord): Encoded<E> {
+  const { topic, key, value } = record;
+  const headers = { ...record.headers };
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(key) + Buffer.byteLength(value);
   for (const [name, text] of Object.entries(headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(text) + 2;
-  return { event, topic: event.topic, message: { key: event.key, value, headers }, bytes };
+  return { event, topic, message: { key, value, headers }, bytes };
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

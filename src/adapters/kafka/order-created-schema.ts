@@ -1,6 +1,6 @@
 import { CORRELATION_ID_PATTERN } from '../../application/correlation-id.js';
 import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
-import { ORDER_CREATED_SCHEMA_VERSION } from '../../domain/order-created.js';
+import { ORDER_CREATED } from '../../domain/order-created.js';
 
 // What Date.prototype.toISOString writes, give or take the fraction: UTC only, no leap second (Date cannot read one).
 const UTC_TIMESTAMP = '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?Z$';
@@ -16,7 +16,7 @@ export const orderCreatedSchema = {
   $id: 'https://ordermail.dev/schemas/order-created.v1.json',
   title: 'order-created, schema version 1',
   description:
-    'Published on the order-created topic when an order is accepted. Kafka key: orderId. Headers: see $defs/headers. Patterns are ECMAScript regular expressions with the u flag.',
+    'The order.created event, published on the order-created topic when an order is accepted. Kafka key: orderId. Headers: see $defs/headers. Patterns are ECMAScript regular expressions with the u flag.',
   type: 'object',
   additionalProperties: false,
   required: ['id', 'orderId', 'itemId', 'createdAt'],
@@ -40,10 +40,11 @@ export const orderCreatedSchema = {
   },
   $defs: {
     headers: {
-      description: 'The Kafka headers, as UTF-8 strings. A message whose schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (the order is still emailed).',
+      description: 'The Kafka headers, as UTF-8 strings. A message whose event-type, schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (the order is still emailed).',
       type: 'object',
       properties: {
-        'schema-version': { const: String(ORDER_CREATED_SCHEMA_VERSION), description: 'When absent, 1.' },
+        'event-type': { const: ORDER_CREATED.type, description: 'When absent, the type the topic carries: order.created on the order-created topic.' },
+        'schema-version': { const: String(ORDER_CREATED.version), description: 'When absent, 1.' },
         'content-type': { const: 'application/json' },
         'correlation-id': { type: 'string', pattern: CORRELATION_ID_PATTERN, description: 'Printable ASCII without spaces, at most 128 characters.' },
       },

@@ -1,16 +1,16 @@
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
-import type { OutboxEvent } from '../../application/ports/outbox.js';
+import type { OutgoingEvent } from '../../application/ports/outbox.js';
 
 /**
  * Keeps what was published; `failWith` makes the next publishes reject, like a broker outage; `refuse`
  * names the events a broker would refuse for good (a reason, or undefined to take it).
  */
 export class InMemoryEventPublisher implements EventPublisher {
-  readonly published: OutboxEvent[] = [];
+  readonly published: OutgoingEvent[] = [];
   failWith: Error | null = null;
-  refuse: (event: OutboxEvent) => string | undefined = () => undefined;
+  refuse: (event: OutgoingEvent) => string | undefined = () => undefined;
 
-  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
+  async publish<E extends OutgoingEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
     if (this.failWith) throw this.failWith;
     const rejected: RejectedEvent<E>[] = [];
     for (const event of events) {

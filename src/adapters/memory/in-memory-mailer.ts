@@ -1,8 +1,8 @@
-import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, type SentEmail } from '../../application/ports/mailer.js';
+import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind, type SentEmail } from '../../application/ports/mailer.js';
 
 /** Keeps sent emails in a list; `failNext` scripts failures the way a real server would answer. */
 export class InMemoryMailer implements Mailer {
-  readonly sent: (OrderEmail & { messageId: string })[] = [];
+  readonly sent: EmailMessage[] = [];
   private readonly failures: { kind: MailFailureKind; code?: number }[] = [];
   private lostReplies = 0;
   reachable = true;
@@ -16,17 +16,16 @@ export class InMemoryMailer implements Mailer {
     this.lostReplies += times;
   }
 
-  async send(email: OrderEmail): Promise<SentEmail> {
+  async send(message: EmailMessage): Promise<SentEmail> {
     if (!this.reachable) throw new MailDeliveryError('unavailable', 'connect ECONNREFUSED (in-memory mailer is down)');
     const failure = this.failures.shift();
     if (failure) throw new MailDeliveryError(failure.kind, `scripted ${failure.kind} failure`, failure.code);
-    const messageId = `<order-${email.internalId}@ordermail.local>`;
-    this.sent.push({ ...email, messageId });
+    this.sent.push(message);
     if (this.lostReplies > 0) {
       this.lostReplies -= 1;
       throw new MailDeliveryError('unavailable', 'connection lost after the final dot (scripted)', undefined, { outcomeUnknown: true });
     }
-    return { messageId, response: '250 OK' };
+    return { messageId: message.messageId, response: '250 OK' };
   }
 
   async verify(): Promise<void> {

@@ -1,17 +1,20 @@
 import { EventEmitter, once } from 'node:events';
+import type { DispatchEvent, ReceivedMessage } from '../../application/dispatch-event.js';
+import { ALWAYS_OPEN, whenOpen, type Gate } from '../../application/gate.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { OutboxEvent } from '../../application/ports/outbox.js';
+import type { OutgoingEvent } from '../../application/ports/outbox.js';
 
-export type EventHandler = (event: OutboxEvent) => Promise<void>;
+export type EventDispatch = Pick<DispatchEvent, 'execute'>;
 
 /**
  * Kafka's stand-in for the single-process mode: the relay publishes into a queue that a consumer loop
- * drains. A handler that fails gets the event again after a pause (at least once); events still queued
- * when the process dies are recovered from the outbox at the next start (see requeueUnclaimedEvents).
+ * drains into the dispatch table, holding back while the gate is closed. A dispatch that fails (a dependency
+ * away) gets the event again after a pause (at least once); events still queued when the process dies are
+ * recovered from the outbox at the next start (see requeueUnclaimedEvents).
  */
 export class InProcessEventChannel implements EventPublisher {
-  private readonly queue: OutboxEvent[] = [];
+  private readonly queue: OutgoingEvent[] = [];
   private readonly arrivals = new EventEmitter();
   private readonly stopping = new AbortController();
   private readonly workers: Promise<void>[] = [];
@@ -26,14 +29,14 @@ export class InProcessEventChannel implements EventPublisher {
   }
 
   /** In process, no event is too large: nothing is ever refused. */
-  async publish<E extends OutboxEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
-    this.queue.push(...events);
+  async publish<E extends OutgoingEvent>(events: readonly E[]): Promise<readonly RejectedEvent<E>[]> {
+    this.queue.push(...events.map(({ event, metadata }) => ({ event, metadata })));
     this.arrivals.emit('event');
     return [];
   }
 
-  consume(handler: EventHandler): void {
-    for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work(handler));
+  consume(dispatch: EventDispatch, gate: Gate = ALWAYS_OPEN): void {
+    for (let i = 0; i < this.options.concurrency; i++) this.workers.push(this.work(dispatch, gate));
   }
 
   /** Finishes the events in hand; what is still queued is recovered from the outbox at the next start. */
@@ -42,20 +45,38 @@ export class InProcessEventChannel implements EventPublisher {
     await Promise.all(this.workers);
   }
 
-  private async work(handler: EventHandler): Promise<void> {
+  private async work(dispatch: EventDispatch, gate: Gate): Promise<void> {
     const { signal } = this.stopping;
     while (!signal.aborted) {
-      const event = this.queue.shift();
-      if (!event) {
+      await whenOpen(gate, signal);
+      if (signal.aborted) break;
+      const outgoing = this.queue.shift();
+      if (!outgoing) {
         await once(this.arrivals, 'event', { signal }).catch(() => undefined);
         continue;
       }
+      // Written by this same process through the outbox: already a domain event, nothing to decode.
+      const { event, metadata } = outgoing;
       try {
-        await handler(event);
+        await dispatch.execute(asReceived(outgoing), { ok: true, event, metadata });
       } catch (error) {
-        this.logger.warn('event handling failed, redelivering', { key: event.key, error: error instanceof Error ? error.message : String(error), retryInMs: this.options.retryDelayMs });
-        setTimeout(() => void this.publish([event]), this.options.retryDelayMs).unref();
+        this.logger.warn('event handling failed, redelivering', { key: event.aggregateId, error: error instanceof Error ? error.message : String(error), retryInMs: this.options.retryDelayMs });
+        setTimeout(() => void this.publish([outgoing]), this.options.retryDelayMs).unref();
       }
     }
   }
+}
+
+/** The event as its dead letter keeps it, should it be one: the JSON payload, its kind and correlation id in headers. */
+function asReceived({ event, metadata }: OutgoingEvent): ReceivedMessage {
+  return {
+    key: event.aggregateId,
+    value: Buffer.from(JSON.stringify(event.payload)),
+    headers: {
+      'event-type': event.type,
+      'schema-version': String(event.version),
+      'content-type': 'application/json',
+      ...(metadata.correlationId === undefined ? {} : { 'correlation-id': metadata.correlationId }),
+    },
+  };
 }

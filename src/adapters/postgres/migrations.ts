@@ -128,6 +128,23 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE notifications ADD COLUMN failure_kind text;`,
   },
   {
+    version: 9,
+    name: 'outbox rows hold domain events (type, version, metadata), not Kafka envelopes',
+    sql: `
+      -- Every row so far is an order-created event; its version and correlation id were in the headers.
+      -- The defaults keep an api of the previous version, still running during a rolling deploy, able to write.
+      ALTER TABLE outbox
+        ADD COLUMN type     text    NOT NULL DEFAULT 'order.created',
+        ADD COLUMN version  integer NOT NULL DEFAULT 1,
+        ADD COLUMN metadata jsonb   NOT NULL DEFAULT '{}';
+      UPDATE outbox SET
+        version  = CASE WHEN headers->>'schema-version' ~ '^[0-9]{1,9}$' THEN (headers->>'schema-version')::integer ELSE 1 END,
+        metadata = jsonb_strip_nulls(jsonb_build_object('correlationId', headers->>'correlation-id'));
+      -- The envelope columns stay, unused, for a relay of the previous version; a later migration drops them.
+      ALTER TABLE outbox ALTER COLUMN topic SET DEFAULT 'order-created';
+    `,
+  },
+  {
     version: 10,
     name: 'per-recipient units of the hourly cap',
     // One row per order that took a unit; `recipient` is a hash of the address's key, never the address.

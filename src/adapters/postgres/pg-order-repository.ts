@@ -2,7 +2,8 @@ import type { SqlDatabase } from './sql-database.js';
 import { OrderDuplicateError } from '../../domain/errors.js';
 import { Order } from '../../domain/order.js';
 import type { OrderRepository } from '../../application/ports/order-repository.js';
-import type { OutboxEvent } from '../../application/ports/outbox.js';
+import type { DomainEvent } from '../../domain/domain-event.js';
+import { serialisePayload, type EventMetadata } from '../../application/ports/outbox.js';
 import { DependencyUnavailableError } from '../../application/errors.js';
 import { sleep } from '../../application/sleep.js';
 import { isConnectionFailure, translate, UNIQUE_VIOLATION, writeOutcome } from './pg-errors.js';
@@ -22,15 +23,16 @@ const IN_DOUBT_PATIENCE_MS = 3000;
 export class PgOrderRepository implements OrderRepository {
   constructor(private readonly database: SqlDatabase) {}
 
-  async add(order: Order, events: readonly OutboxEvent[]): Promise<void> {
+  async add(order: Order, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
+    const rows = events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) }));
     // One statement is one transaction: the order and its events are stored together or not at all,
     // and the NOTIFY is delivered only when it commits.
     const sql = `
       WITH new_order AS (
         INSERT INTO orders (internal_id, order_id, item_ids, email, created_at) VALUES ($1, $2, $3, $4, $5)
       ), new_events AS (
-        INSERT INTO outbox (topic, key, payload, headers)
-        SELECT e.topic, e.key, e.payload, e.headers FROM jsonb_to_recordset($6::jsonb) AS e(topic text, key text, payload jsonb, headers jsonb)
+        INSERT INTO outbox (type, version, key, payload, metadata)
+        SELECT e.type, e.version, e.key, e.payload::jsonb, $7::jsonb FROM jsonb_to_recordset($6::jsonb) AS e(type text, version integer, key text, payload text)
       )
       SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
     // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
@@ -39,7 +41,7 @@ export class PgOrderRepository implements OrderRepository {
     });
     let failure: unknown;
     try {
-      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(events)]);
+      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(rows), JSON.stringify(metadata)]);
     } catch (error) {
       failure = error ?? new Error('query failed');
     } finally {

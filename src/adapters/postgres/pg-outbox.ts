@@ -1,7 +1,7 @@
 import { Doorbell } from '../../application/doorbell.js';
 import type { RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { Outbox, OutboxBacklog, PendingEvent, RelayedBatch } from '../../application/ports/outbox.js';
+import type { EventMetadata, Outbox, OutboxBacklog, PendingEvent, RelayedBatch } from '../../application/ports/outbox.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -9,10 +9,11 @@ export const OUTBOX_CHANNEL = 'ordermail_outbox';
 
 interface OutboxRow {
   id: string | number;
-  topic: string;
+  type: string;
+  version: number;
   key: string;
   payload: object;
-  headers: Record<string, string>;
+  metadata: EventMetadata;
   created_at: Date;
   attempts: number;
 }
@@ -41,7 +42,7 @@ export class PgOutbox implements Outbox {
       const { rows } = await client.query<OutboxRow>(
         `UPDATE outbox SET attempts = attempts + 1
           WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, topic, key, payload, headers, created_at, attempts`,
+          RETURNING id, type, version, key, payload, metadata, created_at, attempts`,
         [limit],
       );
       if (rows.length === 0) {
@@ -53,10 +54,8 @@ export class PgOutbox implements Outbox {
       const parked = await publish(
         rows.map((row) => ({
           id: String(row.id),
-          topic: row.topic,
-          key: row.key,
-          payload: row.payload,
-          headers: row.headers,
+          event: { type: row.type, version: row.version, aggregateId: row.key, payload: row.payload },
+          metadata: row.metadata,
           createdAt: row.created_at,
           attempts: row.attempts,
         })),

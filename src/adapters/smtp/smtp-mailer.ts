@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import pThrottle from 'p-throttle';
-import { MailDeliveryError, type Mailer, type MailFailureKind, type OrderEmail, type SentEmail } from '../../application/ports/mailer.js';
-import { headerSafe, renderOrderEmail } from './order-email-template.js';
+import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind, type SentEmail } from '../../application/ports/mailer.js';
+import { headerSafe } from '../../application/templates/email-text.js';
 
 export interface SmtpSettings {
   /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS). */
@@ -17,10 +17,12 @@ const PROGRESS = 'ordermailProgress';
 
 const UNREACHABLE = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETLS', 'EPROTOCOL']);
 
-/** Sends order emails through a pooled nodemailer transport. */
+/** RFC 5322 field names: printable ASCII without the colon. */
+const HEADER_NAME = /^[!-9;-~]{1,76}$/;
+
+/** Delivers rendered emails through a pooled nodemailer transport; what they say is the application's business. */
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
-  private readonly messageIdDomain: string;
   private readonly deliver: (mail: Parameters<Transporter['sendMail']>[0]) => Promise<unknown>;
 
   constructor(private readonly settings: SmtpSettings) {
@@ -47,30 +49,22 @@ export class SmtpMailer implements Mailer {
         });
       done();
     });
-    this.messageIdDomain = /@([^>\s]+)>?\s*$/.exec(settings.from)?.[1] ?? 'ordermail.local';
   }
 
-  /** The same order always gets the same Message-ID, so a duplicate after a crash is recognisable. */
-  messageIdFor(internalId: string): string {
-    return `<order-${internalId}@${this.messageIdDomain}>`;
-  }
-
-  async send(email: OrderEmail): Promise<SentEmail> {
-    const { subject, text, html } = renderOrderEmail(email);
-    const messageId = this.messageIdFor(email.internalId);
+  async send(message: EmailMessage): Promise<SentEmail> {
+    // Whoever rendered it, no value breaks out of its header line.
+    const messageId = headerSafe(message.messageId, 998);
+    const headers = Object.fromEntries(Object.entries(message.headers).filter(([name]) => HEADER_NAME.test(name)).map(([name, value]) => [name, headerSafe(value)]));
     const progress = { bodySent: false };
     try {
       const info = await this.deliver({
         from: this.settings.from,
-        to: email.to,
-        subject,
-        text,
-        html,
+        to: message.to,
+        subject: headerSafe(message.subject, 998),
+        text: message.text,
+        html: message.html,
         messageId,
-        headers: {
-          'X-Order-Id': headerSafe(email.orderId),
-          ...(email.correlationId ? { 'X-Correlation-Id': headerSafe(email.correlationId) } : {}),
-        },
+        headers,
         ...({ [PROGRESS]: progress } as object),
       });
       return { messageId, response: String((info as { response?: string }).response ?? '') };

@@ -1,13 +1,15 @@
 import type { NotificationFailureKind } from '../../domain/notification.js';
 
-/** What the customer is told about their order. */
-export interface OrderEmail {
+/** A rendered email: the application chose its template, its words and its identity; the mailer only delivers it. */
+export interface EmailMessage {
   readonly to: string;
-  readonly orderId: string;
-  readonly internalId: string;
-  readonly itemIds: readonly string[];
-  readonly createdAt: string;
-  readonly correlationId?: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Deterministic, chosen by the application: every send of one notification carries the same, so a duplicate is recognisable. */
+  readonly messageId: string;
+  /** Further headers (X-Order-Id, X-Correlation-Id); the mailer keeps every value on one line. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface SentEmail {
@@ -64,8 +66,8 @@ const FAILURE_KIND_OF: Record<MailFailureKind, NotificationFailureKind> = {
 };
 
 export interface Mailer {
-  /** Resolves once the server accepted the email (250); rejects with MailDeliveryError. */
-  send(email: OrderEmail): Promise<SentEmail>;
+  /** Resolves once the server accepted the email (250), with the Message-ID it was given; rejects with MailDeliveryError. */
+  send(message: EmailMessage): Promise<SentEmail>;
   /** Resolves when the server is reachable and takes our credentials. */
   verify(): Promise<void>;
 }

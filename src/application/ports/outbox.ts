@@ -1,17 +1,34 @@
+import { EVENT_MAX_BYTES, type DomainEvent } from '../../domain/domain-event.js';
+import { ValidationError } from '../../domain/errors.js';
 import type { RejectedEvent } from './event-publisher.js';
 
-/** An event waiting to be published, written in the same transaction as the state it describes. */
-export interface OutboxEvent {
-  readonly topic: string;
-  readonly key: string;
-  readonly payload: object;
-  readonly headers: Readonly<Record<string, string>>;
+/** What the use case knew around an event, beside the event itself. */
+export interface EventMetadata {
+  readonly correlationId?: string;
 }
 
-export interface PendingEvent extends OutboxEvent {
+/** An event on its way out: written to the outbox in the same transaction as the state it describes, then published. */
+export interface OutgoingEvent {
+  readonly event: DomainEvent;
+  readonly metadata: EventMetadata;
+}
+
+export interface PendingEvent extends OutgoingEvent {
   readonly id: string;
   readonly createdAt: Date;
   readonly attempts: number;
+}
+
+/**
+ * The event's payload as the outbox stores it (UTF-8 JSON). Every outbox adapter serialises through it, so
+ * no adapter stores an event too large to publish.
+ * @throws ValidationError when the payload is larger than EVENT_MAX_BYTES: the request that made it is refused (400).
+ */
+export function serialisePayload(event: DomainEvent): string {
+  const json = JSON.stringify(event.payload);
+  if (Buffer.byteLength(json) > EVENT_MAX_BYTES)
+    throw new ValidationError([{ field: 'order', message: `must make a ${event.type} event of at most ${EVENT_MAX_BYTES} bytes` }]);
+  return json;
 }
 
 export interface OutboxBacklog {

@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
 import { KafkaDeadLetters } from '../../adapters/kafka/kafka-dead-letters.js';
 import { KafkaEventPublisher } from '../../adapters/kafka/kafka-event-publisher.js';
+import { EventCodecs } from '../../adapters/kafka/event-codec.js';
+import { orderCreatedCodec } from '../../adapters/kafka/order-created-codec.js';
 import { provide, T } from '../tokens.js';
 
 /** The topics ordermail owns: created at start-up when missing. */
@@ -16,11 +18,13 @@ export function topicsOf(config: Config): TopicSpec[] {
 export function kafkaProducerModule(brokers: readonly string[]): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(bind, T.Kafka, [T.Config, T.Logger], (config, logger) => createKafka({ brokers, clientId: config.kafka.clientId }, logger));
+    // One codec per event kind: its topic, key, headers and schema. A new kind adds its codec here.
+    provide(bind, T.EventCodecs, [T.Config], (config) => new EventCodecs([orderCreatedCodec(config.kafka.topic)]));
     provide(
       bind,
       T.KafkaPublisher,
-      [T.Kafka, T.Config],
-      (kafka, config) => new KafkaEventPublisher(kafka, topicsOf(config), { maxRequestBytes: config.kafka.maxRequestBytes, compression: config.kafka.compression }),
+      [T.Kafka, T.EventCodecs, T.Config],
+      (kafka, codecs, config) => new KafkaEventPublisher(kafka, codecs, topicsOf(config), { maxRequestBytes: config.kafka.maxRequestBytes, compression: config.kafka.compression }),
     ).onDeactivation((publisher) => publisher.close());
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));

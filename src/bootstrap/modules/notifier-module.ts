@@ -1,18 +1,22 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
+import { DispatchEvent } from '../../application/dispatch-event.js';
 import { MailCircuit } from '../../application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
+import { RejectPoison } from '../../application/reject-poison.js';
+import { SendOrderConfirmationOnOrderCreated } from '../../application/send-order-confirmation-on-order-created.js';
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { MailDeliveryError, type Mailer } from '../../application/ports/mailer.js';
 import type { NotificationFailureKind } from '../../domain/notification.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
-import { KafkaOrderConsumer } from '../../adapters/kafka/kafka-order-consumer.js';
+import { KafkaEventConsumer } from '../../adapters/kafka/kafka-event-consumer.js';
 import { PgRecipientQuota } from '../../adapters/postgres/pg-recipient-quota.js';
 import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
+import { messageIdDomainOf } from '../config.js';
 import { HttpServerService } from '../http-server-service.js';
 import { HOUSEKEEPING_EVERY_MS, PeriodicService } from '../periodic-service.js';
 import { all, optional, provide, T, type Service } from '../tokens.js';
@@ -39,11 +43,12 @@ export function smtpModule(server: MailServer): ContainerModule {
     provide(bind, T.MailCircuit, [T.Mailer, T.Logger, T.Metrics], (mailer, logger, metrics) => new MailCircuit(mailer, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
       circuit.stop(),
     );
+    provide(bind, T.NotifierGate, [T.MailCircuit], (circuit) => circuit.gate);
     provide(bind, T.HealthCheck, [T.MailCircuit, T.Mailer, T.Logger], (circuit, mailer, logger) => smtpHealthCheck(circuit, mailer, logger.child({ component: 'smtp' })));
   });
 }
 
-/** The NotifyOrderCreated use case and the sweeper that sends due retries and takes over expired claims. */
+/** The notifier's reactions and their dispatch table, and the sweeper that sends due retries and takes over expired claims. */
 export function notifierModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(
@@ -63,11 +68,23 @@ export function notifierModule(): ContainerModule {
             retryBaseMs: config.notifier.retryBaseMs,
             leaseMs: config.notifier.leaseMs,
             owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+            messageIdDomain: messageIdDomainOf(config.smtp.from),
             ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
           },
           metrics,
           recipientQuota,
         ),
+    );
+    // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
+    provide(bind, T.Reaction, [T.NotifyOrderCreated], (notify) => new SendOrderConfirmationOnOrderCreated(notify));
+    provide(
+      bind,
+      T.DispatchEvent,
+      [all(T.Reaction), T.DeadLetters, T.Clock, T.Logger, T.Metrics],
+      (reactions, deadLetters, clock, logger, metrics) => {
+        const log = logger.child({ component: 'notifier' });
+        return new DispatchEvent(reactions, new RejectPoison(deadLetters, clock, log, metrics), log);
+      },
     );
     provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger, T.Config], (notify, logger, config) => new RetrySweeper(notify, logger, config.notifier.leaseMs / 3));
   });
@@ -91,19 +108,20 @@ export function kafkaConsumerModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(
       bind,
-      T.OrderConsumer,
-      [T.Kafka, T.NotifyOrderCreated, T.MailCircuit, T.Config, T.Logger],
-      (kafka, notify, circuit, config, logger) =>
-        new KafkaOrderConsumer(
+      T.EventConsumer,
+      [T.Kafka, T.EventCodecs, T.DispatchEvent, T.NotifierGate, T.Config, T.Logger],
+      (kafka, codecs, dispatch, gate, config, logger) =>
+        new KafkaEventConsumer(
           kafka,
-          notify,
-          circuit,
-          { groupId: config.kafka.groupId, topic: config.kafka.topic, concurrency: config.kafka.partitions, batchConcurrency: 8, topics: topicsOf(config) },
+          codecs,
+          dispatch,
+          gate,
+          { groupId: config.kafka.groupId, concurrency: config.kafka.partitions, batchConcurrency: 8, topics: topicsOf(config) },
           logger.child({ component: 'consumer' }),
         ),
     );
-    provide(bind, T.Service, [T.OrderConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
-    provide(bind, T.HealthCheck, [T.OrderConsumer], (consumer) => ({ ...consumer.healthCheck(), requiredForReady: true }));
+    provide(bind, T.Service, [T.EventConsumer], (consumer) => ({ name: 'consumer', start: () => consumer.start(), stop: () => consumer.stop() }));
+    provide(bind, T.HealthCheck, [T.EventConsumer], (consumer) => ({ ...consumer.healthCheck(), requiredForReady: true }));
   });
 }
 

@@ -9,8 +9,8 @@ export function useCasesModule(): ContainerModule {
     provide(
       bind,
       T.CreateOrder,
-      [T.OrderRepository, T.IdGenerator, T.Clock, T.Config, T.Metrics],
-      (orders, ids, clock, config, metrics) => new CreateOrder(orders, ids, clock, config.kafka.topic, metrics),
+      [T.OrderRepository, T.IdGenerator, T.Clock, T.Metrics],
+      (orders, ids, clock, metrics) => new CreateOrder(orders, ids, clock, metrics),
     );
     provide(bind, T.GetOrder, [T.OrderRepository, T.NotificationLedger], (orders, ledger) => new GetOrder(orders, ledger));
     provide(

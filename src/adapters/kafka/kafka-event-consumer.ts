@@ -1,15 +1,14 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { DispatchEvent } from '../../application/dispatch-event.js';
+import type { Gate } from '../../application/gate.js';
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
-import type { MailCircuit } from '../../application/mail-circuit.js';
-import type { NotifyOrderCreated } from '../../application/notify-order-created.js';
+import type { EventCodecs } from './event-codec.js';
 import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 import { headersToStrings } from './kafka-dead-letters.js';
-import { decodeOrderCreated } from './order-created-codec.js';
 
 export interface ConsumerSettings {
   readonly groupId: string;
-  readonly topic: string;
   /** Partitions handled at once by this process. */
   readonly concurrency: number;
   /** Messages of one partition's batch handled at once. */
@@ -19,12 +18,13 @@ export interface ConsumerSettings {
 }
 
 /**
- * Feeds `order-created` to the notifier. An offset is committed only once its message was handled:
- * the email accepted, recognised as already sent, durably scheduled for retry in the ledger, or
- * dead-lettered (poison included). Only a dependency that is away (the database, the broker for the dead
- * letter) leaves it uncommitted, and the batch is handled again in place.
+ * Reads the topics of its codecs, decodes each record by its type and version, and hands it to the dispatch
+ * table; it holds every topic back while the gate is closed. An offset is committed only once its message
+ * was handled: the email accepted, recognised as already sent, durably scheduled for retry in the ledger, or
+ * dead-lettered (poison included: unreadable, or an unknown type or version). Only a dependency that is away
+ * (the database, the broker for the dead letter) leaves it uncommitted, and the batch is handled again in place.
  */
-export class KafkaOrderConsumer {
+export class KafkaEventConsumer {
   private consumer?: Consumer;
   private connected = false;
   private lastError?: string;
@@ -33,8 +33,9 @@ export class KafkaOrderConsumer {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly notify: NotifyOrderCreated,
-    private readonly circuit: MailCircuit,
+    private readonly codecs: EventCodecs,
+    private readonly dispatch: DispatchEvent,
+    private readonly gate: Gate,
     private readonly settings: ConsumerSettings,
     private readonly logger: Logger,
   ) {}
@@ -55,7 +56,7 @@ export class KafkaOrderConsumer {
       this.connected = true;
       this.lastError = undefined;
       this.logger.info('joined consumer group', { groupId: payload.groupId, assigned: payload.memberAssignment });
-      if (this.circuit.state.open) consumer.pause([{ topic: this.settings.topic }]);
+      if (!this.gate.isOpen) consumer.pause(this.subscribed());
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.connected = false;
@@ -67,9 +68,9 @@ export class KafkaOrderConsumer {
     consumer.on(consumer.events.DISCONNECT, () => {
       this.connected = false;
     });
-    this.unsubscribe = this.circuit.onChange((state) => {
-      if (state.open) consumer.pause([{ topic: this.settings.topic }]);
-      else consumer.resume([{ topic: this.settings.topic }]);
+    this.unsubscribe = this.gate.onChange((isOpen) => {
+      if (isOpen) consumer.resume(this.subscribed());
+      else consumer.pause(this.subscribed());
     });
     this.connectInBackground(consumer);
   }
@@ -87,7 +88,7 @@ export class KafkaOrderConsumer {
       critical: false,
       check: async () => {
         if (!this.connected) throw new HealthCheckFailure(this.lastError ? publicKafkaReason(this.lastError) : 'not connected to the consumer group yet');
-        return { groupId: this.settings.groupId, topic: this.settings.topic };
+        return { groupId: this.settings.groupId, topic: this.codecs.topics.join(', ') };
       },
     };
   }
@@ -96,7 +97,11 @@ export class KafkaOrderConsumer {
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const headers = headersToStrings(message.headers);
     const received = { key: message.key?.toString() ?? null, value: message.value, headers, source: { topic, partition, offset: message.offset } };
-    await this.notify.handleMessage(received, decodeOrderCreated(message.value, headers));
+    await this.dispatch.execute(received, this.codecs.decode(topic, message.value, headers));
+  }
+
+  private subscribed(): { topic: string }[] {
+    return this.codecs.topics.map((topic) => ({ topic }));
   }
 
   private connectInBackground(consumer: Consumer): void {
@@ -105,7 +110,7 @@ export class KafkaOrderConsumer {
       try {
         await ensureTopics(this.kafka, this.settings.topics);
         await consumer.connect();
-        await consumer.subscribe({ topics: [this.settings.topic], fromBeginning: true });
+        await consumer.subscribe({ topics: this.codecs.topics, fromBeginning: true });
         await consumer.run({
           autoCommit: true,
           autoCommitInterval: 1000,
