@@ -59,8 +59,9 @@ export class RelayOutbox {
     }
     for (const { event: pending, reason } of parked) {
       this.metrics.eventParked();
-      // The api bounds every event well below what the broker takes: a parked event is a bug, never a customer's fault.
-      this.logger.error('outbox event refused by the broker for good: parked, the events behind it go on', {
+      // The api bounds every event well below what the broker takes: a parked event is a bug (or, when no codec
+      // knows its kind, a relay older than the api that wrote it), never a customer's fault.
+      this.logger.error('outbox event cannot be published: parked, the events behind it go on', {
         alert: true,
         outboxId: pending.id,
         key: pending.event.aggregateId,

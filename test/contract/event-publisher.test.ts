@@ -174,8 +174,8 @@ describe('EventPublisher contract: KafkaEventPublisher (real broker)', () => {
       const unknown = { ...anOrderCreatedEvent(), event: { ...anOrderCreatedEvent().event, type: 'order.teleported' } };
       const rejected = await publisher.publish([before as OutgoingEvent, newer, unknown, after as OutgoingEvent]);
       expect(rejected).to.deep.equal([
-        { event: newer, reason: 'no codec for order.created version 2' },
-        { event: unknown, reason: 'no codec for order.teleported version 1' },
+        { event: newer, reason: 'no codec for order.created version 2: this relay is older than the api that wrote it; unpark it once the relay is upgraded' },
+        { event: unknown, reason: 'no codec for order.teleported version 1: this relay is older than the api that wrote it; unpark it once the relay is upgraded' },
       ]);
       const received = await consumeFromStart(new Kafka({ brokers, logLevel: logLevel.NOTHING }), topic, 2);
       expect(received.map((r) => r.key).sort()).to.deep.equal([before?.event.aggregateId, after?.event.aggregateId].sort());

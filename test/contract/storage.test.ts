@@ -11,7 +11,7 @@ import type { PendingEvent } from '../../src/application/ports/outbox.js';
 import { embeddedDatabase, serverDatabase, type TestDatabase } from '../support/databases.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { silentLogger } from '../support/logs.js';
-import { orderRepositoryContract, type StorageSubject } from './order-repository.contract.js';
+import { anEvent, anOrderNamed, metadataOf, orderRepositoryContract, type StorageSubject } from './order-repository.contract.js';
 import { outboxContract } from './outbox.contract.js';
 
 const inMemory = async (): Promise<StorageSubject> => {
@@ -96,6 +96,24 @@ for (const [name, open] of Object.entries(unmigrated)) {
         expect(rows).to.deep.equal([{ key: 'parked', metadata: { correlationId: 'c-parked' } }]);
       } finally {
         await outbox.close();
+        await close();
+      }
+    });
+  });
+}
+
+for (const [name, open] of [
+  ['a PostgreSQL server', serverDatabase],
+  ['embedded PGlite', embeddedDatabase],
+] as const) {
+  describe(`The outbox during a rolling deploy, on ${name}`, () => {
+    it('fills the envelope columns a relay of the previous version reads: the configured topic and its headers', async () => {
+      const { database, close } = await open();
+      try {
+        await new PgOrderRepository(database, 'shop.orders').add(anOrderNamed('R-1'), [anEvent('R-1')], metadataOf('R-1'));
+        const { rows } = await database.query<{ topic: string; headers: Record<string, string> }>(`SELECT topic, headers FROM outbox WHERE key = 'R-1'`);
+        expect(rows).to.deep.equal([{ topic: 'shop.orders', headers: { 'schema-version': '1', 'content-type': 'application/json', 'correlation-id': 'c-R-1' } }]);
+      } finally {
         await close();
       }
     });

@@ -57,7 +57,7 @@ export class KafkaEventPublisher implements EventPublisher {
     for (const outgoing of events) {
       const record = this.codecs.encode(outgoing.event, outgoing.metadata);
       if (record) encoded.push(encode(outgoing, record));
-      else rejected.push({ event: outgoing, reason: `no codec for ${outgoing.event.type} version ${outgoing.event.version}` });
+      else rejected.push({ event: outgoing, reason: `no codec for ${outgoing.event.type} version ${outgoing.event.version}: this relay is older than the api that wrote it; unpark it once the relay is upgraded` });
     }
     try {
       await this.producer();

@@ -133,13 +133,17 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- Every row so far is an order-created event; its version and correlation id were in the headers.
       -- The defaults keep an api of the previous version, still running during a rolling deploy, able to write.
+      SET LOCAL lock_timeout = '10s';
       ALTER TABLE outbox
         ADD COLUMN type     text    NOT NULL DEFAULT 'order.created',
         ADD COLUMN version  integer NOT NULL DEFAULT 1,
         ADD COLUMN metadata jsonb   NOT NULL DEFAULT '{}';
+      -- Only rows the relay will still read: published ones keep the defaults (a large outbox is not rewritten
+      -- under the ALTER's lock while the previous version's api waits to write).
       UPDATE outbox SET
         version  = CASE WHEN headers->>'schema-version' ~ '^[0-9]{1,9}$' THEN (headers->>'schema-version')::integer ELSE 1 END,
-        metadata = jsonb_strip_nulls(jsonb_build_object('correlationId', headers->>'correlation-id'));
+        metadata = jsonb_strip_nulls(jsonb_build_object('correlationId', headers->>'correlation-id'))
+       WHERE published_at IS NULL;
       -- The envelope columns stay, unused, for a relay of the previous version; a later migration drops them.
       ALTER TABLE outbox ALTER COLUMN topic SET DEFAULT 'order-created';
     `,

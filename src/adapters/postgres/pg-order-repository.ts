@@ -21,7 +21,14 @@ interface OrderRow {
 const IN_DOUBT_PATIENCE_MS = 3000;
 
 export class PgOrderRepository implements OrderRepository {
-  constructor(private readonly database: SqlDatabase) {}
+  constructor(
+    private readonly database: SqlDatabase,
+    /**
+     * Until the envelope columns are dropped: the topic a relay of the previous version (still running during a
+     * rolling deploy) publishes a new row to. That relay reads `topic` and `headers`, so they are filled as it wrote them.
+     */
+    private readonly legacyTopic = 'order-created',
+  ) {}
 
   async add(order: Order, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
     const rows = events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) }));
@@ -31,8 +38,10 @@ export class PgOrderRepository implements OrderRepository {
       WITH new_order AS (
         INSERT INTO orders (internal_id, order_id, item_ids, email, created_at) VALUES ($1, $2, $3, $4, $5)
       ), new_events AS (
-        INSERT INTO outbox (type, version, key, payload, metadata)
-        SELECT e.type, e.version, e.key, e.payload::jsonb, $7::jsonb FROM jsonb_to_recordset($6::jsonb) AS e(type text, version integer, key text, payload text)
+        INSERT INTO outbox (type, version, key, payload, metadata, topic, headers)
+        SELECT e.type, e.version, e.key, e.payload::jsonb, $7::jsonb, $8,
+               jsonb_strip_nulls(jsonb_build_object('schema-version', e.version::text, 'content-type', 'application/json', 'correlation-id', $7::jsonb->>'correlationId'))
+          FROM jsonb_to_recordset($6::jsonb) AS e(type text, version integer, key text, payload text)
       )
       SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
     // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
@@ -41,7 +50,7 @@ export class PgOrderRepository implements OrderRepository {
     });
     let failure: unknown;
     try {
-      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(rows), JSON.stringify(metadata)]);
+      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(rows), JSON.stringify(metadata), this.legacyTopic]);
     } catch (error) {
       failure = error ?? new Error('query failed');
     } finally {

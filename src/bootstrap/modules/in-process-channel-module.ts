@@ -12,14 +12,16 @@ export function inProcessChannelModule(): ContainerModule {
     provide(bind, T.EventPublisher, [T.Channel], (channel) => channel);
     provide(bind, T.DeadLetters, [T.Database], (database) => new PgDeadLetters(database));
     provide(bind, T.ConsumerLag, [T.Channel], (channel) => ({ total: async () => channel.depth }));
-    provide(bind, T.Service, [T.Channel, T.DispatchEvent, T.NotifierGate, T.Database, T.Logger], (channel, dispatch, gate, database, logger) => ({
+    provide(bind, T.Service, [T.Channel, T.DispatchEvent, T.Database, T.Logger], (channel, dispatch, database, logger) => ({
       name: 'channel',
       start: async () => {
         // Only order.created reaches the ledger today, so only its events can be told apart as never handled.
         const requeued = await requeueUnclaimedEvents(database, ORDER_CREATED.type);
         if (requeued > 0) logger.info('events handed to the channel before the last stop are relayed again', { count: requeued });
         // Handled as the Kafka consumer handles them, so a failure of the event's own (a bug) is dead-lettered, not redelivered for ever.
-        channel.consume(dispatch, gate);
+        // Never held back by the mail circuit: the queue lives in memory only, while an event that reaches the
+        // ledger is deferred there durably (and its outbox row may be pruned meanwhile).
+        channel.consume(dispatch);
       },
       stop: () => channel.stop(),
     }));

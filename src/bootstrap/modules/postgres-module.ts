@@ -25,7 +25,7 @@ export function postgresModule(location: DatabaseLocation): ContainerModule {
       await migrateWhenReachable(database, logger);
       return database;
     }).onDeactivation((database) => database.end());
-    provide(bind, T.OrderRepository, [T.Database], (database) => new PgOrderRepository(database));
+    provide(bind, T.OrderRepository, [T.Database, T.Config], (database, config) => new PgOrderRepository(database, config.kafka.topic));
     provide(bind, T.Outbox, [T.Database, T.Logger], (database, logger) => new PgOutbox(database, logger)).onDeactivation((outbox) => (outbox as PgOutbox).close());
     provide(bind, T.NotificationLedger, [T.Database], (database) => new PgNotificationLedger(database));
     provide(bind, T.HealthCheck, [T.Database], (database) => databaseHealthCheck(database, 'url' in location ? 'server' : 'embedded (PGlite)'));
