@@ -1,4 +1,4 @@
-import type { DomainEvent, EventKind } from '../domain/domain-event.js';
+import { kindKey, type DomainEvent } from '../domain/domain-event.js';
 import { DomainError } from '../domain/errors.js';
 import { DependencyUnavailableError } from './errors.js';
 import type { DeadLetter } from './ports/dead-letters.js';
@@ -21,7 +21,6 @@ export type DecodedMessage =
 /** A message as it arrived, byte for byte: what its dead letter keeps. */
 export type ReceivedMessage = Pick<DeadLetter, 'key' | 'value' | 'headers' | 'source'>;
 
-const keyOf = (kind: EventKind): string => `${kind.type}@${kind.version}`;
 
 /**
  * Hands each incoming event to the reaction for its type and version, from a table: the consumer and the
@@ -38,14 +37,9 @@ export class DispatchEvent {
     private readonly logger: Logger,
   ) {
     for (const reaction of reactions) {
-      if (this.table.has(keyOf(reaction.handles))) throw new Error(`two reactions to ${keyOf(reaction.handles)}: one reaction per event kind`);
-      this.table.set(keyOf(reaction.handles), reaction);
+      if (this.table.has(kindKey(reaction.handles))) throw new Error(`two reactions to ${kindKey(reaction.handles)}: one reaction per event kind`);
+      this.table.set(kindKey(reaction.handles), reaction);
     }
-  }
-
-  /** The event kinds a reaction here handles. */
-  get kinds(): EventKind[] {
-    return [...this.table.values()].map((reaction) => reaction.handles);
   }
 
   /** @throws DependencyUnavailableError only: the message is to be handled again, in place. */
@@ -57,7 +51,7 @@ export class DispatchEvent {
   /** Why a decoded event could not be handled, or undefined once it was. */
   private async failureToHandle(decoded: DecodedMessage & { ok: true }, source: Delivery['source']): Promise<string | undefined> {
     const { event, metadata, ignored } = decoded;
-    const reaction = this.table.get(keyOf(event));
+    const reaction = this.table.get(kindKey(event));
     if (!reaction) return `unknown event: no reaction here handles ${event.type} version ${event.version}`;
     const { correlationId } = metadata;
     // Every aggregate of this service is an order: its id is what operators search the logs for.

@@ -24,6 +24,9 @@ export interface EventKind<Type extends string = string> {
  */
 export const EVENT_MAX_BYTES = 64 * 1024;
 
+/** One string per kind (`order.created@1`), to look kinds up by. */
+export const kindKey = (kind: EventKind): string => `${kind.type}@${kind.version}`;
+
 /** Collects the events an aggregate records, until the use case hands them over. */
 export class RecordedEvents {
   private readonly pending: DomainEvent[] = [];

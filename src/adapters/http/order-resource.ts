@@ -1,5 +1,6 @@
 import type { NotificationState } from '../../domain/notification.js';
 import type { Order } from '../../domain/order.js';
+import type { Caller } from './callers.js';
 
 /** An order as the API shows it. */
 export function orderResource(order: Order): { internalId: string; orderId: string; itemId: string[]; createdAt: string } {
@@ -12,10 +13,8 @@ export function orderResource(order: Order): { internalId: string; orderId: stri
 }
 
 /** Who asks, as the API-key middleware tells it (`ctx.state.caller`); absent means anonymous. */
-export type CallerKind = { readonly kind: string } | undefined;
-
 /** The one decision: only a caller holding an API key sees the customer's full address. */
-export function seesFullEmail(caller: CallerKind): boolean {
+export function seesFullEmail(caller: Caller | undefined): boolean {
   return caller?.kind === 'key';
 }
 
@@ -40,7 +39,7 @@ export function maskEmail(email: string): string {
  * An order with its email's state, as GET /orders/{orderId} shows it. A failure shows as its kind only,
  * to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
  */
-export function orderLookupResource(order: Order, notification: NotificationState, caller: CallerKind): Record<string, unknown> {
+export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined): Record<string, unknown> {
   return {
     ...orderResource(order),
     ...(order.email === undefined ? {} : { email: seesFullEmail(caller) ? order.email : maskEmail(order.email) }),

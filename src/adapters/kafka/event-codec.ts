@@ -1,4 +1,4 @@
-import type { DomainEvent, EventKind } from '../../domain/domain-event.js';
+import { kindKey, type DomainEvent, type EventKind } from '../../domain/domain-event.js';
 import type { DecodedMessage } from '../../application/dispatch-event.js';
 import type { EventMetadata } from '../../application/ports/outbox.js';
 
@@ -23,7 +23,6 @@ export const EVENT_TYPE_HEADER = 'event-type';
 export const SCHEMA_VERSION_HEADER = 'schema-version';
 const VERSION = /^[1-9]\d{0,8}$/;
 
-const keyOf = (kind: EventKind): string => `${kind.type}@${kind.version}`;
 
 /** The codecs of every event kind this process writes or reads: an event or a record without one is refused, never guessed at. */
 export class EventCodecs {
@@ -33,8 +32,8 @@ export class EventCodecs {
 
   constructor(codecs: readonly EventCodec[]) {
     for (const codec of codecs) {
-      if (this.byKind.has(keyOf(codec.kind))) throw new Error(`two codecs for ${keyOf(codec.kind)}`);
-      this.byKind.set(keyOf(codec.kind), codec as EventCodec);
+      if (this.byKind.has(kindKey(codec.kind))) throw new Error(`two codecs for ${kindKey(codec.kind)}`);
+      this.byKind.set(kindKey(codec.kind), codec as EventCodec);
       if (!this.typeOfTopic.has(codec.topic)) this.typeOfTopic.set(codec.topic, codec.kind.type);
     }
   }
@@ -45,7 +44,7 @@ export class EventCodecs {
 
   /** The record of an event, or undefined when no codec here knows its type and version. */
   encode(event: DomainEvent, metadata: EventMetadata): KafkaRecord | undefined {
-    return this.byKind.get(keyOf(event))?.encode(event, metadata);
+    return this.byKind.get(kindKey(event))?.encode(event, metadata);
   }
 
   /** Reads a record by its `event-type` and `schema-version` headers; an unknown type or version is poison. */
@@ -54,7 +53,7 @@ export class EventCodecs {
     if (type === undefined) return { ok: false, reason: `unknown event: no ${EVENT_TYPE_HEADER} header, and no event type is read from topic ${topic}` };
     const versionText = headers[SCHEMA_VERSION_HEADER] ?? '1';
     if (!VERSION.test(versionText)) return { ok: false, reason: `invalid headers: headers/${SCHEMA_VERSION_HEADER} must be a positive integer` };
-    const codec = this.byKind.get(keyOf({ type, version: Number(versionText) }));
+    const codec = this.byKind.get(kindKey({ type, version: Number(versionText) }));
     if (!codec) return { ok: false, reason: `unknown event: no codec here reads ${type} ${SCHEMA_VERSION_HEADER} ${versionText} (written by a newer producer?)` };
     return codec.decode(value, headers);
   }
