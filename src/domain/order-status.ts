@@ -30,10 +30,6 @@ export function transition(from: OrderStatus, to: OrderStatus): 'same' | 'allowe
   return (ORDER_TRANSITIONS[from] as readonly OrderStatus[]).includes(to) ? 'allowed' : 'invalid';
 }
 
-export function isOrderStatus(value: unknown): value is OrderStatus {
-  return (ORDER_STATUSES as readonly unknown[]).includes(value);
-}
-
 export const STATUS_CHANGE_LIMITS = {
   noteMaxLength: 500,
   carrierMaxLength: 100,
