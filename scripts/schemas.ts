@@ -1,5 +1,10 @@
-// Writes schemas/order-created.v1.json from the codec's own schema: `npm run schemas`. A test fails when the file is stale.
+// Writes schemas/*.json from the codecs' own schemas: `npm run schemas`. A test fails when a file is stale.
 import { writeFileSync } from 'node:fs';
 import { orderCreatedSchema } from '../src/adapters/kafka/order-created-schema.js';
+import { orderStatusChangedSchema } from '../src/adapters/kafka/order-status-changed-schema.js';
 
-writeFileSync(new URL('../schemas/order-created.v1.json', import.meta.url), `${JSON.stringify(orderCreatedSchema, null, 2)}\n`);
+for (const [file, schema] of [
+  ['order-created.v1.json', orderCreatedSchema],
+  ['order-status-changed.v1.json', orderStatusChangedSchema],
+] as const)
+  writeFileSync(new URL(`../schemas/${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);

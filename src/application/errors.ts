@@ -26,3 +26,14 @@ export class DataRejectedError extends DomainError {
     super(`${dependency} refused the data (${refusal})`, options);
   }
 }
+
+/**
+ * The order changed between reading it and storing a change decided on what was read: nothing was stored.
+ * The use case reads it again and decides anew; a caller only sees this if that keeps happening.
+ */
+export class ConcurrentChangeError extends DomainError {
+  readonly code = 'CONCURRENT_CHANGE';
+  constructor(readonly orderId: string) {
+    super(`Order "${orderId}" was changed by another request at the same time; try again`);
+  }
+}

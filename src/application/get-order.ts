@@ -1,12 +1,15 @@
 import { PENDING, type NotificationState } from '../domain/notification.js';
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
+import type { StatusChange } from '../domain/order-status.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
 import type { OrderRepository } from './ports/order-repository.js';
 
 export interface OrderWithNotification {
   readonly order: Order;
   readonly notification: NotificationState;
+  /** The accepted status changes, oldest first. */
+  readonly statusHistory: readonly StatusChange[];
 }
 
 export class GetOrder {
@@ -21,6 +24,7 @@ export class GetOrder {
     const order = await this.orders.findByOrderId(orderId.trim());
     if (order === null) throw new OrderNotFoundError(orderId);
     const notification = (await this.ledger.stateOf(order.orderId)) ?? PENDING;
-    return { order, notification };
+    const statusHistory = order.version === 1 ? [] : await this.orders.statusHistory(order.orderId);
+    return { order, notification, statusHistory };
   }
 }

@@ -1,6 +1,7 @@
 import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { SqlDatabase } from '../adapters/postgres/sql-database.js';
+import type { ChangeOrderStatus } from '../application/change-order-status.js';
 import type { CreateOrder } from '../application/create-order.js';
 import type { GetOrder } from '../application/get-order.js';
 import type { Clock } from '../application/ports/clock.js';
@@ -102,6 +103,7 @@ export const T = {
   NotificationLedger: token<NotificationLedger>('NotificationLedger'),
   CreateOrder: token<CreateOrder>('CreateOrder'),
   GetOrder: token<GetOrder>('GetOrder'),
+  ChangeOrderStatus: token<ChangeOrderStatus>('ChangeOrderStatus'),
   /** Per-caller buckets for POST /orders; bound only while the limit is on. */
   OrderRateLimiter: token<RateLimiter>('OrderRateLimiter'),
   /** The notifier's cap per recipient per hour; bound only while the cap is on. */

@@ -1,4 +1,5 @@
 import type { Order } from './order.js';
+import type { OrderStatus } from './order-status.js';
 
 /** A failure the caller can act on, with a code that never changes meaning. */
 export abstract class DomainError extends Error {
@@ -32,5 +33,17 @@ export class OrderNotFoundError extends DomainError {
   readonly code = 'ORDER_NOT_FOUND';
   constructor(readonly orderId: string) {
     super(`No order with orderId "${orderId}"`);
+  }
+}
+
+/** The order's status cannot follow its current one (a delivered order cannot be cancelled). */
+export class InvalidTransitionError extends DomainError {
+  readonly code = 'INVALID_TRANSITION';
+  constructor(
+    readonly orderId: string,
+    readonly currentStatus: OrderStatus,
+    readonly requestedStatus: OrderStatus,
+  ) {
+    super(`Order "${orderId}" is ${currentStatus}: it cannot become ${requestedStatus}`);
   }
 }

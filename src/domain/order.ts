@@ -1,6 +1,9 @@
 import { RecordedEvents, type DomainEvent } from './domain-event.js';
-import { ValidationError, type FieldError } from './errors.js';
+import { InvalidTransitionError, ValidationError, type FieldError } from './errors.js';
 import { orderCreatedEvent } from './order-created.js';
+import { orderStatusChangedEvent } from './order-status-changed.js';
+import { checkStatusChange, transition, type ChangeableStatus, type OrderStatus, type StatusChange, type StatusChangeRequest } from './order-status.js';
+import { CONTROL_CHARACTERS, PLAIN_TEXT_RULE } from './text-rules.js';
 
 export const ORDER_LIMITS = {
   orderIdMaxLength: 128,
@@ -10,10 +13,6 @@ export const ORDER_LIMITS = {
   emailMaxLength: 254,
 } as const;
 
-// C0, DEL and C1 control characters, and UTF-16 surrogates left unpaired (no text a database can store):
-// never part of an identifier, often part of an attack. Read with the u flag, where the surrogate range
-// matches only unpaired surrogates.
-const CONTROL_CHARACTER_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff';
 // Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
 const EMAIL_PATTERN = '^[^\\s@<>(),;:"\\\\[\\]]+@[^\\s@<>(),;:"\\\\[\\]]+\\.[^\\s@<>(),;:"\\\\[\\]]+$';
 
@@ -23,13 +22,12 @@ const EMAIL_PATTERN = '^[^\\s@<>(),;:"\\\\[\\]]+@[^\\s@<>(),;:"\\\\[\\]]+\\.[^\\
  */
 export const ORDER_RULES = {
   /** orderId and every itemId. */
-  text: { pattern: `^[^${CONTROL_CHARACTER_CLASS}]*$`, message: 'must not contain control characters or unpaired surrogates' },
+  text: PLAIN_TEXT_RULE,
   email: { pattern: EMAIL_PATTERN, message: 'must be a valid email address' },
   /** What the order's internal id looks like: a UUID in its one canonical form, 8-4-4-4-12 hex digits. */
   internalId: { pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', message: 'must be a UUID (8-4-4-4-12 hex digits)' },
 } as const;
 
-const CONTROL_CHARACTERS = new RegExp(`[${CONTROL_CHARACTER_CLASS}]`, 'u');
 const EMAIL = new RegExp(ORDER_RULES.email.pattern);
 
 function orderIdProblems(raw: string): FieldError[] {
@@ -47,7 +45,14 @@ export interface OrderProps {
   readonly itemIds: readonly string[];
   readonly email?: string;
   readonly createdAt: Date;
+  /** `created` when absent. */
+  readonly status?: OrderStatus;
+  /** Starts at 1 and grows by one with each accepted status change; 1 when absent. */
+  readonly version?: number;
 }
+
+/** What asking an order for a status did: a change it recorded, with its event, or nothing (it has that status already). */
+export type StatusChangeOutcome = { readonly changed: true; readonly change: StatusChange } | { readonly changed: false };
 
 export interface NewOrder {
   readonly orderId: string;
@@ -55,11 +60,19 @@ export interface NewOrder {
   readonly email?: string;
 }
 
-/** An accepted order. Its fields never change; its invariants hold whichever adapter created it. */
+/**
+ * An accepted order. Its fields never change, only its status, along the allowed transitions; its
+ * invariants hold whichever adapter created it.
+ */
 export class Order {
   private readonly events = new RecordedEvents();
+  private currentStatus: OrderStatus;
+  private currentVersion: number;
 
-  private constructor(private readonly props: OrderProps) {}
+  private constructor(private readonly props: OrderProps) {
+    this.currentStatus = props.status ?? 'created';
+    this.currentVersion = props.version ?? 1;
+  }
 
   static create(input: NewOrder, internalId: string, createdAt: Date): Order {
     const problems = Order.check(input);
@@ -75,9 +88,46 @@ export class Order {
     return order;
   }
 
-  /** Rebuilds an order that was valid when it was stored; it records no event. */
+  /** Rebuilds an order that was valid when it was stored, with its status and version; it records no event. */
   static restore(props: OrderProps): Order {
     return new Order({ ...props, itemIds: [...props.itemIds] });
+  }
+
+  /** Everything restore() needs to rebuild this order as it is now. */
+  snapshot(): Required<Omit<OrderProps, 'email'>> & Pick<OrderProps, 'email'> {
+    return { ...this.props, itemIds: [...this.props.itemIds], status: this.currentStatus, version: this.currentVersion };
+  }
+
+  /**
+   * Moves the order to `request.status` when the transition rule allows it: records `order.status-changed`
+   * and bumps the version. Asking for the status it has changes nothing and records nothing (a retried
+   * request is harmless), whatever the note says.
+   * @throws ValidationError when a field breaks a rule; InvalidTransitionError naming the current status
+   */
+  changeStatus(request: StatusChangeRequest, id: string, at: Date): StatusChangeOutcome {
+    const change = {
+      status: request.status,
+      ...(request.note === undefined ? {} : { note: request.note.trim() }),
+      ...(request.trackingUrl === undefined ? {} : { trackingUrl: request.trackingUrl.trim() }),
+      ...(request.carrier === undefined ? {} : { carrier: request.carrier.trim() }),
+    };
+    const problems = checkStatusChange(change);
+    if (problems.length > 0) throw new ValidationError(problems);
+    const verdict = transition(this.currentStatus, change.status);
+    if (verdict === 'same') return { changed: false };
+    if (verdict === 'invalid') throw new InvalidTransitionError(this.orderId, this.currentStatus, change.status);
+    const accepted: StatusChange = {
+      id,
+      ...change,
+      // 'allowed' means the current status has a way out.
+      previousStatus: this.currentStatus as ChangeableStatus,
+      sequence: this.currentVersion + 1,
+      changedAt: at,
+    };
+    this.currentStatus = accepted.status;
+    this.currentVersion = accepted.sequence;
+    this.events.record(orderStatusChangedEvent(this, accepted));
+    return { changed: true, change: accepted };
   }
 
   static check(input: NewOrder): FieldError[] {
@@ -107,7 +157,7 @@ export class Order {
     return orderIdProblems(orderId).length === 0;
   }
 
-  /** The events recorded since the order was created or last pulled, once each: `order.created` for a new order. */
+  /** The events recorded since the order was created or last pulled, once each: `order.created` for a new order, `order.status-changed`. */
   pullEvents(): DomainEvent[] {
     return this.events.pull();
   }
@@ -126,5 +176,11 @@ export class Order {
   }
   get createdAt(): Date {
     return this.props.createdAt;
+  }
+  get status(): OrderStatus {
+    return this.currentStatus;
+  }
+  get version(): number {
+    return this.currentVersion;
   }
 }

@@ -4,6 +4,8 @@ import { EVENT_MAX_BYTES } from '../../src/domain/domain-event.js';
 import { OrderDuplicateError, ValidationError } from '../../src/domain/errors.js';
 import { Order } from '../../src/domain/order.js';
 import type { OrderRepository } from '../../src/application/ports/order-repository.js';
+import { ConcurrentChangeError } from '../../src/application/errors.js';
+import type { StatusChangeRequest } from '../../src/domain/order-status.js';
 import type { EventMetadata, Outbox } from '../../src/application/ports/outbox.js';
 import { randomUUID } from 'node:crypto';
 
@@ -88,5 +90,87 @@ export function orderRepositoryContract(makeSubject: () => Promise<StorageSubjec
     expect(won).to.have.length(1);
     expect(duplicates).to.have.length(49);
     expect((await subject.outbox.backlog()).count).to.equal(1);
+  });
+
+  /** Stores a new order, then reads it back as a caller would before changing it. */
+  async function storedOrder(orderId = `o-${randomUUID()}`): Promise<Order> {
+    await subject.orders.add(anOrderNamed(orderId, 'ada@example.com'), [], {});
+    const order = await subject.orders.findByOrderId(orderId);
+    if (!order) throw new Error('not stored');
+    return order;
+  }
+
+  async function change(order: Order, request: StatusChangeRequest, at = new Date('2026-11-25T08:00:00.000Z')): Promise<void> {
+    const outcome = order.changeStatus(request, randomUUID(), at);
+    if (!outcome.changed) throw new Error('no change');
+    await subject.orders.saveStatusChange(order, outcome.change, order.pullEvents(), metadataOf(order.orderId));
+  }
+
+  it('finds a new order created, at version 1, with no status history', async () => {
+    const order = await storedOrder();
+    expect([order.status, order.version]).to.deep.equal(['created', 1]);
+    expect(await subject.orders.statusHistory(order.orderId)).to.deep.equal([]);
+  });
+
+  it('stores a status change with its history entry and its event in the outbox, together', async () => {
+    const order = await storedOrder();
+    const before = await subject.outbox.backlog();
+    const outcome = order.changeStatus({ status: 'shipped', note: 'On its way', trackingUrl: 'https://track.example.com/1', carrier: 'DHL' }, randomUUID(), new Date('2026-11-25T08:00:00.123Z'));
+    if (!outcome.changed) throw new Error('no change');
+    const events = order.pullEvents();
+    await subject.orders.saveStatusChange(order, outcome.change, events, metadataOf(order.orderId));
+    const found = await subject.orders.findByOrderId(order.orderId);
+    expect([found?.status, found?.version]).to.deep.equal(['shipped', 2]);
+    expect(await subject.orders.statusHistory(order.orderId)).to.deep.equal([outcome.change]);
+    expect((await subject.outbox.backlog()).count).to.equal(before.count + 1);
+    const relayed: unknown[] = [];
+    await subject.outbox.relay(100, async (pending) => (relayed.push(...pending.map(({ event, metadata }) => ({ event, metadata }))), []));
+    expect(relayed).to.deep.include({ event: events[0], metadata: metadataOf(order.orderId) });
+  });
+
+  it('refuses a change decided on a stale version with ConcurrentChangeError, and stores none of it', async () => {
+    const order = await storedOrder();
+    const stale = await subject.orders.findByOrderId(order.orderId);
+    if (!stale) throw new Error('not stored');
+    await change(order, { status: 'shipped' });
+    const before = await subject.outbox.backlog();
+    const outcome = stale.changeStatus({ status: 'cancelled' }, randomUUID(), new Date());
+    if (!outcome.changed) throw new Error('no change');
+    const error = await subject.orders.saveStatusChange(stale, outcome.change, stale.pullEvents(), {}).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ConcurrentChangeError);
+    const found = await subject.orders.findByOrderId(order.orderId);
+    expect([found?.status, found?.version]).to.deep.equal(['shipped', 2]);
+    expect((await subject.orders.statusHistory(order.orderId)).map((c) => c.status)).to.deep.equal(['shipped']);
+    expect((await subject.outbox.backlog()).count).to.equal(before.count);
+  });
+
+  it('keeps the status history in order, with every field', async () => {
+    const order = await storedOrder();
+    await change(order, { status: 'shipped', carrier: 'DHL' }, new Date('2026-11-25T08:00:00.000Z'));
+    await change(order, { status: 'delivered', note: 'Left at the door' }, new Date('2026-11-26T08:00:00.000Z'));
+    const history = await subject.orders.statusHistory(order.orderId);
+    expect(history.map(({ id: _id, ...entry }) => entry)).to.deep.equal([
+      { status: 'shipped', previousStatus: 'created', sequence: 2, changedAt: new Date('2026-11-25T08:00:00.000Z'), carrier: 'DHL' },
+      { status: 'delivered', previousStatus: 'shipped', sequence: 3, changedAt: new Date('2026-11-26T08:00:00.000Z'), note: 'Left at the door' },
+    ]);
+    expect(await subject.orders.statusHistory('never-stored')).to.deep.equal([]);
+  });
+
+  it('lets exactly one of 20 concurrent changes decided on the same version win', async () => {
+    const order = await storedOrder();
+    const copies = await Promise.all(Array.from({ length: 20 }, () => subject.orders.findByOrderId(order.orderId)));
+    const before = await subject.outbox.backlog();
+    const results = await Promise.allSettled(
+      copies.map((copy, n) => {
+        if (!copy) throw new Error('not stored');
+        const outcome = copy.changeStatus({ status: n % 2 === 0 ? 'shipped' : 'cancelled' }, randomUUID(), new Date());
+        if (!outcome.changed) throw new Error('no change');
+        return subject.orders.saveStatusChange(copy, outcome.change, copy.pullEvents(), {});
+      }),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConcurrentChangeError)).to.have.length(19);
+    expect(await subject.orders.statusHistory(order.orderId)).to.have.length(1);
+    expect((await subject.outbox.backlog()).count).to.equal(before.count + 1);
   });
 }

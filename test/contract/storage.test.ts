@@ -4,6 +4,7 @@ import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
 import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../src/adapters/postgres/pg-outbox.js';
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
 import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
@@ -113,6 +114,24 @@ for (const [name, open] of [
         await new PgOrderRepository(database, 'shop.orders').add(anOrderNamed('R-1'), [anEvent('R-1')], metadataOf('R-1'));
         const { rows } = await database.query<{ topic: string; headers: Record<string, string> }>(`SELECT topic, headers FROM outbox WHERE key = 'R-1'`);
         expect(rows).to.deep.equal([{ topic: 'shop.orders', headers: { 'schema-version': '1', 'content-type': 'application/json', 'correlation-id': 'c-R-1' } }]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('names the event type in the headers of a status change, so consumers of the previous version tell it from an order.created', async () => {
+      const { database, close } = await open();
+      try {
+        const repository = new PgOrderRepository(database, 'shop.orders');
+        await repository.add(anOrderNamed('R-2'), [], {});
+        const order = await repository.findByOrderId('R-2');
+        const outcome = order?.changeStatus({ status: 'shipped' }, randomUUID(), new Date());
+        if (!order || !outcome?.changed) throw new Error('no change');
+        await repository.saveStatusChange(order, outcome.change, order.pullEvents(), metadataOf('R-2'));
+        const { rows } = await database.query<{ topic: string; headers: Record<string, string> }>(`SELECT topic, headers FROM outbox WHERE key = 'R-2'`);
+        expect(rows).to.deep.equal([
+          { topic: 'shop.orders', headers: { 'event-type': 'order.status-changed', 'schema-version': '1', 'content-type': 'application/json', 'correlation-id': 'c-R-2' } },
+        ]);
       } finally {
         await close();
       }

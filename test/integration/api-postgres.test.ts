@@ -11,6 +11,7 @@ import { PgOrderRepository } from '../../src/adapters/postgres/pg-order-reposito
 import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
 import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { AdminOverview } from '../../src/application/admin-overview.js';
+import { ChangeOrderStatus } from '../../src/application/change-order-status.js';
 import { CreateOrder } from '../../src/application/create-order.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
 import { GetOrder } from '../../src/application/get-order.js';
@@ -40,6 +41,7 @@ describe('The order API on PostgreSQL', () => {
     const app = createHttpApp({
       createOrder: new CreateOrder(orders, new RandomIdGenerator(), new SystemClock()),
       getOrder: new GetOrder(orders, new PgNotificationLedger(pool)),
+      changeOrderStatus: new ChangeOrderStatus(orders, new RandomIdGenerator(), new SystemClock()),
       healthChecks: [databaseHealthCheck(pool, 'server')],
       logger: silentLogger(),
       admin: { token: ADMIN_TOKEN, overview: new AdminOverview(new PgAdminReadModel(pool), undefined), replay: new ReplayDeadLetter(new PgNotificationLedger(pool), silentLogger()) },
@@ -79,6 +81,42 @@ describe('The order API on PostgreSQL', () => {
     expect(conflict.data.orderId).to.equal('race-pg');
     expect(await count(`SELECT count(*) AS n FROM orders WHERE order_id = 'race-pg'`)).to.equal(1);
     expect(await count(`SELECT count(*) AS n FROM outbox WHERE key = 'race-pg'`)).to.equal(1);
+  });
+
+  const changeStatus = (orderId: string, body: unknown): Promise<Response> =>
+    fetch(`${base}/orders/${orderId}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('gives one winner per transition to 50 concurrent status changes of one order, and stores exactly one event per accepted change', async () => {
+    expect((await post({ orderId: 'status-race', itemId: ['sku-1'], email: 'ada@example.com' })).status).to.equal(202);
+    const statuses = ['shipped', 'delivered', 'cancelled'] as const;
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, n) => changeStatus('status-race', { status: statuses[n % 3] })));
+    const codes = responses.map((r) => r.status);
+    expect(codes.filter((c) => ![200, 202, 409].includes(c)), 'only 200, 202 and 409').to.deep.equal([]);
+    const accepted = codes.filter((c) => c === 202).length;
+    // created → shipped → delivered, or created → (shipped →) cancelled: one or two changes, never more.
+    expect(accepted).to.be.within(1, 2);
+    const history = (await (await fetch(`${base}/orders/status-race`)).json()) as { data: { status: string; statusHistory: { status: string }[] } };
+    const path = history.data.statusHistory.map((h) => h.status);
+    expect(path).to.have.length(1 + accepted);
+    expect([['created', 'shipped'], ['created', 'cancelled'], ['created', 'shipped', 'delivered'], ['created', 'shipped', 'cancelled']]).to.deep.include(path);
+    expect(await count(`SELECT count(*) AS n FROM order_status_changes WHERE order_id = 'status-race'`)).to.equal(accepted);
+    expect(await count(`SELECT count(DISTINCT sequence) AS n FROM order_status_changes WHERE order_id = 'status-race'`)).to.equal(accepted);
+    expect(await count(`SELECT count(*) AS n FROM outbox WHERE key = 'status-race' AND type = 'order.status-changed'`)).to.equal(accepted);
+    expect(await count(`SELECT version AS n FROM orders WHERE order_id = 'status-race'`)).to.equal(1 + accepted);
+    for (const response of responses.filter((r) => r.status === 409)) {
+      const body = (await response.json()) as { error: { code: string; currentStatus: string } };
+      expect(body.error.code).to.equal('INVALID_TRANSITION');
+      expect(path).to.include(body.error.currentStatus);
+    }
+  });
+
+  it('answers one 202 and 49 200s to 50 concurrent requests of the same status, storing one event', async () => {
+    expect((await post({ orderId: 'status-same', itemId: ['sku-1'] })).status).to.equal(202);
+    const codes = (await Promise.all(Array.from({ length: 50 }, () => changeStatus('status-same', { status: 'shipped', carrier: 'DHL' })))).map((r) => r.status);
+    expect(codes.filter((c) => c === 202)).to.have.length(1);
+    expect(codes.filter((c) => c === 200)).to.have.length(49);
+    expect(await count(`SELECT count(*) AS n FROM outbox WHERE key = 'status-same' AND type = 'order.status-changed'`)).to.equal(1);
+    expect(await count(`SELECT count(*) AS n FROM order_status_changes WHERE order_id = 'status-same'`)).to.equal(1);
   });
 
   it('shows the notification status from the ledger on GET /orders/{orderId}', async () => {

@@ -2,6 +2,7 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
 import { RandomIdGenerator } from '../../src/adapters/system/random-id-generator.js';
+import { ChangeOrderStatus } from '../../src/application/change-order-status.js';
 import { CreateOrder } from '../../src/application/create-order.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import type { Clock } from '../../src/application/ports/clock.js';
@@ -23,5 +24,6 @@ export function inMemoryOrders() {
     ledger,
     createOrder: new CreateOrder(orders, new RandomIdGenerator(), fixedClock()),
     getOrder: new GetOrder(orders, ledger),
+    changeOrderStatus: new ChangeOrderStatus(orders, new RandomIdGenerator(), fixedClock('2026-11-25T09:00:00.000Z')),
   };
 }

@@ -27,7 +27,7 @@ describe('CreateOrder', () => {
   it('stores the order and the order.created event it recorded, keyed by orderId, with the correlation id, and counts it', async () => {
     const order = await createOrder.execute({ orderId: 'A-1', itemIds: ['x'], correlationId: 'c-1' });
     expect(order.internalId).to.equal(ids.next());
-    expect(store.orders.get('A-1')).to.equal(order);
+    expect(store.orders.get('A-1')?.snapshot()).to.deep.equal(order.snapshot());
     expect(store.outbox).to.have.length(1);
     expect(store.outbox[0]?.event).to.deep.include({ type: 'order.created', version: 1, aggregateId: 'A-1' });
     expect(store.outbox[0]?.metadata).to.deep.equal({ correlationId: 'c-1' });
@@ -39,7 +39,7 @@ describe('CreateOrder', () => {
     const first = await createOrder.execute({ orderId: 'A-1', itemIds: ['x'], correlationId: 'c-1' });
     const error = await createOrder.execute({ orderId: 'A-1', itemIds: ['y'], correlationId: 'c-2' }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(OrderDuplicateError);
-    expect((error as OrderDuplicateError).existing).to.equal(first);
+    expect((error as OrderDuplicateError).existing?.snapshot()).to.deep.equal(first.snapshot());
     expect(store.outbox).to.have.length(1);
     expect(created).to.equal(1);
   });

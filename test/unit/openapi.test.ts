@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
 import { openApiDocument } from '../../src/adapters/http/openapi.js';
-import { createOrderSchema } from '../../src/adapters/http/order-schemas.js';
+import { changeOrderStatusSchema, createOrderSchema } from '../../src/adapters/http/order-schemas.js';
 
 const committed = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,6 +17,8 @@ describe('openapi.yaml', () => {
     const { $id: _id, ...served } = createOrderSchema;
     const components = committed.components as { schemas: Record<string, unknown> };
     expect(components.schemas.CreateOrderRequest).to.deep.equal(JSON.parse(JSON.stringify(served)));
+    const { $id: _statusId, ...statusChange } = changeOrderStatusSchema;
+    expect(components.schemas.ChangeOrderStatusRequest).to.deep.equal(JSON.parse(JSON.stringify(statusChange)));
   });
 
   it('is a valid OpenAPI 3.1 document', async () => {

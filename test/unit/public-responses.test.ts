@@ -88,6 +88,16 @@ class FailingRepository implements OrderRepository {
     return this.inner.findByOrderId(orderId);
   }
 
+  saveStatusChange(...args: Parameters<OrderRepository['saveStatusChange']>): Promise<void> {
+    this.fail();
+    return this.inner.saveStatusChange(...args);
+  }
+
+  statusHistory(orderId: string): ReturnType<OrderRepository['statusHistory']> {
+    this.fail();
+    return this.inner.statusHistory(orderId);
+  }
+
   private fail(): void {
     const cause = Object.assign(new Error(this.text), { code: 'ECONNREFUSED' });
     if (this.failing === 'unavailable') throw new DependencyUnavailableError('postgres', { cause });

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { DomainError, OrderDuplicateError, ValidationError } from '../../domain/errors.js';
+import { DomainError, InvalidTransitionError, OrderDuplicateError, ValidationError } from '../../domain/errors.js';
 import { DataRejectedError, DependencyUnavailableError } from '../../application/errors.js';
 import { HttpError } from './http-error.js';
 import { orderResource } from './order-resource.js';
@@ -9,12 +9,14 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   ORDER_NOT_FOUND: 404,
   ORDER_DUPLICATE: 409,
+  INVALID_TRANSITION: 409,
+  CONCURRENT_CHANGE: 409,
   SERVICE_UNAVAILABLE: 503,
 };
 
 interface ErrorBody {
   success: false;
-  error: { code: string; message: string; details?: unknown; correlationId?: string; outcome?: 'unknown' };
+  error: { code: string; message: string; details?: unknown; correlationId?: string; outcome?: 'unknown'; currentStatus?: string };
   data?: unknown;
 }
 
@@ -49,6 +51,7 @@ function describe(error: unknown, ctx: Koa.Context): { status: number; body: Err
     const body: ErrorBody = { success: false, error: { code: error.code, message: error.message } };
     if (error instanceof ValidationError) body.error.details = error.details;
     if (error instanceof OrderDuplicateError && error.existing) body.data = orderResource(error.existing);
+    if (error instanceof InvalidTransitionError) body.error.currentStatus = error.currentStatus;
     if (STATUS_BY_CODE[error.code] === 503) body.error.correlationId = ctx.state.correlationId;
     if (error instanceof DependencyUnavailableError && error.outcomeUnknown) {
       body.error.outcome = 'unknown';

@@ -1,8 +1,10 @@
 import { NOTIFICATION_FAILURE_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
-import { createOrderSchema } from './order-schemas.js';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
+import { changeOrderStatusSchema, createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
 
 const { $id: _id, ...createOrderRequest } = createOrderSchema;
+const { $id: _statusId, ...changeOrderStatusRequest } = changeOrderStatusSchema;
 
 const error = (code: string, example: string) => ({
   description: example,
@@ -102,6 +104,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
                                 examples: ['a•••@example.com'],
                               },
                               notification: { $ref: '#/components/schemas/Notification' },
+                              status: { enum: [...ORDER_STATUSES] },
+                              statusHistory: { $ref: '#/components/schemas/StatusHistory' },
                             },
                           },
                         ],
@@ -113,6 +117,42 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             '401': unauthorized,
             '404': error('ORDER_NOT_FOUND', 'No order with orderId "A-1"'),
+          },
+        },
+      },
+      '/orders/{orderId}/status': {
+        post: {
+          operationId: 'changeOrderStatus',
+          summary: 'Move an order to a new status; the customer\'s email follows asynchronously',
+          security,
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }, { $ref: '#/components/parameters/CorrelationId' }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ChangeOrderStatusRequest' } } } },
+          responses: {
+            '202': { description: 'Accepted: the change is stored with its order-status-changed event', content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderStatusResponse' } } } },
+            '200': { description: 'The order has this status already: nothing changed, no event', content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderStatusResponse' } } } },
+            '400': {
+              description: 'VALIDATION_FAILED (details name every bad field) or INVALID_JSON',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '401': unauthorized,
+            '404': error('ORDER_NOT_FOUND', 'No order with orderId "A-1"'),
+            '409': {
+              description: 'INVALID_TRANSITION: the status cannot follow the current one, named in error.currentStatus (CONCURRENT_CHANGE: other changes kept winning the race; retry)',
+              content: {
+                'application/json': {
+                  schema: { $ref: '#/components/schemas/Error' },
+                  example: { success: false, error: { code: 'INVALID_TRANSITION', message: 'Order "A-1" is delivered: it cannot become cancelled', currentStatus: 'delivered' } },
+                },
+              },
+            },
+            '413': error('PAYLOAD_TOO_LARGE', `The request body must be at most ${MAX_BODY_BYTES} bytes`),
+            '415': { ...error('UNSUPPORTED_MEDIA_TYPE', NOT_JSON_MESSAGE), description: `${NOT_JSON_MESSAGE}, in UTF-8 (a declared charset other than utf-8 is refused)` },
+            '429': {
+              ...error('RATE_LIMITED', 'Too many requests from this client: retry in 2 s'),
+              description: 'RATE_LIMITED: the caller spent its bucket (the same bucket as POST /orders)',
+              headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'Seconds until the bucket holds a request again' } },
+            },
+            '503': error('SERVICE_UNAVAILABLE', 'postgres is unavailable'),
           },
         },
       },
@@ -129,6 +169,41 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       schemas: {
         CreateOrderRequest: createOrderRequest,
+        ChangeOrderStatusRequest: changeOrderStatusRequest,
+        StatusHistory: {
+          type: 'array',
+          description: 'Oldest first: created, then each accepted change',
+          items: {
+            type: 'object',
+            required: ['status', 'at'],
+            properties: {
+              status: { enum: [...ORDER_STATUSES] },
+              at: { type: 'string', format: 'date-time' },
+              note: { type: 'string' },
+              trackingUrl: { type: 'string', format: 'uri' },
+              carrier: { type: 'string' },
+            },
+          },
+        },
+        OrderStatusResponse: {
+          type: 'object',
+          required: ['success', 'data', 'message'],
+          properties: {
+            success: { const: true },
+            data: {
+              type: 'object',
+              required: ['orderId', 'internalId', 'status', 'version', 'statusHistory'],
+              properties: {
+                orderId: { type: 'string' },
+                internalId: { type: 'string', format: 'uuid' },
+                status: { enum: [...ORDER_STATUSES] },
+                version: { type: 'integer', minimum: 1, description: '1 when created, one more with each accepted change' },
+                statusHistory: { $ref: '#/components/schemas/StatusHistory' },
+              },
+            },
+            message: { type: 'string' },
+          },
+        },
         Order: {
           type: 'object',
           required: ['internalId', 'orderId', 'itemId', 'createdAt'],
@@ -165,6 +240,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 message: { type: 'string' },
                 details: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } } },
                 correlationId: { type: 'string' },
+                currentStatus: { enum: [...ORDER_STATUSES], description: 'On INVALID_TRANSITION: the status the order has.' },
                 outcome: {
                   const: 'unknown',
                   description: 'On a 503 to POST /orders: the database went away after the order was sent to it, so it may be stored. Retry the same request: 202, or a 409 carrying the order, means it is stored.',

@@ -1,5 +1,6 @@
 import type { NotificationState } from '../../domain/notification.js';
 import type { Order } from '../../domain/order.js';
+import type { StatusChange } from '../../domain/order-status.js';
 import type { Caller } from './callers.js';
 
 /** An order as the API shows it. */
@@ -10,6 +11,25 @@ export function orderResource(order: Order): { internalId: string; orderId: stri
     itemId: [...order.itemIds],
     createdAt: order.createdAt.toISOString(),
   };
+}
+
+/** An order's statuses as the API shows them, oldest first: `created` at its creation, then each accepted change. */
+export function statusHistoryResource(order: Order, changes: readonly StatusChange[]): Record<string, unknown>[] {
+  return [
+    { status: 'created', at: order.createdAt.toISOString() },
+    ...changes.map((change) => ({
+      status: change.status,
+      at: change.changedAt.toISOString(),
+      ...(change.note === undefined ? {} : { note: change.note }),
+      ...(change.trackingUrl === undefined ? {} : { trackingUrl: change.trackingUrl }),
+      ...(change.carrier === undefined ? {} : { carrier: change.carrier }),
+    })),
+  ];
+}
+
+/** An order's state after POST /orders/{orderId}/status. */
+export function orderStatusResource(order: Order, changes: readonly StatusChange[]): Record<string, unknown> {
+  return { orderId: order.orderId, internalId: order.internalId, status: order.status, version: order.version, statusHistory: statusHistoryResource(order, changes) };
 }
 
 /** Who asks, as the API-key middleware tells it (`ctx.state.caller`); absent means anonymous. */
@@ -39,10 +59,12 @@ export function maskEmail(email: string): string {
  * An order with its email's state, as GET /orders/{orderId} shows it. A failure shows as its kind only,
  * to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
  */
-export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined): Record<string, unknown> {
+export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined, statusHistory: readonly StatusChange[] = []): Record<string, unknown> {
   return {
     ...orderResource(order),
     ...(order.email === undefined ? {} : { email: seesFullEmail(caller) ? order.email : maskEmail(order.email) }),
+    status: order.status,
+    statusHistory: statusHistoryResource(order, statusHistory),
     notification: {
       status: notification.status,
       attempts: notification.attempts,

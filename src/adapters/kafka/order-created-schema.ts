@@ -3,9 +3,9 @@ import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
 import { ORDER_CREATED } from '../../domain/order-created.js';
 
 // What Date.prototype.toISOString writes, give or take the fraction: UTC only, no leap second (Date cannot read one).
-const UTC_TIMESTAMP = '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?Z$';
+export const UTC_TIMESTAMP = '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?Z$';
 // No whitespace around it: the API trims an orderId before storing it.
-const TRIMMED = '^\\S(?:[\\s\\S]*\\S)?$';
+export const TRIMMED = '^\\S(?:[\\s\\S]*\\S)?$';
 
 /**
  * The `order-created` v1 event as JSON Schema, built from the order's own rules, so the notifier accepts

@@ -1,10 +1,11 @@
 import type { SqlDatabase } from './sql-database.js';
 import { OrderDuplicateError } from '../../domain/errors.js';
 import { Order } from '../../domain/order.js';
+import type { ChangeableStatus, OrderStatus, StatusChange, TargetStatus } from '../../domain/order-status.js';
 import type { OrderRepository } from '../../application/ports/order-repository.js';
 import type { DomainEvent } from '../../domain/domain-event.js';
 import { serialisePayload, type EventMetadata } from '../../application/ports/outbox.js';
-import { DependencyUnavailableError } from '../../application/errors.js';
+import { ConcurrentChangeError, DependencyUnavailableError } from '../../application/errors.js';
 import { sleep } from '../../application/sleep.js';
 import { isConnectionFailure, translate, UNIQUE_VIOLATION, writeOutcome } from './pg-errors.js';
 import { OUTBOX_CHANNEL } from './pg-outbox.js';
@@ -15,10 +16,26 @@ interface OrderRow {
   item_ids: string[];
   email: string | null;
   created_at: Date;
+  status: string;
+  version: number;
+}
+
+interface StatusChangeRow {
+  id: string;
+  sequence: number;
+  status: string;
+  previous_status: string;
+  note: string | null;
+  tracking_url: string | null;
+  carrier: string | null;
+  changed_at: Date;
 }
 
 /** How long a request waits for the database to come back when a lost connection left its write in doubt. */
 const IN_DOUBT_PATIENCE_MS = 3000;
+
+const outboxRows = (events: readonly DomainEvent[]): string =>
+  JSON.stringify(events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) })));
 
 export class PgOrderRepository implements OrderRepository {
   constructor(
@@ -31,7 +48,7 @@ export class PgOrderRepository implements OrderRepository {
   ) {}
 
   async add(order: Order, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
-    const rows = events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) }));
+    const rows = outboxRows(events);
     // One statement is one transaction: the order and its events are stored together or not at all,
     // and the NOTIFY is delivered only when it commits.
     const sql = `
@@ -44,55 +61,117 @@ export class PgOrderRepository implements OrderRepository {
           FROM jsonb_to_recordset($6::jsonb) AS e(type text, version integer, key text, payload text)
       )
       SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
+    const orderIdTaken = (error: unknown): unknown => {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
+    };
+    const result = await this.write(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic], orderIdTaken);
+    if (!('inDoubt' in result)) return;
+    // Its own row tells: ours (same internal id) means stored.
+    const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
+    if (stored?.internalId === order.internalId) return;
+    if (stored) throw new OrderDuplicateError(order.orderId);
+    throw new DependencyUnavailableError('postgres', { cause: result.inDoubt });
+  }
+
+  /**
+   * Optimistic concurrency on `orders.version` rather than a row lock: the change is decided in the domain,
+   * between a read and this write, and a lock would have to be held across that round trip (a transaction
+   * open in the use case). Here the write is one statement that applies only if the version is still the
+   * one the change was decided on; a concurrent UPDATE of the same row waits for the first to commit, then
+   * finds the version moved and changes nothing. Retries stay few: an order takes at most two changes.
+   */
+  async saveStatusChange(order: Order, change: StatusChange, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
+    const rows = outboxRows(events);
+    // One statement, one transaction: status, history and events together, or none of them (no row
+    // `changed`: the history and outbox inserts select from it). The NOTIFY goes only with a change.
+    // The envelope columns are filled for a relay of the previous version; `event-type` lets its consumers
+    // tell this event from an order.created on the same topic (and dead-letter it as unknown).
+    const sql = `
+      WITH changed AS (
+        UPDATE orders SET status = $2::text, version = $3::integer WHERE order_id = $1 AND version = $3::integer - 1
+        RETURNING order_id
+      ), history AS (
+        INSERT INTO order_status_changes (id, order_id, sequence, status, previous_status, note, tracking_url, carrier, changed_at)
+        SELECT $4::uuid, order_id, $3::integer, $2::text, $5::text, $6::text, $7::text, $8::text, $9::timestamptz FROM changed
+      ), new_events AS (
+        INSERT INTO outbox (type, version, key, payload, metadata, topic, headers)
+        SELECT e.type, e.version, e.key, e.payload::jsonb, $11::jsonb, $12,
+               jsonb_strip_nulls(jsonb_build_object('event-type', e.type, 'schema-version', e.version::text, 'content-type', 'application/json', 'correlation-id', $11::jsonb->>'correlationId'))
+          FROM changed, jsonb_to_recordset($10::jsonb) AS e(type text, version integer, key text, payload text)
+      )
+      SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM changed`;
+    const params = [
+      order.orderId,
+      change.status,
+      change.sequence,
+      change.id,
+      change.previousStatus,
+      change.note ?? null,
+      change.trackingUrl ?? null,
+      change.carrier ?? null,
+      change.changedAt,
+      rows,
+      JSON.stringify(metadata),
+      this.legacyTopic,
+    ];
+    const result = await this.write(sql, params);
+    if ('inDoubt' in result) {
+      // The history entry, by the change's own id, tells.
+      const history = await this.settleInDoubt(result.inDoubt, () => this.statusHistory(order.orderId));
+      if (history.some((entry) => entry.id === change.id)) return;
+      throw new DependencyUnavailableError('postgres', { cause: result.inDoubt });
+    }
+    if (result.rows === 0) throw new ConcurrentChangeError(order.orderId);
+  }
+
+  /**
+   * Runs one write on a connection of its own: resolves with how many rows it returned, or with the failure
+   * when the connection died after the statement left (it may have committed). Any other failure is thrown
+   * as `refused` makes it.
+   */
+  private async write(sql: string, params: readonly unknown[], refused: (error: unknown) => unknown = translate): Promise<{ rows: number } | { inDoubt: unknown }> {
     // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
     const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
     let failure: unknown;
     try {
-      await client.query(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, JSON.stringify(rows), JSON.stringify(metadata), this.legacyTopic]);
+      return { rows: (await client.query(sql, params)).rows.length };
     } catch (error) {
       failure = error ?? new Error('query failed');
     } finally {
       client.release(failure !== undefined && isConnectionFailure(failure));
     }
-    if (failure === undefined) return;
-    const { code, constraint } = failure as { code?: string; constraint?: string };
-    if (code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key') throw new OrderDuplicateError(order.orderId);
-    if (!isConnectionFailure(failure)) throw translate(failure);
+    if (!isConnectionFailure(failure)) throw refused(failure);
     const outcome = writeOutcome(failure);
     if (outcome === 'not-written') throw translate(failure);
     if (outcome === 'timeout') throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
-    await this.settleInDoubt(order, failure);
+    return { inDoubt: failure };
   }
 
   /**
    * The connection died after the statement left: it may have committed (a restart that lost only the
-   * acknowledgement). Once the database answers again, its own row tells: ours (same internal id) means
-   * stored; none means not stored. A database still away after the patience leaves the outcome unknown.
+   * acknowledgement). Once the database answers again, `look` reads what tells; a database still away
+   * after the patience leaves the outcome unknown.
    */
-  private async settleInDoubt(order: Order, failure: unknown): Promise<void> {
+  private async settleInDoubt<T>(failure: unknown, look: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + IN_DOUBT_PATIENCE_MS;
     for (;;) {
-      let stored: Order | null;
       try {
-        stored = await this.findByOrderId(order.orderId);
+        return await look();
       } catch (error) {
         if (!(error instanceof DependencyUnavailableError) || Date.now() >= deadline)
           throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
         await sleep(250);
-        continue;
       }
-      if (stored?.internalId === order.internalId) return;
-      if (stored) throw new OrderDuplicateError(order.orderId);
-      throw new DependencyUnavailableError('postgres', { cause: failure });
     }
   }
 
   async findByOrderId(orderId: string): Promise<Order | null> {
     try {
       const { rows } = await this.database.query<OrderRow>(
-        'SELECT internal_id, order_id, item_ids, email, created_at FROM orders WHERE order_id = $1',
+        'SELECT internal_id, order_id, item_ids, email, created_at, status, version FROM orders WHERE order_id = $1',
         [orderId],
       );
       const row = rows[0];
@@ -103,7 +182,31 @@ export class PgOrderRepository implements OrderRepository {
         itemIds: row.item_ids,
         ...(row.email === null ? {} : { email: row.email }),
         createdAt: row.created_at,
+        status: row.status as OrderStatus,
+        version: row.version,
       });
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async statusHistory(orderId: string): Promise<StatusChange[]> {
+    try {
+      const { rows } = await this.database.query<StatusChangeRow>(
+        `SELECT id, sequence, status, previous_status, note, tracking_url, carrier, changed_at
+           FROM order_status_changes WHERE order_id = $1 ORDER BY sequence`,
+        [orderId],
+      );
+      return rows.map((row) => ({
+        id: row.id,
+        status: row.status as TargetStatus,
+        previousStatus: row.previous_status as ChangeableStatus,
+        sequence: row.sequence,
+        changedAt: row.changed_at,
+        ...(row.note === null ? {} : { note: row.note }),
+        ...(row.tracking_url === null ? {} : { trackingUrl: row.tracking_url }),
+        ...(row.carrier === null ? {} : { carrier: row.carrier }),
+      }));
     } catch (error) {
       throw translate(error);
     }

@@ -27,8 +27,8 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
-      (config, logger, createOrder, getOrder, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag, orderRateLimiter) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
+      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag, orderRateLimiter) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
@@ -42,7 +42,7 @@ export function httpModule(adminToken?: string): ContainerModule {
             }
           : undefined;
         const callers = { trustedProxyCount: config.trustedProxyCount, ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}), ...(orderRateLimiter ? { orderRateLimiter } : {}) };
-        const app = createHttpApp({ createOrder, getOrder, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...callers, ...(admin ? { admin } : {}) });
+        const app = createHttpApp({ createOrder, getOrder, changeOrderStatus, healthChecks, logger, metrics, version: PACKAGE_VERSION, ...callers, ...(admin ? { admin } : {}) });
         server = new HttpServerService('http', app.callback(), config.port, logger, config.httpDrainMs);
         return server;
       },

@@ -6,6 +6,7 @@ import { KafkaDeadLetters } from '../../adapters/kafka/kafka-dead-letters.js';
 import { KafkaEventPublisher } from '../../adapters/kafka/kafka-event-publisher.js';
 import { EventCodecs } from '../../adapters/kafka/event-codec.js';
 import { orderCreatedCodec } from '../../adapters/kafka/order-created-codec.js';
+import { orderStatusChangedCodec } from '../../adapters/kafka/order-status-changed-codec.js';
 import { provide, T } from '../tokens.js';
 
 /** The topics ordermail owns: created at start-up when missing. */
@@ -19,7 +20,7 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
   return new ContainerModule(({ bind }) => {
     provide(bind, T.Kafka, [T.Config, T.Logger], (config, logger) => createKafka({ brokers, clientId: config.kafka.clientId }, logger));
     // One codec per event kind: its topic, key, headers and schema. A new kind adds its codec here.
-    provide(bind, T.EventCodecs, [T.Config], (config) => new EventCodecs([orderCreatedCodec(config.kafka.topic)]));
+    provide(bind, T.EventCodecs, [T.Config], (config) => new EventCodecs([orderCreatedCodec(config.kafka.topic), orderStatusChangedCodec(config.kafka.topic)]));
     provide(
       bind,
       T.KafkaPublisher,

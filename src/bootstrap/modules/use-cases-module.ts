@@ -1,4 +1,5 @@
 import { ContainerModule } from 'inversify';
+import { ChangeOrderStatus } from '../../application/change-order-status.js';
 import { CreateOrder } from '../../application/create-order.js';
 import { GetOrder } from '../../application/get-order.js';
 import { RelayOutbox } from '../../application/relay-outbox.js';
@@ -13,6 +14,7 @@ export function useCasesModule(): ContainerModule {
       (orders, ids, clock, metrics) => new CreateOrder(orders, ids, clock, metrics),
     );
     provide(bind, T.GetOrder, [T.OrderRepository, T.NotificationLedger], (orders, ledger) => new GetOrder(orders, ledger));
+    provide(bind, T.ChangeOrderStatus, [T.OrderRepository, T.IdGenerator, T.Clock], (orders, ids, clock) => new ChangeOrderStatus(orders, ids, clock));
     provide(
       bind,
       T.RelayOutbox,
