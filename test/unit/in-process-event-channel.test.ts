@@ -16,7 +16,7 @@ class ControlledDispatch implements EventDispatch {
   readonly started: string[] = [];
   private readonly pending = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
 
-  execute: EventDispatch['execute'] = (_message, decoded) => {
+  execute: EventDispatch['execute'] = (decoded) => {
     if (!decoded.ok) throw new Error('the channel only carries decoded events');
     const name = nameOf(decoded.event);
     this.started.push(name);
@@ -105,7 +105,7 @@ describe('InProcessEventChannel: the events of one aggregate one at a time, in t
     const overlaps: string[] = [];
     let mostAtOnce = 0;
     const scrambled: EventDispatch = {
-      execute: async (_message, decoded) => {
+      execute: async (decoded) => {
         if (!decoded.ok) throw new Error('the channel only carries decoded events');
         const { aggregateId } = decoded.event;
         inHand.set(aggregateId, (inHand.get(aggregateId) ?? 0) + 1);

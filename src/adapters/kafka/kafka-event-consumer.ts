@@ -97,8 +97,9 @@ export class KafkaEventConsumer {
   /** Resolves once the message is handled or dead-lettered; throws only while a dependency is away (redelivered in place). */
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const headers = headersToStrings(message.headers);
-    const received = { key: message.key?.toString() ?? null, value: message.value, headers, source: { topic, partition, offset: message.offset } };
-    await this.dispatch.execute(received, this.codecs.decode(topic, message.value, headers));
+    const source = { topic, partition, offset: message.offset };
+    const decoded = this.codecs.decode(topic, message.value, headers);
+    await this.dispatch.execute(decoded.ok ? { ...decoded, source } : { ...decoded, message: { key: message.key?.toString() ?? null, value: message.value, headers }, source });
   }
 
   private subscribed(): { topic: string }[] {

@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { DispatchEvent, ReceivedMessage } from '../../application/dispatch-event.js';
+import type { DispatchEvent } from '../../application/dispatch-event.js';
 import { ALWAYS_OPEN, whenOpen, type Gate } from '../../application/gate.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -62,7 +62,7 @@ export class InProcessEventChannel implements EventPublisher {
       // Written by this same process through the outbox: already a domain event, nothing to decode.
       const { event, metadata } = outgoing;
       try {
-        await dispatch.execute(asReceived(outgoing), { ok: true, event, metadata });
+        await dispatch.execute({ ok: true, event, metadata });
         this.release(event.aggregateId);
       } catch (error) {
         this.logger.warn('event handling failed, redelivering', { key: event.aggregateId, error: error instanceof Error ? error.message : String(error), retryInMs: this.options.retryDelayMs });
@@ -89,18 +89,4 @@ export class InProcessEventChannel implements EventPublisher {
     this.busy.delete(aggregateId);
     this.arrivals.emit('event');
   }
-}
-
-/** The event as its dead letter keeps it, should it be one: the JSON payload, its kind and correlation id in headers. */
-function asReceived({ event, metadata }: OutgoingEvent): ReceivedMessage {
-  return {
-    key: event.aggregateId,
-    value: Buffer.from(JSON.stringify(event.payload)),
-    headers: {
-      'event-type': event.type,
-      'schema-version': String(event.version),
-      'content-type': 'application/json',
-      ...(metadata.correlationId === undefined ? {} : { 'correlation-id': metadata.correlationId }),
-    },
-  };
 }
