@@ -1,26 +1,29 @@
 import { kindKey, type DomainEvent } from '../domain/domain-event.js';
 import { DomainError } from '../domain/errors.js';
 import { DependencyUnavailableError } from './errors.js';
-import type { DeadLetter } from './ports/dead-letters.js';
+import type { RawMessage } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
+import type { EventSource } from './ports/notification-ledger.js';
 import type { EventMetadata } from './ports/outbox.js';
 import type { Delivery, Reaction } from './reaction.js';
 import type { RejectPoison } from './reject-poison.js';
 
 /** A message as its adapter read it: a domain event with its metadata, or why it is poison. */
-export type DecodedMessage =
-  | {
-      readonly ok: true;
-      readonly event: DomainEvent;
-      readonly metadata: EventMetadata;
-      /** Why a piece of metadata was ignored rather than trusted. */
-      readonly ignored?: string;
-    }
-  | { readonly ok: false; readonly reason: string };
+export type DecodedMessage = DecodedEvent | { readonly ok: false; readonly reason: string };
 
-/** A message as it arrived, byte for byte: what its dead letter keeps. */
-export type ReceivedMessage = Pick<DeadLetter, 'key' | 'value' | 'headers' | 'source'>;
+export interface DecodedEvent {
+  readonly ok: true;
+  readonly event: DomainEvent;
+  readonly metadata: EventMetadata;
+  /** Why a piece of metadata was ignored rather than trusted. */
+  readonly ignored?: string;
+}
 
+/**
+ * A message as it reached this process, and where from: a decoded event, or the bytes of one that could not
+ * be decoded and why (what its dead letter keeps, since there is no event).
+ */
+export type ReceivedMessage = (DecodedEvent | { readonly ok: false; readonly reason: string; readonly message: RawMessage }) & { readonly source?: EventSource };
 
 /**
  * Hands each incoming event to the reaction for its type and version, from a table: the consumer and the
@@ -43,13 +46,18 @@ export class DispatchEvent {
   }
 
   /** @throws DependencyUnavailableError only: the message is to be handled again, in place. */
-  async execute(message: ReceivedMessage, decoded: DecodedMessage): Promise<void> {
-    const reason = decoded.ok ? await this.failureToHandle(decoded, message.source) : decoded.reason;
-    if (reason !== undefined) await this.rejectPoison.execute({ ...message, reason });
+  async execute(received: ReceivedMessage): Promise<void> {
+    const { source } = received;
+    if (!received.ok) {
+      await this.rejectPoison.execute({ message: received.message, reason: received.reason, ...(source ? { source } : {}) });
+      return;
+    }
+    const reason = await this.failureToHandle(received, source);
+    if (reason !== undefined) await this.rejectPoison.execute({ event: received.event, metadata: received.metadata, reason, ...(source ? { source } : {}) });
   }
 
   /** Why a decoded event could not be handled, or undefined once it was. */
-  private async failureToHandle(decoded: DecodedMessage & { ok: true }, source: Delivery['source']): Promise<string | undefined> {
+  private async failureToHandle(decoded: DecodedEvent, source: Delivery['source']): Promise<string | undefined> {
     const { event, metadata, ignored } = decoded;
     const reaction = this.table.get(kindKey(event));
     if (!reaction) return `unknown event: no reaction here handles ${event.type} version ${event.version}`;

@@ -276,9 +276,9 @@ export class NotifyOrderCreated {
     const { kind } = failure;
     const reason = failure.failure.error;
     await this.deadLetters.publish({
-      key: job.event.orderId,
-      value: Buffer.from(JSON.stringify(job.event)),
-      headers: { 'schema-version': '1', 'content-type': 'application/json', ...(job.correlationId ? { 'correlation-id': job.correlationId } : {}) },
+      event: { ...ORDER_CREATED, aggregateId: job.event.orderId, payload: job.event },
+      metadata: job.correlationId ? { correlationId: job.correlationId } : {},
+      notification: { orderId: job.event.orderId, kind: 'order-created' },
       reason,
       kind,
       attempts,

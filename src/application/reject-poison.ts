@@ -1,11 +1,14 @@
 import type { Clock } from './ports/clock.js';
-import type { DeadLetter, DeadLetters } from './ports/dead-letters.js';
+import { deadLetterKey, type DeadEvent, type DeadLetters, type UnreadableMessage } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
 
-export type PoisonLetter = Omit<DeadLetter, 'kind' | 'attempts' | 'firstFailedAt' | 'lastFailedAt'>;
+type Facts = 'kind' | 'attempts' | 'firstFailedAt' | 'lastFailedAt';
 
-/** Dead-letters a message nothing here can handle (unreadable, an unknown event, a failure of its own), with its raw bytes and an alert. */
+/** An unreadable message with its bytes, or a decoded event nothing here could handle. */
+export type PoisonLetter = Omit<UnreadableMessage, Facts> | Omit<DeadEvent, Facts>;
+
+/** Dead-letters a message nothing here can handle (unreadable: with its raw bytes; an unknown event, a failure of its own: the event), with an alert. */
 export class RejectPoison {
   constructor(
     private readonly deadLetters: DeadLetters,
@@ -17,8 +20,9 @@ export class RejectPoison {
   /** @throws DependencyUnavailableError when the dead letter cannot be stored: the message is retried in place, never skipped. */
   async execute(letter: PoisonLetter): Promise<void> {
     const now = this.clock.now();
-    await this.deadLetters.publish({ ...letter, kind: 'poison', attempts: 0, firstFailedAt: now, lastFailedAt: now });
+    const dead = { ...letter, kind: 'poison', attempts: 0, firstFailedAt: now, lastFailedAt: now } as const;
+    await this.deadLetters.publish(dead);
     this.metrics.deadLettered('poison');
-    this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: letter.key, source: letter.source });
+    this.logger.error('poison message dead-lettered', { alert: true, reason: letter.reason, key: deadLetterKey(dead), source: letter.source });
   }
 }

@@ -1,19 +1,12 @@
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
-import type { OrderCreated } from '../domain/order-created.js';
+import { deadLetterKey, isDeadEvent, type DeadLetter } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
 
-export interface StoredDeadLetter {
-  readonly key: string | null;
-  readonly headers: Readonly<Record<string, string>>;
-  /** The event, when the dead letter holds a valid one; absent for poison. */
-  readonly event?: OrderCreated;
-}
-
 export type ReplayOutcome = 'reset' | 'not-dead' | 'poison';
 
-/** Gives a dead-lettered order another try: the ledger puts it back in the notifier's retry queue. */
+/** Gives a dead notification another try: the ledger puts it back in the notifier's retry queue. */
 export class ReplayDeadLetter {
   constructor(
     private readonly ledger: NotificationLedger,
@@ -32,20 +25,22 @@ export class ReplayDeadLetter {
     return reset ? 'reset' : 'not-dead';
   }
 
-  async execute(letter: StoredDeadLetter): Promise<ReplayOutcome> {
-    const correlationId = letter.headers['correlation-id'];
-    const log = this.logger.child({ orderId: letter.event?.orderId ?? letter.key, ...(correlationId ? { correlationId } : {}) });
-    if (!letter.event) {
-      // Poison stays poison until the code that reads it changes; it is kept in the topic for that day.
-      log.warn('dead letter not replayed: it is not a valid order-created event', { reason: letter.headers['dlq-reason'] });
+  /** Replays a dead letter read back from where the dead letters are kept (dlq-replay). */
+  async execute(letter: DeadLetter): Promise<ReplayOutcome> {
+    const correlationId = isDeadEvent(letter) ? letter.metadata.correlationId : undefined;
+    const notification = isDeadEvent(letter) ? letter.notification : undefined;
+    const log = this.logger.child({ orderId: deadLetterKey(letter), ...(correlationId ? { correlationId } : {}) });
+    if (!notification) {
+      // Poison stays poison until the code that reads it changes; it is kept where it is for that day.
+      log.warn(isDeadEvent(letter) ? 'dead letter not replayed: no notification of it was attempted' : 'dead letter not replayed: it is not a readable event', { reason: letter.reason });
       return 'poison';
     }
-    if (await this.ledger.resetDead(letter.event.orderId)) {
-      log.info('dead letter replayed: the notifier will send it again');
+    if (await this.ledger.resetDead(notification.orderId)) {
+      log.info('dead letter replayed: the notifier will send it again', { notification: notification.kind });
       return 'reset';
     }
-    const state = await this.ledger.stateOf(letter.event.orderId);
-    log.info('dead letter not replayed: the order is no longer dead', { status: state?.status ?? 'unknown' });
+    const state = await this.ledger.stateOf(notification.orderId);
+    log.info('dead letter not replayed: the notification is no longer dead', { notification: notification.kind, status: state?.status ?? 'unknown' });
     return 'not-dead';
   }
 }

@@ -109,7 +109,7 @@ describe('EventPublisher contract: InProcessEventChannel (the single-process mod
     const channel = new InProcessEventChannel(silentLogger(), { concurrency: 1, retryDelayMs: 10 });
     const received: Delivered[] = [];
     channel.consume({
-      execute: async (_message, decoded) => {
+      execute: async (decoded) => {
         if (decoded.ok) received.push({ event: decoded.event, metadata: decoded.metadata });
       },
     });

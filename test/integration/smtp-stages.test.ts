@@ -24,6 +24,7 @@ class CountingMetrics implements Metrics {
   mailOutcomeUnknown = (): void => this.add('mailOutcomeUnknown');
   deadLettered = (kind: string): void => this.add(`deadLettered:${kind}`);
   recipientRateLimited = (): void => this.add('recipientRateLimited');
+  eventIgnored = (kind: string): void => this.add(`eventIgnored:${kind}`);
   private add(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }

@@ -6,7 +6,8 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { InMemoryRecipientQuota } from '../../src/adapters/memory/in-memory-recipient-quota.js';
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
-import { DispatchEvent, type DecodedMessage, type ReceivedMessage } from '../../src/application/dispatch-event.js';
+import { DispatchEvent, type DecodedEvent } from '../../src/application/dispatch-event.js';
+import type { UnreadableMessage } from '../../src/application/ports/dead-letters.js';
 import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
 import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
@@ -68,7 +69,7 @@ describe('NotifyOrderCreated', () => {
     return new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify)], new RejectPoison(deadLetters, clock, logs.logger, metrics), logs.logger);
   }
 
-  const decoded = (event: OrderCreated, extra: { correlationId?: string; ignored?: string } = {}): DecodedMessage => ({
+  const decoded = (event: OrderCreated, extra: { correlationId?: string; ignored?: string } = {}): DecodedEvent => ({
     ok: true,
     event: { ...ORDER_CREATED, aggregateId: event.orderId, payload: event },
     metadata: extra.correlationId ? { correlationId: extra.correlationId } : {},
@@ -272,9 +273,9 @@ describe('NotifyOrderCreated', () => {
     }
     expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
     expect(deadLetters.letters).to.have.length(1);
-    expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6, key: event.orderId });
+    expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6 });
     expect(deadLetters.letters[0]?.source).to.deep.equal({ topic: 'order-created', partition: 2, offset: '41' });
-    expect(JSON.parse(deadLetters.letters[0]?.value?.toString() ?? '')).to.deep.equal(event);
+    expect(deadLetters.letters[0]).to.deep.include({ event: { ...ORDER_CREATED, aggregateId: event.orderId, payload: event }, notification: { orderId: event.orderId, kind: 'order-created' } });
     expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, orderId: event.orderId });
   });
 
@@ -430,7 +431,8 @@ describe('NotifyOrderCreated', () => {
       expect(mailer.sent).to.have.length(2);
       expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead' });
       expect(deadLetters.letters).to.have.length(1);
-      expect(deadLetters.letters[0]).to.include({ kind: 'outcome-unknown', key: event.orderId, attempts: 2 });
+      expect(deadLetters.letters[0]).to.include({ kind: 'outcome-unknown', attempts: 2 });
+      expect(deadLetters.letters[0]).to.deep.include({ notification: { orderId: event.orderId, kind: 'order-created' } });
       expect(deadLetters.letters[0]?.reason).to.match(/may have accepted the email 2 times already.*dlq-replay/);
       expect(counted).to.deep.equal(['mailOutcomeUnknown', 'mailOutcomeUnknown', 'deadLettered:outcome-unknown']);
       expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, kind: 'outcome-unknown', correlationId: 'corr-7' });
@@ -495,21 +497,19 @@ describe('NotifyOrderCreated', () => {
 
   it('dead-letters a poison message with its raw bytes and an alert', async () => {
     const raw = Buffer.from([0xff, 0x00, 0x7b]);
-    await new RejectPoison(deadLetters, clock, logs.logger, metrics).execute({ key: 'k', value: raw, headers: { 'schema-version': '1' }, reason: 'value is not JSON' });
+    await new RejectPoison(deadLetters, clock, logs.logger, metrics).execute({ message: { key: 'k', value: raw, headers: { 'schema-version': '1' } }, reason: 'value is not JSON' });
     expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON' });
-    expect(deadLetters.letters[0]?.value?.equals(raw)).to.equal(true);
+    expect((deadLetters.letters[0] as UnreadableMessage).message.value?.equals(raw)).to.equal(true);
     expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true });
   });
   describe('one message of the topic', () => {
     const source = { topic: 'orders', partition: 0, offset: '7' };
-    const received = (event: unknown): ReceivedMessage => ({ key: 'k', value: Buffer.from(JSON.stringify(event)), headers: { 'schema-version': '1' }, source });
 
     it('dead-letters an undecodable message as poison, with its reason and an alert', async () => {
-      const message = { key: 'k', value: Buffer.from('not json'), headers: {}, source };
-      await dispatcher().execute(message, { ok: false, reason: 'value is not JSON' });
+      const message = { key: 'k', value: Buffer.from('not json'), headers: { 'x-trace': 't' } };
+      await dispatcher().execute({ ok: false, reason: 'value is not JSON', message, source });
       expect(deadLetters.letters).to.have.length(1);
-      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'value is not JSON', key: 'k' });
-      expect(deadLetters.letters[0]?.value?.toString()).to.equal('not json');
+      expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', reason: 'value is not JSON', message, source });
       expect(logs.lines.find((l) => l.msg === 'poison message dead-lettered')).to.include({ alert: true, level: 'error' });
     });
 
@@ -518,9 +518,10 @@ describe('NotifyOrderCreated', () => {
       ledger.claim = async () => {
         throw new DataRejectedError('postgres', 'SQLSTATE 22021', { cause: new Error('invalid byte sequence for encoding "UTF8": 0x00') });
       };
-      await dispatcher().execute(received(event), decoded(event));
+      await dispatcher().execute({ ...decoded(event), source });
       expect(deadLetters.letters).to.have.length(1);
-      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'postgres refused the data (SQLSTATE 22021)' });
+      expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', reason: 'postgres refused the data (SQLSTATE 22021)', event: decoded(event).event });
+      expect(deadLetters.letters[0]).to.not.have.property('notification');
       expect(deadLetters.letters[0]?.source).to.deep.equal(source);
       expect(mailer.sent).to.have.length(0);
       expect(logs.lines.find((l) => l.msg === 'event refused')).to.include({ eventType: 'order.created', cause: 'invalid byte sequence for encoding "UTF8": 0x00' });
@@ -531,10 +532,10 @@ describe('NotifyOrderCreated', () => {
       mailer.send = async () => {
         throw new TypeError('cannot read properties of undefined');
       };
-      await dispatcher().execute(received(event), decoded(event, { correlationId: 'corr-9' }));
+      await dispatcher().execute({ ...decoded(event, { correlationId: 'corr-9' }), source });
       expect(deadLetters.letters).to.have.length(1);
-      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'unexpected failure: TypeError: cannot read properties of undefined', key: event.orderId });
-      expect(JSON.parse(deadLetters.letters[0]?.value?.toString() ?? '{}')).to.deep.equal(event);
+      expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'unexpected failure: TypeError: cannot read properties of undefined' });
+      expect(deadLetters.letters[0]).to.deep.include({ event: decoded(event).event, metadata: { correlationId: 'corr-9' }, notification: { orderId: event.orderId, kind: 'order-created' } });
       expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', lastError: 'unexpected failure: TypeError: cannot read properties of undefined' });
       const bug = logs.lines.find((l) => l.msg === 'unexpected failure while handling an order.created event: a bug');
       expect(bug).to.include({ level: 'error', alert: true, orderId: event.orderId, correlationId: 'corr-9' });
@@ -563,7 +564,7 @@ describe('NotifyOrderCreated', () => {
       };
       let thrown: unknown;
       await dispatcher()
-        .execute(received(event), decoded(event))
+        .execute({ ...decoded(event), source })
         .catch((error: unknown) => (thrown = error));
       expect(thrown).to.be.instanceOf(DependencyUnavailableError);
       expect(deadLetters.letters).to.have.length(0);
@@ -575,7 +576,7 @@ describe('NotifyOrderCreated', () => {
       };
       let thrown: unknown;
       await dispatcher()
-        .execute({ key: null, value: null, headers: {}, source }, { ok: false, reason: 'empty message (tombstone)' })
+        .execute({ ok: false, reason: 'empty message (tombstone)', message: { key: null, value: null, headers: {} }, source })
         .catch((error: unknown) => (thrown = error));
       expect(thrown).to.be.instanceOf(DependencyUnavailableError);
     });
@@ -583,8 +584,8 @@ describe('NotifyOrderCreated', () => {
     it('dead-letters an event of an unknown type or version as poison, counted, and sends nothing', async () => {
       const event = anEvent();
       const dispatch = dispatcher();
-      await dispatch.execute(received(event), { ok: true, event: { type: 'order.created', version: 2, aggregateId: event.orderId, payload: event }, metadata: {} });
-      await dispatch.execute(received(event), { ok: true, event: { type: 'order.teleported', version: 1, aggregateId: event.orderId, payload: event }, metadata: {} });
+      await dispatch.execute({ ok: true, event: { type: 'order.created', version: 2, aggregateId: event.orderId, payload: event }, metadata: {}, source });
+      await dispatch.execute({ ok: true, event: { type: 'order.teleported', version: 1, aggregateId: event.orderId, payload: event }, metadata: {}, source });
       expect(deadLetters.letters.map((l) => [l.kind, l.reason])).to.deep.equal([
         ['poison', 'unknown event: no reaction here handles order.created version 2'],
         ['poison', 'unknown event: no reaction here handles order.teleported version 1'],
@@ -600,7 +601,7 @@ describe('NotifyOrderCreated', () => {
 
     it('emails an order whose correlation-id header was ignored, without it, and warns', async () => {
       const event = anEvent();
-      await dispatcher().execute(received(event), decoded(event, { ignored: 'headers/correlation-id must match pattern' }));
+      await dispatcher().execute({ ...decoded(event, { ignored: 'headers/correlation-id must match pattern' }), source });
       expect(mailer.sent).to.have.length(1);
       expect(mailer.sent[0]?.headers).to.not.have.property('X-Correlation-Id');
       expect(logs.lines.find((l) => l.msg === 'correlation-id header ignored: the order is handled without it')).to.include({ level: 'warn', orderId: event.orderId });

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { StoredDeadLetter } from '../../application/replay-dead-letter.js';
-import { ORDER_CREATED, type OrderCreatedEvent } from '../../domain/order-created.js';
-import { headersToStrings } from './kafka-dead-letters.js';
-import { decodeOrderCreated } from './order-created-codec.js';
+import type { DeadLetter } from '../../application/ports/dead-letters.js';
+import type { EventCodecs } from './event-codec.js';
+import { headersToStrings, readDeadLetter } from './kafka-dead-letters.js';
 
-/** Reads the dead-letter topic from its start to its current end, once, outside any lasting consumer group. */
-export async function readDeadLetters(kafka: Kafka, topic: string, handle: (letter: StoredDeadLetter) => Promise<void>): Promise<number> {
+/**
+ * Reads the dead-letter topic from its start to its current end, once, outside any lasting consumer group,
+ * each record as the letter it was written from (see readDeadLetter).
+ */
+export async function readDeadLetters(kafka: Kafka, topic: string, reading: { codecs: EventCodecs; eventTopic: string }, handle: (letter: DeadLetter) => Promise<void>): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -23,11 +25,8 @@ export async function readDeadLetters(kafka: Kafka, topic: string, handle: (lett
         .run({
           autoCommit: false,
           eachMessage: async ({ partition, message }) => {
-            const headers = headersToStrings(message.headers);
-            const decoded = decodeOrderCreated(message.value, headers);
-            // Only order.created is replayed (the ledger keeps one notification per order); anything else stays poison.
-            const event = decoded.ok && decoded.event.type === ORDER_CREATED.type ? (decoded.event as OrderCreatedEvent).payload : undefined;
-            await handle({ key: message.key?.toString() ?? null, headers, ...(event ? { event } : {}) });
+            const record = { key: message.key?.toString() ?? null, value: message.value, headers: headersToStrings(message.headers) };
+            await handle(readDeadLetter(record, reading.codecs, reading.eventTopic));
             read += 1;
             const end = remaining.get(partition);
             if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);

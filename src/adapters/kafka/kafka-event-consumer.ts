@@ -6,12 +6,13 @@ import type { Logger } from '../../application/ports/logger.js';
 import type { EventCodecs } from './event-codec.js';
 import { ensureTopics, publicKafkaReason, type TopicSpec } from './kafka-client.js';
 import { headersToStrings } from './kafka-dead-letters.js';
+import { handleInKeyOrder } from './key-ordered-batch.js';
 
 export interface ConsumerSettings {
   readonly groupId: string;
   /** Partitions handled at once by this process. */
   readonly concurrency: number;
-  /** Messages of one partition's batch handled at once. */
+  /** Messages of one partition's batch taken at a time: their keys run in parallel, each key's messages in order. */
   readonly batchConcurrency: number;
   /** Created when missing, so the notifier may start before the first order. */
   readonly topics: readonly TopicSpec[];
@@ -96,8 +97,9 @@ export class KafkaEventConsumer {
   /** Resolves once the message is handled or dead-lettered; throws only while a dependency is away (redelivered in place). */
   private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
     const headers = headersToStrings(message.headers);
-    const received = { key: message.key?.toString() ?? null, value: message.value, headers, source: { topic, partition, offset: message.offset } };
-    await this.dispatch.execute(received, this.codecs.decode(topic, message.value, headers));
+    const source = { topic, partition, offset: message.offset };
+    const decoded = this.codecs.decode(topic, message.value, headers);
+    await this.dispatch.execute(decoded.ok ? { ...decoded, source } : { ...decoded, message: { key: message.key?.toString() ?? null, value: message.value, headers }, source });
   }
 
   private subscribed(): { topic: string }[] {
@@ -117,18 +119,17 @@ export class KafkaEventConsumer {
           autoCommitThreshold: 100,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.settings.concurrency,
-          // Orders are independent, so a batch is handled a chunk at a time in parallel; an offset is
-          // resolved only once every message before it was handled, so a crash redelivers (the ledger
-          // then recognises what was sent) and never skips.
-          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-            for (let start = 0; start < batch.messages.length; start += this.settings.batchConcurrency) {
-              if (!isRunning() || isStale()) return;
-              const chunk = batch.messages.slice(start, start + this.settings.batchConcurrency);
-              await Promise.all(chunk.map((message) => this.handle(batch.topic, batch.partition, message)));
-              resolveOffset((chunk.at(-1) as KafkaMessage).offset);
-              await heartbeat();
-            }
-          },
+          // Orders are independent, so their events are handled in parallel; the events of one order are
+          // handled in their order (see handleInKeyOrder).
+          eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) =>
+            handleInKeyOrder({
+              messages: batch.messages,
+              chunkSize: this.settings.batchConcurrency,
+              handle: (message) => this.handle(batch.topic, batch.partition, message),
+              resolveOffset,
+              heartbeat,
+              goOn: () => isRunning() && !isStale(),
+            }),
         });
       } catch (error) {
         this.lastError = error instanceof Error ? error.message : String(error);

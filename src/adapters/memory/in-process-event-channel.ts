@@ -1,5 +1,5 @@
 import { EventEmitter, once } from 'node:events';
-import type { DispatchEvent, ReceivedMessage } from '../../application/dispatch-event.js';
+import type { DispatchEvent } from '../../application/dispatch-event.js';
 import { ALWAYS_OPEN, whenOpen, type Gate } from '../../application/gate.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -9,15 +9,19 @@ export type EventDispatch = Pick<DispatchEvent, 'execute'>;
 
 /**
  * Kafka's stand-in for the single-process mode: the relay publishes into a queue that a consumer loop
- * drains into the dispatch table, holding back while the gate is closed. A dispatch that fails (a dependency
- * away) gets the event again after a pause (at least once); events still queued when the process dies are
- * recovered from the outbox at the next start (see requeueUnclaimedEvents).
+ * drains into the dispatch table, holding back while the gate is closed. Like a Kafka partition keyed by
+ * aggregate, the events of one aggregate (an order) are handled one at a time and in their order, while
+ * the workers handle other aggregates' events meanwhile. A dispatch that fails (a dependency away) gets the
+ * event again after a pause, before any later event of its aggregate (at least once); events still queued
+ * when the process dies are recovered from the outbox at the next start (see requeueUnclaimedEvents).
  */
 export class InProcessEventChannel implements EventPublisher {
   private readonly queue: OutgoingEvent[] = [];
   private readonly arrivals = new EventEmitter();
   private readonly stopping = new AbortController();
   private readonly workers: Promise<void>[] = [];
+  /** Aggregates with an event being handled, or waiting to be retried: their later events wait. */
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly logger: Logger,
@@ -50,7 +54,7 @@ export class InProcessEventChannel implements EventPublisher {
     while (!signal.aborted) {
       await whenOpen(gate, signal);
       if (signal.aborted) break;
-      const outgoing = this.queue.shift();
+      const outgoing = this.takeNext();
       if (!outgoing) {
         await once(this.arrivals, 'event', { signal }).catch(() => undefined);
         continue;
@@ -58,25 +62,31 @@ export class InProcessEventChannel implements EventPublisher {
       // Written by this same process through the outbox: already a domain event, nothing to decode.
       const { event, metadata } = outgoing;
       try {
-        await dispatch.execute(asReceived(outgoing), { ok: true, event, metadata });
+        await dispatch.execute({ ok: true, event, metadata });
+        this.release(event.aggregateId);
       } catch (error) {
         this.logger.warn('event handling failed, redelivering', { key: event.aggregateId, error: error instanceof Error ? error.message : String(error), retryInMs: this.options.retryDelayMs });
-        setTimeout(() => void this.publish([outgoing]), this.options.retryDelayMs).unref();
+        // The aggregate stays busy until the event is back at the head of the queue, ahead of its successors.
+        setTimeout(() => {
+          this.queue.unshift(outgoing);
+          this.release(event.aggregateId);
+        }, this.options.retryDelayMs).unref();
       }
     }
   }
-}
 
-/** The event as its dead letter keeps it, should it be one: the JSON payload, its kind and correlation id in headers. */
-function asReceived({ event, metadata }: OutgoingEvent): ReceivedMessage {
-  return {
-    key: event.aggregateId,
-    value: Buffer.from(JSON.stringify(event.payload)),
-    headers: {
-      'event-type': event.type,
-      'schema-version': String(event.version),
-      'content-type': 'application/json',
-      ...(metadata.correlationId === undefined ? {} : { 'correlation-id': metadata.correlationId }),
-    },
-  };
+  /** The oldest queued event whose aggregate has none in hand; it marks that aggregate busy. */
+  private takeNext(): OutgoingEvent | undefined {
+    const index = this.queue.findIndex(({ event }) => !this.busy.has(event.aggregateId));
+    if (index < 0) return undefined;
+    const [outgoing] = this.queue.splice(index, 1) as [OutgoingEvent];
+    this.busy.add(outgoing.event.aggregateId);
+    return outgoing;
+  }
+
+  /** Lets the aggregate's next event go, and wakes a worker for it. */
+  private release(aggregateId: string): void {
+    this.busy.delete(aggregateId);
+    this.arrivals.emit('event');
+  }
 }

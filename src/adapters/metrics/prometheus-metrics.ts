@@ -57,6 +57,13 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
   private readonly deadLetters = new Counter({ name: 'ordermail_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['kind'], registers: [this.registry] });
+  // Labelled only by the kinds a dispatch table declares ignored, so the series stay few.
+  private readonly ignoredEvents = new Counter({
+    name: 'ordermail_events_ignored_total',
+    help: 'Events of a kind this process reads and deliberately does not react to: acknowledged, never dead-lettered',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
 
   constructor(defaultLabels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(defaultLabels);
@@ -98,6 +105,9 @@ export class PrometheusMetrics implements Metrics {
   }
   recipientRateLimited(): void {
     this.recipientRateLimitedCount.inc();
+  }
+  eventIgnored(kind: string): void {
+    this.ignoredEvents.inc({ event: kind });
   }
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {

@@ -186,6 +186,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'dead letters hold decoded events, and the notification they are about',
+    // json, not jsonb: a poison event may hold what jsonb refuses (U+0000), and is stored as it came.
+    // Rows of unreadable messages keep key, value and headers; rows of events leave value empty.
+    sql: `
+      ALTER TABLE dead_letters ADD COLUMN event json, ADD COLUMN notification json;
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -1,20 +1,35 @@
-import type { DeadLetter, DeadLetters } from '../../application/ports/dead-letters.js';
+import { isDeadEvent, type DeadLetter, type DeadLetters } from '../../application/ports/dead-letters.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
-/** Dead letters in a table, where there is no Kafka (the single-process mode). */
+/**
+ * Dead letters in a table, where there is no Kafka (the single-process mode): a decoded event as JSON (type,
+ * version, aggregateId, payload, metadata) with the notification it is about; an unreadable message as its bytes.
+ */
 export class PgDeadLetters implements DeadLetters {
   constructor(private readonly database: SqlDatabase) {}
 
   async publish(letter: DeadLetter): Promise<void> {
+    const row = isDeadEvent(letter)
+      ? {
+          key: letter.event.aggregateId,
+          value: null,
+          headers: {},
+          event: JSON.stringify({ ...letter.event, metadata: letter.metadata }),
+          notification: letter.notification ? JSON.stringify(letter.notification) : null,
+        }
+      : { ...letter.message, event: null, notification: null };
     try {
       await this.database.query(
-        `INSERT INTO dead_letters (key, value, headers, kind, reason, attempts, first_failed_at, last_failed_at, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO dead_letters (key, value, headers, event, notification, kind, reason, attempts, first_failed_at, last_failed_at, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
-          storable(letter.key),
-          letter.value,
-          JSON.stringify(Object.fromEntries(Object.entries(letter.headers).map(([name, text]) => [storable(name), storable(text)]))),
+          storable(row.key),
+          row.value,
+          JSON.stringify(Object.fromEntries(Object.entries(row.headers).map(([name, text]) => [storable(name), storable(text)]))),
+          // JSON.stringify escapes U+0000 and lone surrogates, which the json column takes as they are.
+          row.event,
+          row.notification,
           letter.kind,
           storable(letter.reason),
           letter.attempts,

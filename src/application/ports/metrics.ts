@@ -18,6 +18,8 @@ export interface Metrics {
   /** The connection was lost after the final dot: the server may have the email, which is sent once more at most. */
   mailOutcomeUnknown(): void;
   deadLettered(kind: DeadLetterKind): void;
+  /** An event of a kind this process reads and deliberately does not react to (`order.created@1`): acknowledged, not dead-lettered. */
+  eventIgnored(kind: string): void;
   /** An order skipped because its recipient had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the hour (also counted as `skipped`). */
   recipientRateLimited(): void;
 }
@@ -32,5 +34,6 @@ export const NO_METRICS: Metrics = {
   mailCircuitOpened: () => undefined,
   mailOutcomeUnknown: () => undefined,
   deadLettered: () => undefined,
+  eventIgnored: () => undefined,
   recipientRateLimited: () => undefined,
 };

@@ -28,7 +28,7 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
       (kafka, codecs, config) => new KafkaEventPublisher(kafka, codecs, topicsOf(config), { maxRequestBytes: config.kafka.maxRequestBytes, compression: config.kafka.compression }),
     ).onDeactivation((publisher) => publisher.close());
     provide(bind, T.EventPublisher, [T.KafkaPublisher], (publisher) => publisher);
-    provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config], (publisher, config) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic));
+    provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config, T.EventCodecs], (publisher, config, codecs) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic, codecs));
     provide(bind, T.HealthCheck, [T.KafkaPublisher], (publisher) => publisher.healthCheck());
     // The notifier group's lag, for /metrics and the admin page of whichever role serves them.
     provide(bind, T.KafkaLag, [T.Kafka, T.Config], (kafka, config) => new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());

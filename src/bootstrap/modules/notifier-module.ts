@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ContainerModule } from 'inversify';
 import { DispatchEvent } from '../../application/dispatch-event.js';
+import { IgnoreEvent } from '../../application/ignore-event.js';
 import { MailCircuit } from '../../application/mail-circuit.js';
 import { NotifyOrderCreated } from '../../application/notify-order-created.js';
 import { RejectPoison } from '../../application/reject-poison.js';
@@ -9,6 +10,7 @@ import { SendOrderConfirmationOnOrderCreated } from '../../application/send-orde
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { MailDeliveryError, type Mailer } from '../../application/ports/mailer.js';
+import type { EventKind } from '../../domain/domain-event.js';
 import type { NotificationFailureKind } from '../../domain/notification.js';
 import { sleep } from '../../application/sleep.js';
 import { createOpsApp } from '../../adapters/http/ops-app.js';
@@ -22,6 +24,12 @@ import { HOUSEKEEPING_EVERY_MS, PeriodicService } from '../periodic-service.js';
 import { all, optional, provide, T, type Service } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
 import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
+
+/**
+ * Kinds on the notifier's topics that it reads and deliberately does not react to (none yet): acknowledged
+ * and counted, never dead-lettered. A kind neither here nor in a reaction is poison.
+ */
+const IGNORED_BY_THE_NOTIFIER: readonly EventKind[] = [];
 
 const RETRY_SWEEP_MS = 250;
 const RETRY_BATCH = 50;
@@ -77,6 +85,8 @@ export function notifierModule(): ContainerModule {
     );
     // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
     provide(bind, T.Reaction, [T.NotifyOrderCreated], (notify) => new SendOrderConfirmationOnOrderCreated(notify));
+    for (const kind of IGNORED_BY_THE_NOTIFIER)
+      provide(bind, T.Reaction, [T.Logger, T.Metrics], (logger, metrics) => new IgnoreEvent(kind, logger.child({ component: 'notifier' }), metrics));
     provide(
       bind,
       T.DispatchEvent,
