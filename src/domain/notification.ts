@@ -1,4 +1,42 @@
-/** Where an order's email stands; `pending` until a notifier has looked at it. */
+import type { DomainEvent } from './domain-event.js';
+
+/** What a notification announces: one per event an order goes through that its customer is told about. */
+export const NOTIFICATION_KINDS = ['order-created', 'order-shipped', 'order-delivered', 'order-cancelled'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** How a notification reaches its recipient; issue 13 adds webhooks. */
+export const NOTIFICATION_CHANNELS = ['email'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+/** Which notification: one order, one kind, one channel. Sent at most once each. */
+export interface NotificationKey {
+  readonly orderId: string;
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
+}
+
+/** What to announce to whom: built by a reaction from an event. */
+export interface Notification extends NotificationKey {
+  /** The order's uuid: the Message-ID is <{kind}-{internalId}@domain>. */
+  readonly internalId: string;
+  /** The customer's address, when the order has one. */
+  readonly email?: string;
+  /** The event it announces; the template reads its payload. */
+  readonly event: DomainEvent;
+  /** ISO 8601: when it happened (for the latency metric). */
+  readonly occurredAt: string;
+}
+
+/** One string per notification (`email:order-created/A-1`), to key maps by. */
+export const notificationId = (key: NotificationKey): string => `${key.channel}:${key.kind}/${key.orderId}`;
+
+/** The key of a notification, without what it carries. */
+export const keyOf = (key: NotificationKey): NotificationKey => ({ orderId: key.orderId, kind: key.kind, channel: key.channel });
+
+/**
+ * Where a notification stands: `pending` until a notifier has looked at it, or while it waits behind an
+ * earlier notification of its order that is not finished yet.
+ */
 export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
@@ -51,3 +89,12 @@ export interface NotificationState {
 }
 
 export const PENDING: NotificationState = { status: 'pending', attempts: 0 };
+
+/** Finished: nothing more will be tried unless someone replays it. A later notification of the order may go. */
+export const FINISHED_STATUSES: readonly NotificationStatus[] = ['sent', 'dead', 'skipped'];
+
+/** A notification's state with what it is: one entry of an order's list. */
+export interface NotificationRecord extends NotificationState {
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
+}

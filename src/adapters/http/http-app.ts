@@ -59,8 +59,8 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   });
 
   router.get('/orders/:orderId', keyRequired, async (ctx) => {
-    const { order, notification } = await deps.getOrder.execute(ctx.params.orderId ?? '');
-    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller) };
+    const { order, notification, notifications } = await deps.getOrder.execute(ctx.params.orderId ?? '');
+    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller, notifications) };
   });
 
   const openApi = openApiDocument(deps.version ?? '0.0.0');

@@ -1,4 +1,4 @@
-import type { NotificationState } from '../../domain/notification.js';
+import type { NotificationRecord, NotificationState } from '../../domain/notification.js';
 import type { Order } from '../../domain/order.js';
 import type { Caller } from './callers.js';
 
@@ -36,18 +36,24 @@ export function maskEmail(email: string): string {
 }
 
 /**
- * An order with its email's state, as GET /orders/{orderId} shows it. A failure shows as its kind only,
- * to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
+ * An order with the state of its notifications, as GET /orders/{orderId} shows it: `notification` is its
+ * confirmation (kept for the clients from before), `notifications` all of them. A failure shows as its kind
+ * only, to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
  */
-export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined): Record<string, unknown> {
+export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined, notifications: readonly NotificationRecord[]): Record<string, unknown> {
   return {
     ...orderResource(order),
     ...(order.email === undefined ? {} : { email: seesFullEmail(caller) ? order.email : maskEmail(order.email) }),
-    notification: {
-      status: notification.status,
-      attempts: notification.attempts,
-      ...(notification.failureKind ? { failureKind: notification.failureKind } : {}),
-      ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
-    },
+    notification: publicState(notification),
+    notifications: notifications.map((n) => ({ kind: n.kind, channel: n.channel, ...publicState(n) })),
+  };
+}
+
+function publicState(notification: NotificationState): Record<string, unknown> {
+  return {
+    status: notification.status,
+    attempts: notification.attempts,
+    ...(notification.failureKind ? { failureKind: notification.failureKind } : {}),
+    ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
   };
 }
