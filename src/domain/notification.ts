@@ -30,9 +30,6 @@ export interface Notification extends NotificationKey {
 /** One string per notification (`email:order-created/A-1`), to key maps by. */
 export const notificationId = (key: NotificationKey): string => `${key.channel}:${key.kind}/${key.orderId}`;
 
-/** The key of a notification, without what it carries. */
-export const keyOf = (key: NotificationKey): NotificationKey => ({ orderId: key.orderId, kind: key.kind, channel: key.channel });
-
 /**
  * Where a notification stands: `pending` until a notifier has looked at it, or while it waits behind an
  * earlier notification of its order that is not finished yet.
@@ -90,8 +87,15 @@ export interface NotificationState {
 
 export const PENDING: NotificationState = { status: 'pending', attempts: 0 };
 
-/** Finished: nothing more will be tried unless someone replays it. A later notification of the order may go. */
-export const FINISHED_STATUSES: readonly NotificationStatus[] = ['sent', 'dead', 'skipped'];
+/**
+ * Not finished: a later notification of the same order waits for it. Sent, dead and skipped are finished
+ * (nothing more is tried unless someone replays it), so nothing waits for ever.
+ */
+export const UNFINISHED_STATUSES = ['pending', 'sending', 'failed'] as const satisfies readonly NotificationStatus[];
+
+export function isUnfinished(status: NotificationStatus): boolean {
+  return (UNFINISHED_STATUSES as readonly NotificationStatus[]).includes(status);
+}
 
 /** A notification's state with what it is: one entry of an order's list. */
 export interface NotificationRecord extends NotificationState {

@@ -1,5 +1,5 @@
 import {
-  FINISHED_STATUSES,
+  isUnfinished,
   notificationId,
   type Notification,
   type NotificationFailure,
@@ -117,7 +117,7 @@ export class InMemoryNotificationLedger implements NotificationLedger {
   /** Whether an earlier notification of the same order is not finished yet. */
   private waits(entry: Entry): boolean {
     for (const other of this.entries.values())
-      if (other.notification.orderId === entry.notification.orderId && other.seq < entry.seq && !FINISHED_STATUSES.includes(other.status)) return true;
+      if (other.notification.orderId === entry.notification.orderId && other.seq < entry.seq && isUnfinished(other.status)) return true;
     return false;
   }
 

@@ -1,6 +1,7 @@
 import type { SqlDatabase } from './sql-database.js';
 import {
   isNotificationFailureKind,
+  UNFINISHED_STATUSES,
   type Notification,
   type NotificationChannel,
   type NotificationFailure,
@@ -47,8 +48,8 @@ const JOB_COLUMNS =
 const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
 const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3';
-/** Not finished: a later notification of the same order waits for it. Sent, dead and skipped are finished. */
-const UNFINISHED = `('pending', 'sending', 'failed')`;
+/** Not finished: a later notification of the same order waits for it (the statuses are constants, never input). */
+const UNFINISHED = `(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 /** Rows from before migration 11 have no arrival number; each was the first of its order. */
 const ARRIVAL = 'coalesce(seq, 0)';
 
