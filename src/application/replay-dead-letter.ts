@@ -1,5 +1,6 @@
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
+import type { NotificationKey, NotificationKind } from '../domain/notification.js';
 import { deadLetterKey, isDeadEvent, type DeadLetter } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
@@ -14,14 +15,14 @@ export class ReplayDeadLetter {
   ) {}
 
   /**
-   * Replays a dead order by its id (the admin page's button).
+   * Replays a dead notification of an order by the order's id (the admin page's button): its confirmation unless `kind` says otherwise.
    * @throws OrderNotFoundError for an id no order can have (a NUL, an unpaired surrogate...): never stored, never asked for.
    */
-  async forOrder(rawOrderId: string): Promise<ReplayOutcome> {
+  async forOrder(rawOrderId: string, kind: NotificationKind = 'order-created'): Promise<ReplayOutcome> {
     if (!Order.isPossibleOrderId(rawOrderId)) throw new OrderNotFoundError(rawOrderId);
     const orderId = rawOrderId.trim();
-    const reset = await this.ledger.resetDead(orderId);
-    this.logger.child({ orderId }).info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the order is not dead');
+    const reset = await this.ledger.resetDead({ orderId, kind, channel: 'email' });
+    this.logger.child({ orderId, notificationKind: kind }).info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the order is not dead');
     return reset ? 'reset' : 'not-dead';
   }
 
@@ -35,11 +36,12 @@ export class ReplayDeadLetter {
       log.warn(isDeadEvent(letter) ? 'dead letter not replayed: no notification of it was attempted' : 'dead letter not replayed: it is not a readable event', { reason: letter.reason });
       return 'poison';
     }
-    if (await this.ledger.resetDead(notification.orderId)) {
+    const key: NotificationKey = { orderId: notification.orderId, kind: notification.kind, channel: notification.channel };
+    if (await this.ledger.resetDead(key)) {
       log.info('dead letter replayed: the notifier will send it again', { notification: notification.kind });
       return 'reset';
     }
-    const state = await this.ledger.stateOf(notification.orderId);
+    const state = await this.ledger.stateOf(key);
     log.info('dead letter not replayed: the notification is no longer dead', { notification: notification.kind, status: state?.status ?? 'unknown' });
     return 'not-dead';
   }

@@ -16,7 +16,11 @@ import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import type { RecipientQuota } from '../application/ports/recipient-quota.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
 import type { MailCircuit } from '../application/mail-circuit.js';
-import type { NotifyOrderCreated } from '../application/notify-order-created.js';
+import type { NotificationSender } from '../application/notification-sender.js';
+import type { NotificationsInFlight } from '../application/notifications-in-flight.js';
+import type { SendNotification } from '../application/send-notification.js';
+import type { SendDueNotifications } from '../application/send-due-notifications.js';
+import type { RenewNotificationLeases } from '../application/renew-notification-leases.js';
 import type { DispatchEvent } from '../application/dispatch-event.js';
 import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
@@ -87,7 +91,12 @@ export const T = {
   Mailer: token<Mailer>('Mailer'),
   MailCircuit: token<MailCircuit>('MailCircuit'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
-  NotifyOrderCreated: token<NotifyOrderCreated>('NotifyOrderCreated'),
+  /** The notifications this process is sending now: shared by the three use cases below. */
+  NotificationsInFlight: token<NotificationsInFlight>('NotificationsInFlight'),
+  NotificationSender: token<NotificationSender>('NotificationSender'),
+  SendNotification: token<SendNotification>('SendNotification'),
+  SendDueNotifications: token<SendDueNotifications>('SendDueNotifications'),
+  RenewNotificationLeases: token<RenewNotificationLeases>('RenewNotificationLeases'),
   /** Every reaction of the notifier, one binding each: the dispatch table's rows. */
   Reaction: token<Reaction>('Reaction'),
   DispatchEvent: token<DispatchEvent>('DispatchEvent'),

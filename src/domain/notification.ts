@@ -1,4 +1,42 @@
-/** Where an order's email stands; `pending` until a notifier has looked at it. */
+import type { DomainEvent } from './domain-event.js';
+
+/** What a notification announces: one per event an order goes through that its customer is told about. */
+export const NOTIFICATION_KINDS = ['order-created', 'order-shipped', 'order-delivered', 'order-cancelled'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** How a notification reaches its recipient; issue 13 adds webhooks. */
+export const NOTIFICATION_CHANNELS = ['email'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export const isNotificationKind = (value: unknown): value is NotificationKind => (NOTIFICATION_KINDS as readonly unknown[]).includes(value);
+export const isNotificationChannel = (value: unknown): value is NotificationChannel => (NOTIFICATION_CHANNELS as readonly unknown[]).includes(value);
+
+/** Which notification: one order, one kind, one channel. Sent at most once each. */
+export interface NotificationKey {
+  readonly orderId: string;
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
+}
+
+/** What to announce to whom: built by a reaction from an event. */
+export interface Notification extends NotificationKey {
+  /** The order's uuid: the Message-ID is <{kind}-{internalId}@domain>. */
+  readonly internalId: string;
+  /** The customer's address, when the order has one. */
+  readonly email?: string;
+  /** The event it announces; the template reads its payload. */
+  readonly event: DomainEvent;
+  /** ISO 8601: when it happened (for the latency metric). */
+  readonly occurredAt: string;
+}
+
+/** One string per notification (`email:order-created/A-1`), to key maps by. */
+export const notificationId = (key: NotificationKey): string => `${key.channel}:${key.kind}/${key.orderId}`;
+
+/**
+ * Where a notification stands: `pending` until a notifier has looked at it, or while it waits behind an
+ * earlier notification of its order that is not finished yet.
+ */
 export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
@@ -51,3 +89,19 @@ export interface NotificationState {
 }
 
 export const PENDING: NotificationState = { status: 'pending', attempts: 0 };
+
+/**
+ * Not finished: a later notification of the same order waits for it. Sent, dead and skipped are finished
+ * (nothing more is tried unless someone replays it), so nothing waits for ever.
+ */
+export const UNFINISHED_STATUSES = ['pending', 'sending', 'failed'] as const satisfies readonly NotificationStatus[];
+
+export function isUnfinished(status: NotificationStatus): boolean {
+  return (UNFINISHED_STATUSES as readonly NotificationStatus[]).includes(status);
+}
+
+/** A notification's state with what it is: one entry of an order's list. */
+export interface NotificationRecord extends NotificationState {
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
+}

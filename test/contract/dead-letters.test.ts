@@ -43,7 +43,7 @@ function aDeadNotification(overrides: Partial<DeadEvent> = {}): DeadEvent {
   return {
     event,
     metadata: { correlationId: 'corr-7' },
-    notification: { orderId: event.aggregateId, kind: 'order-created' },
+    notification: { orderId: event.aggregateId, kind: 'order-created', channel: 'email' },
     reason: '452 mailbox full',
     kind: 'retries-exhausted',
     attempts: 6,
@@ -230,6 +230,7 @@ describe('DeadLetters contract: KafkaDeadLetters (real broker)', () => {
         'dlq-source-partition': '2',
         'dlq-source-offset': '41',
         'dlq-notification-order-id': letter.event.aggregateId,
+        'dlq-notification-channel': 'email',
         'dlq-notification-kind': 'order-created',
       });
     } finally {
@@ -273,7 +274,7 @@ describe('Dead-letter records written before dead letters named their notificati
     expect(letter).to.deep.equal({
       event: { ...ORDER_CREATED, aggregateId: payload.orderId, payload },
       metadata: { correlationId: 'corr-1' },
-      notification: { orderId: payload.orderId, kind: 'order-created' },
+      notification: { orderId: payload.orderId, kind: 'order-created', channel: 'email' },
       reason: '550 no such user',
       kind: 'permanent',
       attempts: 1,

@@ -5,6 +5,7 @@ import { BOUNCE_DOMAIN, EmbeddedInbox } from '../../src/adapters/smtp/embedded-i
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind } from '../../src/application/ports/mailer.js';
 import { orderCreatedEmail } from '../../src/application/templates/order-created-email.js';
+import { notificationMessageId } from '../../src/application/templates/template.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 
 interface MailerSubject {
@@ -37,7 +38,7 @@ const anEmail = (overrides: Partial<AnOrder> = {}): EmailMessage & AnOrder => {
     ...overrides,
   };
   const event = { id: order.internalId, orderId: order.orderId, itemId: order.itemIds, createdAt: order.createdAt };
-  return { ...order, ...orderCreatedEmail(event, { to: order.to, messageIdDomain: 'shop.test', ...(order.correlationId ? { correlationId: order.correlationId } : {}) }) };
+  return { ...order, ...orderCreatedEmail(event, { to: order.to, messageId: notificationMessageId({ kind: 'order-created', internalId: event.id }, 'shop.test'), ...(order.correlationId ? { correlationId: order.correlationId } : {}) }) };
 };
 
 /** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
 import type { NotificationLedger } from '../../src/application/ports/notification-ledger.js';
-import type { OrderCreated } from '../../src/domain/order-created.js';
+import type { Notification, NotificationFailure, NotificationKind } from '../../src/domain/notification.js';
+import { ORDER_CREATED } from '../../src/domain/order-created.js';
 import { embeddedDatabase, serverDatabase } from '../support/databases.js';
 
 interface LedgerSubject {
@@ -11,7 +12,15 @@ interface LedgerSubject {
   close(): Promise<void>;
 }
 
-const anEvent = (): OrderCreated => ({ id: randomUUID(), orderId: `o-${randomUUID()}`, itemId: ['a'], createdAt: new Date().toISOString() });
+/** A notification of a new order, or of `kind` for the same order as `of`. */
+function aNotification(kind: NotificationKind = 'order-created', of?: Notification): Notification {
+  const orderId = of?.orderId ?? `o-${randomUUID()}`;
+  const internalId = of?.internalId ?? randomUUID();
+  const createdAt = new Date().toISOString();
+  const payload = { id: internalId, orderId, itemId: ['a'], createdAt };
+  return { orderId, kind, channel: 'email', internalId, event: { ...ORDER_CREATED, aggregateId: orderId, payload }, occurredAt: createdAt };
+}
+const anEvent = (): Notification => aNotification();
 const past = (): Date => new Date(Date.now() - 1000);
 const future = (): Date => new Date(Date.now() + 60_000);
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,7 +38,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const event = anEvent();
     const first = await ledger.claim(event, { correlationId: 'c1', source: { topic: 't', partition: 1, offset: '7' } }, 'a', 60_000);
     expect(first.claimed).to.equal(true);
-    if (first.claimed) expect(first.job).to.deep.include({ event, correlationId: 'c1', attempts: 0, source: { topic: 't', partition: 1, offset: '7' } });
+    if (first.claimed) expect(first.job).to.deep.include({ notification: event, correlationId: 'c1', attempts: 0, source: { topic: 't', partition: 1, offset: '7' } });
     const second = await ledger.claim(event, {}, 'b', 60_000);
     expect(second).to.deep.include({ claimed: false });
     if (!second.claimed) expect(second.state.status).to.equal('sending');
@@ -44,8 +53,8 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('never gives out a sent order again and reports it sent with its Message-ID', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.markSent(event.orderId, 'a', '<m-1@x>');
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'sent', messageId: '<m-1@x>' });
+    await ledger.markSent(event, 'a', '<m-1@x>');
+    expect(await ledger.stateOf(event)).to.deep.include({ status: 'sent', messageId: '<m-1@x>' });
     expect((await ledger.claim(event, {}, 'b', 1)).claimed).to.equal(false);
     expect(await ledger.claimDue(10, 'b', 1)).to.have.length(0);
   });
@@ -54,20 +63,20 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const later = anEvent();
     const due = anEvent();
     for (const e of [later, due]) await ledger.claim(e, {}, 'a', 60_000);
-    await ledger.scheduleRetry(later.orderId, 'a', { attempts: 1, kind: 'temporary-failure', error: '421', dueAt: future() });
-    await ledger.scheduleRetry(due.orderId, 'a', { attempts: 2, kind: 'temporary-failure', error: '450', dueAt: past() });
+    await ledger.scheduleRetry(later, 'a', { attempts: 1, kind: 'temporary-failure', error: '421', dueAt: future() });
+    await ledger.scheduleRetry(due, 'a', { attempts: 2, kind: 'temporary-failure', error: '450', dueAt: past() });
     const jobs = await ledger.claimDue(10, 'b', 60_000);
-    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([due.orderId]);
+    expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([due.orderId]);
     expect(jobs[0]?.attempts).to.equal(2);
     expect(jobs[0]?.firstFailedAt).to.be.instanceOf(Date);
-    expect(await ledger.stateOf(later.orderId)).to.deep.include({ status: 'failed', attempts: 1, lastError: '421', failureKind: 'temporary-failure' });
+    expect(await ledger.stateOf(later)).to.deep.include({ status: 'failed', attempts: 1, lastError: '421', failureKind: 'temporary-failure' });
   });
 
   it('ignores updates from a notifier that no longer holds the order', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.scheduleRetry(event.orderId, 'intruder', { attempts: 3, kind: 'temporary-failure', error: 'x', dueAt: past() });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'sending', attempts: 0 });
+    await ledger.scheduleRetry(event, 'intruder', { attempts: 3, kind: 'temporary-failure', error: 'x', dueAt: past() });
+    expect(await ledger.stateOf(event)).to.deep.include({ status: 'sending', attempts: 0 });
   });
 
   it('lets another notifier take over an order once its lease has expired', async () => {
@@ -75,7 +84,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.claim(event, {}, 'crashed', 20);
     await pause(60);
     const jobs = await ledger.claimDue(10, 'b', 60_000);
-    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([event.orderId]);
+    expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([event.orderId]);
   });
 
   it('keeps an order whose lease its holder renews, and renews only what that holder still holds', async () => {
@@ -83,18 +92,18 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const lost = anEvent();
     await ledger.claim(kept, {}, 'a', 100);
     await ledger.claim(lost, {}, 'other', 100);
-    await ledger.renew([kept.orderId, lost.orderId], 'a', 60_000);
+    await ledger.renew([kept, lost], 'a', 60_000);
     await pause(150);
     const jobs = await ledger.claimDue(10, 'b', 60_000);
-    expect(jobs.map((j) => j.event.orderId)).to.deep.equal([lost.orderId]);
+    expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([lost.orderId]);
     expect((await ledger.claim(kept, {}, 'b', 60_000)).claimed).to.equal(false);
   });
 
   it('releases an order without counting an attempt', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.release(event.orderId, 'a', past(), { kind: 'smtp-unreachable', error: 'connect ECONNREFUSED 127.0.0.1:2651' });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'failed', failureKind: 'smtp-unreachable', lastError: 'connect ECONNREFUSED 127.0.0.1:2651' });
+    await ledger.release(event, 'a', past(), { kind: 'smtp-unreachable', error: 'connect ECONNREFUSED 127.0.0.1:2651' });
+    expect(await ledger.stateOf(event)).to.deep.include({ status: 'failed', failureKind: 'smtp-unreachable', lastError: 'connect ECONNREFUSED 127.0.0.1:2651' });
     const [job] = await ledger.claimDue(10, 'b', 60_000);
     expect(job?.attempts).to.equal(0);
   });
@@ -102,13 +111,13 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('makes a dead order sendable again on reset, and only a dead one', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    expect(await ledger.resetDead(event.orderId)).to.equal(false);
-    await ledger.markDead(event.orderId, 'a', { attempts: 6, kind: 'temporary-failure', error: '450 mailbox busy' });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', attempts: 6, failureKind: 'temporary-failure' });
+    expect(await ledger.resetDead(event)).to.equal(false);
+    await ledger.markDead(event, 'a', { attempts: 6, kind: 'temporary-failure', error: '450 mailbox busy' });
+    expect(await ledger.stateOf(event)).to.deep.include({ status: 'dead', attempts: 6, failureKind: 'temporary-failure' });
     expect(await ledger.claimDue(10, 'b', 60_000)).to.have.length(0);
-    expect(await ledger.resetDead(event.orderId)).to.equal(true);
+    expect(await ledger.resetDead(event)).to.equal(true);
     const [job] = await ledger.claimDue(10, 'b', 60_000);
-    expect(job?.event.orderId).to.equal(event.orderId);
+    expect(job?.notification.orderId).to.equal(event.orderId);
     expect(job?.attempts).to.equal(0);
   });
 
@@ -116,18 +125,18 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const event = anEvent();
     const first = await ledger.claim(event, {}, 'a', 60_000);
     if (first.claimed) expect(first.job.unknownOutcomes).to.equal(0);
-    await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.release(event.orderId, 'a', past(), { kind: 'smtp-unreachable', error: 'connection lost after the final dot, server unreachable' });
+    await ledger.recordUnknownOutcome(event);
+    await ledger.release(event, 'a', past(), { kind: 'smtp-unreachable', error: 'connection lost after the final dot, server unreachable' });
     const [deferred] = await ledger.claimDue(10, 'b', 60_000);
     expect(deferred).to.deep.include({ attempts: 0, unknownOutcomes: 1 });
 
-    await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.scheduleRetry(event.orderId, 'b', { attempts: 1, kind: 'smtp-unreachable', error: 'connection lost after the final dot', dueAt: past() });
+    await ledger.recordUnknownOutcome(event);
+    await ledger.scheduleRetry(event, 'b', { attempts: 1, kind: 'smtp-unreachable', error: 'connection lost after the final dot', dueAt: past() });
     const [retried] = await ledger.claimDue(10, 'c', 60_000);
     expect(retried).to.deep.include({ attempts: 1, unknownOutcomes: 2 });
 
-    await ledger.markDead(event.orderId, 'c', { attempts: 2, kind: 'smtp-unreachable', error: 'outcome unknown twice' });
-    expect(await ledger.resetDead(event.orderId)).to.equal(true);
+    await ledger.markDead(event, 'c', { attempts: 2, kind: 'smtp-unreachable', error: 'outcome unknown twice' });
+    expect(await ledger.resetDead(event)).to.equal(true);
     const [replayed] = await ledger.claimDue(10, 'd', 60_000);
     expect(replayed).to.deep.include({ attempts: 0, unknownOutcomes: 0 });
   });
@@ -137,9 +146,9 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.claim(event, {}, 'slow', 20);
     await pause(60);
     const [taken] = await ledger.claimDue(10, 'b', 60_000);
-    expect(taken?.event.orderId).to.equal(event.orderId);
-    await ledger.recordUnknownOutcome(event.orderId);
-    await ledger.release(event.orderId, 'b', past(), { kind: 'smtp-unreachable', error: 'deferred' });
+    expect(taken?.notification.orderId).to.equal(event.orderId);
+    await ledger.recordUnknownOutcome(event);
+    await ledger.release(event, 'b', past(), { kind: 'smtp-unreachable', error: 'deferred' });
     const [job] = await ledger.claimDue(10, 'c', 60_000);
     expect(job?.unknownOutcomes).to.equal(1);
   });
@@ -147,27 +156,125 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('records a skipped order with its reason', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.markSkipped(event.orderId, 'a', { kind: 'no-recipient', error: 'no recipient' });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'skipped', lastError: 'no recipient', failureKind: 'no-recipient' });
+    await ledger.markSkipped(event, 'a', { kind: 'no-recipient', error: 'no recipient' });
+    expect(await ledger.stateOf(event)).to.deep.include({ status: 'skipped', lastError: 'no recipient', failureKind: 'no-recipient' });
   });
 
   it('records the kind of each failure with its text, and forgets both once the email is sent', async () => {
     const event = anEvent();
     await ledger.claim(event, {}, 'a', 60_000);
-    await ledger.scheduleRetry(event.orderId, 'a', { attempts: 1, kind: 'rate-limited', error: '450 4.4.5 quota', dueAt: past() });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ failureKind: 'rate-limited', lastError: '450 4.4.5 quota' });
+    await ledger.scheduleRetry(event, 'a', { attempts: 1, kind: 'rate-limited', error: '450 4.4.5 quota', dueAt: past() });
+    expect(await ledger.stateOf(event)).to.deep.include({ failureKind: 'rate-limited', lastError: '450 4.4.5 quota' });
     await ledger.claimDue(10, 'a', 60_000);
-    await ledger.release(event.orderId, 'a', past(), { kind: 'auth-failed', error: '535 5.7.8 bad credentials' });
-    expect(await ledger.stateOf(event.orderId)).to.deep.include({ failureKind: 'auth-failed', attempts: 1 });
+    await ledger.release(event, 'a', past(), { kind: 'auth-failed', error: '535 5.7.8 bad credentials' });
+    expect(await ledger.stateOf(event)).to.deep.include({ failureKind: 'auth-failed', attempts: 1 });
     await ledger.claimDue(10, 'a', 60_000);
-    await ledger.markSent(event.orderId, 'a', '<m@x>');
-    const sent = await ledger.stateOf(event.orderId);
+    await ledger.markSent(event, 'a', '<m@x>');
+    const sent = await ledger.stateOf(event);
     expect(sent).to.not.have.property('failureKind');
     expect(sent).to.not.have.property('lastError');
   });
 
   it('knows nothing of an order no notifier has seen', async () => {
-    expect(await ledger.stateOf('unknown')).to.equal(null);
+    expect(await ledger.stateOf({ orderId: 'unknown', kind: 'order-created', channel: 'email' })).to.equal(null);
+    expect(await ledger.statesOf('unknown')).to.deep.equal([]);
+  });
+
+  describe('several notifications of one order', () => {
+    it('keeps two rows with their own state, listed in the order they arrived', async () => {
+      const created = aNotification();
+      const shipped = aNotification('order-shipped', created);
+      expect((await ledger.claim(created, {}, 'a', 60_000)).claimed).to.equal(true);
+      await ledger.markSent(created, 'a', '<order-created-1@x>');
+      expect((await ledger.claim(shipped, { correlationId: 'c2' }, 'a', 60_000)).claimed).to.equal(true);
+      await ledger.scheduleRetry(shipped, 'a', { attempts: 1, kind: 'temporary-failure', error: '451', dueAt: future() });
+      expect(await ledger.stateOf(created)).to.deep.include({ status: 'sent', messageId: '<order-created-1@x>' });
+      expect(await ledger.stateOf(shipped)).to.deep.include({ status: 'failed', attempts: 1, failureKind: 'temporary-failure' });
+      const listed = await ledger.statesOf(created.orderId);
+      expect(listed.map((n) => [n.kind, n.channel, n.status, n.attempts])).to.deep.equal([
+        ['order-created', 'email', 'sent', 0],
+        ['order-shipped', 'email', 'failed', 1],
+      ]);
+      expect(listed[0]?.sentAt).to.be.instanceOf(Date);
+      expect(await ledger.resetDead(shipped)).to.equal(false);
+    });
+
+    it('queues the second as pending while the first is being sent, and hands it out once the first is sent', async () => {
+      const created = aNotification();
+      const shipped = aNotification('order-shipped', created);
+      await ledger.claim(created, {}, 'a', 60_000);
+      const queued = await ledger.claim(shipped, { correlationId: 'c2', source: { topic: 't', partition: 0, offset: '9' } }, 'a', 60_000);
+      expect(queued).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
+      expect(await ledger.claimDue(10, 'b', 60_000)).to.deep.equal([]);
+      expect((await ledger.claim(shipped, {}, 'b', 60_000)).claimed, 'a redelivery while it still waits').to.equal(false);
+      await ledger.markSent(created, 'a', '<m@x>');
+      const jobs = await ledger.claimDue(10, 'b', 60_000);
+      expect(jobs).to.have.length(1);
+      expect(jobs[0]).to.deep.include({ notification: shipped, correlationId: 'c2', source: { topic: 't', partition: 0, offset: '9' }, attempts: 0 });
+      expect(await ledger.stateOf(shipped)).to.deep.include({ status: 'sending' });
+    });
+
+    const finishes: [string, (ledger: NotificationLedger, n: Notification, owner: string) => Promise<void>][] = [
+      ['dead', (l, n, owner) => l.markDead(n, owner, { attempts: 6, kind: 'temporary-failure', error: '450' })],
+      ['skipped', (l, n, owner) => l.markSkipped(n, owner, { kind: 'no-recipient', error: 'no recipient' } satisfies NotificationFailure)],
+      ['sent', (l, n, owner) => l.markSent(n, owner, '<m@x>')],
+    ];
+    for (const [status, finish] of finishes)
+      it(`keeps the second waiting while the first failed, and hands it out once the first is ${status}`, async () => {
+        const created = aNotification();
+        const cancelled = aNotification('order-cancelled', created);
+        await ledger.claim(created, {}, 'a', 60_000);
+        await ledger.scheduleRetry(created, 'a', { attempts: 1, kind: 'temporary-failure', error: '451', dueAt: past() });
+        expect(await ledger.claim(cancelled, {}, 'a', 60_000)).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
+        const retried = await ledger.claimDue(10, 'b', 60_000);
+        expect(retried.map((j) => j.notification.kind), 'the retry of the first only').to.deep.equal(['order-created']);
+        await finish(ledger, created, 'b');
+        expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-cancelled']);
+      });
+
+    it('lets a queued one go through its own claim (a redelivery) once its turn has come', async () => {
+      const created = aNotification();
+      const shipped = aNotification('order-shipped', created);
+      await ledger.claim(created, {}, 'a', 60_000);
+      await ledger.claim(shipped, {}, 'a', 60_000);
+      await ledger.markSkipped(created, 'a', { kind: 'no-recipient', error: 'no recipient' });
+      const claim = await ledger.claim(shipped, {}, 'b', 60_000);
+      expect(claim.claimed).to.equal(true);
+      if (claim.claimed) expect(claim.job.notification).to.deep.equal(shipped);
+    });
+
+    it('keeps a third waiting behind the second, even once the first is finished', async () => {
+      const created = aNotification();
+      const shipped = aNotification('order-shipped', created);
+      const delivered = aNotification('order-delivered', created);
+      await ledger.claim(created, {}, 'a', 60_000);
+      await ledger.claim(shipped, {}, 'a', 60_000);
+      await ledger.claim(delivered, {}, 'a', 60_000);
+      await ledger.markSent(created, 'a', '<1@x>');
+      expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-shipped']);
+      expect(await ledger.claimDue(10, 'b', 60_000)).to.deep.equal([]);
+      await ledger.markSent(shipped, 'b', '<2@x>');
+      expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-delivered']);
+      expect((await ledger.statesOf(created.orderId)).map((n) => n.kind)).to.deep.equal(['order-created', 'order-shipped', 'order-delivered']);
+    });
+
+    it('never makes the notifications of different orders wait for each other', async () => {
+      const first = aNotification();
+      const other = aNotification('order-shipped');
+      await ledger.claim(first, {}, 'a', 60_000);
+      expect((await ledger.claim(other, {}, 'a', 60_000)).claimed).to.equal(true);
+    });
+
+    it('lets no one of ten concurrent claims take a queued one, and one of ten take it once its turn has come', async () => {
+      const created = aNotification();
+      const shipped = aNotification('order-shipped', created);
+      await ledger.claim(created, {}, 'a', 60_000);
+      const early = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(shipped, {}, `owner-${i}`, 60_000)));
+      expect(early.filter((c) => c.claimed)).to.have.length(0);
+      await ledger.markSent(created, 'a', '<m@x>');
+      const late = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(shipped, {}, `owner-${i}`, 60_000)));
+      expect(late.filter((c) => c.claimed)).to.have.length(1);
+    });
   });
 }
 
@@ -191,11 +298,11 @@ for (const [name, open] of [
         const [before, newer] = [anEvent(), anEvent()];
         for (const event of [before, newer]) {
           await ledger.claim(event, {}, 'a', 60_000);
-          await ledger.markDead(event.orderId, 'a', { attempts: 1, kind: 'recipient-rejected', error: '550 no such user' });
+          await ledger.markDead(event, 'a', { attempts: 1, kind: 'recipient-rejected', error: '550 no such user' });
         }
         await database.query('UPDATE notifications SET failure_kind = NULL WHERE order_id = $1', [before.orderId]);
         await database.query(`UPDATE notifications SET failure_kind = 'a-kind-from-the-future' WHERE order_id = $1`, [newer.orderId]);
-        for (const event of [before, newer]) expect(await ledger.stateOf(event.orderId)).to.deep.include({ status: 'dead', failureKind: 'unknown', lastError: '550 no such user' });
+        for (const event of [before, newer]) expect(await ledger.stateOf(event)).to.deep.include({ status: 'dead', failureKind: 'unknown', lastError: '550 no such user' });
       } finally {
         await close();
       }

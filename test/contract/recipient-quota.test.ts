@@ -3,7 +3,7 @@ import { InMemoryRecipientQuota } from '../../src/adapters/memory/in-memory-reci
 import { PgRecipientQuota } from '../../src/adapters/postgres/pg-recipient-quota.js';
 import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
 import { DependencyUnavailableError } from '../../src/application/errors.js';
-import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
+import { quotaUnitOf, type RecipientQuota } from '../../src/application/ports/recipient-quota.js';
 import { embeddedDatabase, serverDatabase, type TestDatabase } from '../support/databases.js';
 import { silentLogger } from '../support/logs.js';
 
@@ -54,6 +54,15 @@ function recipientQuotaContract(makeSubject: () => Promise<QuotaSubject>): void 
     for (const orderId of orderIds) decisions.push(await quota.take(recipient, orderId));
     return decisions;
   };
+
+  it('takes a unit per notification: the confirmation and the shipping email of one order take one each, a retry of either none', async () => {
+    const quota = subject.quota(2);
+    const confirmation = quotaUnitOf({ orderId: 'o-1', kind: 'order-created', channel: 'email' });
+    const shipping = quotaUnitOf({ orderId: 'o-1', kind: 'order-shipped', channel: 'email' });
+    expect(confirmation).to.equal('order-created/o-1');
+    expect(await takeFor(quota, 'ada@example.com', [confirmation, shipping, confirmation, shipping])).to.deep.equal([true, true, true, true]);
+    expect(await quota.take('ada@example.com', quotaUnitOf({ orderId: 'o-2', kind: 'order-created', channel: 'email' }))).to.equal(false);
+  });
 
   it('allows `perHour` orders to a recipient, then refuses the next', async () => {
     const quota = subject.quota(3);

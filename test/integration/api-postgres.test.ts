@@ -15,6 +15,7 @@ import { ChangeOrderStatus } from '../../src/application/change-order-status.js'
 import { CreateOrder } from '../../src/application/create-order.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
 import { GetOrder } from '../../src/application/get-order.js';
+import { confirmationKey, confirmationOf } from '../support/builders.js';
 import { silentLogger } from '../support/logs.js';
 import { createTestDatabase, ensurePostgres } from '../support/postgres.js';
 import { eventually } from '../support/processes.js';
@@ -125,8 +126,8 @@ describe('The order API on PostgreSQL', () => {
     expect(pending.data.notification.status).to.equal('pending');
     const ledger = new PgNotificationLedger(pool);
     const order = (await (await fetch(`${base}/orders/ledger-1`)).json()) as { data: { internalId: string; createdAt: string } };
-    await ledger.claim({ id: order.data.internalId, orderId: 'ledger-1', itemId: ['a'], createdAt: order.data.createdAt }, {}, 'test', 60_000);
-    await ledger.markSent('ledger-1', 'test', '<m@x>');
+    await ledger.claim(confirmationOf({ id: order.data.internalId, orderId: 'ledger-1', itemId: ['a'], createdAt: order.data.createdAt }), {}, 'test', 60_000);
+    await ledger.markSent(confirmationKey('ledger-1'), 'test', '<m@x>');
     const sent = (await (await fetch(`${base}/orders/ledger-1`)).json()) as { data: { notification: { status: string; sentAt: string } } };
     expect(sent.data.notification.status).to.equal('sent');
     expect(sent.data.notification.sentAt).to.match(/^\d{4}-\d\d-\d\dT/);

@@ -4,10 +4,14 @@ import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-le
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
-import { orderCreatedMessageId } from '../../src/application/templates/order-created-email.js';
-import { NotifyOrderCreated, type NotifyOutcome } from '../../src/application/notify-order-created.js';
+import { NotificationSender, type NotifyOutcome } from '../../src/application/notification-sender.js';
+import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
+import { SendDueNotifications } from '../../src/application/send-due-notifications.js';
+import { SendNotification } from '../../src/application/send-notification.js';
+import { notificationMessageId } from '../../src/application/templates/template.js';
 import type { Metrics } from '../../src/application/ports/metrics.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
+import { confirmationKey, confirmationOf } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
 import { SmtpTestServer, type Stage } from '../support/smtp-test-server.js';
 
@@ -72,7 +76,9 @@ const TABLE: Row[] = [
 
 const describeFailure = (failure: Failure): string => (failure.at === 'after-data' ? 'the connection lost after the final dot' : `${failure.code} at ${failure.at}`);
 
-describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', () => {
+const orderCreatedMessageId = (internalId: string, domain: string): string => notificationMessageId({ kind: 'order-created', internalId }, domain);
+
+describe('SendNotification and SendDueNotifications with SmtpMailer: an SMTP failure at each stage', () => {
   let server: SmtpTestServer;
   let mailer: SmtpMailer;
   let ledger: InMemoryNotificationLedger;
@@ -80,7 +86,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
   let circuit: MailCircuit;
   let metrics: CountingMetrics;
   let logs: ReturnType<typeof capturingLogger>;
-  let notify: NotifyOrderCreated;
+  let notify: { execute(event: OrderCreated, delivery: object): Promise<NotifyOutcome>; retryDue(limit: number): Promise<number> };
 
   beforeEach(async () => {
     server = await SmtpTestServer.start();
@@ -90,7 +96,12 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
     metrics = new CountingMetrics();
     logs = capturingLogger('notifier');
     circuit = new MailCircuit(mailer, logs.logger, { min: 20, max: 100 }, metrics);
-    notify = new NotifyOrderCreated(ledger, mailer, deadLetters, circuit, { now: () => new Date() }, logs.logger, { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' }, metrics);
+    const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' };
+    const inFlight = new NotificationsInFlight();
+    const sender = new NotificationSender(ledger, mailer, deadLetters, circuit, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
+    const sendNotification = new SendNotification(ledger, sender, logs.logger, options);
+    const sendDue = new SendDueNotifications(ledger, sender, circuit, inFlight, options);
+    notify = { execute: (event, delivery) => sendNotification.execute(confirmationOf(event), delivery), retryDue: (limit) => sendDue.execute(limit) };
   });
   afterEach(async () => {
     await circuit.stop();
@@ -107,7 +118,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
 
       expect(await notify.execute(event, {})).to.equal(row.outcome);
       expect(Object.fromEntries(metrics.counts), 'metrics of the first try').to.deep.equal(row.metrics);
-      const state = await ledger.stateOf(event.orderId);
+      const state = await ledger.stateOf(confirmationKey(event.orderId));
       expect(state?.attempts, 'attempts counted').to.equal(row.outcome === 'retry-scheduled' || row.outcome === 'dead-lettered' ? 1 : 0);
       expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(row.outcome === 'dead-lettered' ? ['permanent'] : []);
       expect(circuit.state.open ? circuit.state.kind : 'closed').to.equal(row.circuit ?? 'closed');
@@ -121,7 +132,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
       server.reset();
       await until(async () => {
         await notify.retryDue(10);
-        return (await ledger.stateOf(event.orderId))?.status === 'sent';
+        return (await ledger.stateOf(confirmationKey(event.orderId)))?.status === 'sent';
       }, 'the order to be sent once the failure cleared');
       expect(circuit.state.open).to.equal(false);
       // The one duplicate allowed: a connection lost after the final dot, the first copy kept by the server.
@@ -136,7 +147,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
     expect(await notify.execute(event, {})).to.equal('retry-scheduled');
     await until(async () => {
       await notify.retryDue(10);
-      return (await ledger.stateOf(event.orderId))?.status === 'dead';
+      return (await ledger.stateOf(confirmationKey(event.orderId)))?.status === 'dead';
     }, 'the order to be dead-lettered after its second unknown outcome');
 
     expect(server.countByMessageId().get(messageId), 'copies the server kept').to.equal(2);
@@ -170,7 +181,7 @@ describe('NotifyOrderCreated with SmtpMailer: an SMTP failure at each stage', ()
     expect(deadLetters.letters).to.have.length(0);
     expect(logs.lines.filter((l) => l.alert === true)).to.have.length(1);
     expect(metrics.counts.get('mailCircuitOpened:refused')).to.equal(1);
-    for (const event of events) expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(0);
+    for (const event of events) expect((await ledger.stateOf(confirmationKey(event.orderId)))?.attempts).to.equal(0);
 
     server.reset();
     await until(async () => {

@@ -6,6 +6,9 @@ import { ChangeOrderStatus } from '../../src/application/change-order-status.js'
 import { CreateOrder } from '../../src/application/create-order.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import type { Clock } from '../../src/application/ports/clock.js';
+import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
+import type { Notification, NotificationKey } from '../../src/domain/notification.js';
+import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
 
 /** A valid POST /orders body; override what the test is about. */
 export function anOrderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -27,3 +30,9 @@ export function inMemoryOrders() {
     changeOrderStatus: new ChangeOrderStatus(orders, new RandomIdGenerator(), fixedClock('2026-11-25T09:00:00.000Z')),
   };
 }
+
+/** The confirmation email of the order `payload` announces, as its reaction builds it. */
+export const confirmationOf = (payload: OrderCreated): Notification => orderConfirmation({ ...ORDER_CREATED, aggregateId: payload.orderId, payload });
+
+/** The key of an order's confirmation email in the ledger. */
+export const confirmationKey = (orderId: string): NotificationKey => ({ orderId, kind: 'order-created', channel: 'email' });

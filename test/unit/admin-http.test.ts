@@ -4,7 +4,7 @@ import { ADMIN_SESSION_TTL_MS } from '../../src/adapters/http/admin-session.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { AdminOverview } from '../../src/application/admin-overview.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
-import { inMemoryOrders } from '../support/builders.js';
+import { confirmationKey, confirmationOf, inMemoryOrders } from '../support/builders.js';
 import { silentLogger } from '../support/logs.js';
 
 const TOKEN = 'unit-admin-token-0123456789';
@@ -42,8 +42,8 @@ describe('the admin page and its API (in-memory adapters)', () => {
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   async function deadLetter(orderId: string): Promise<void> {
-    await ledger.claim({ id: `id-${orderId}`, orderId, itemId: ['x'], createdAt: new Date(now).toISOString() }, {}, 'test', 60_000);
-    await ledger.markDead(orderId, 'test', { attempts: 1, kind: 'recipient-rejected', error: '550 unknown mailbox' });
+    await ledger.claim(confirmationOf({ id: `id-${orderId}`, orderId, itemId: ['x'], createdAt: new Date(now).toISOString() }), {}, 'test', 60_000);
+    await ledger.markDead(confirmationKey(orderId), 'test', { attempts: 1, kind: 'recipient-rejected', error: '550 unknown mailbox' });
   }
 
   /** Exchanges ?token= for the session cookie, as a browser does. */
@@ -133,7 +133,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
       await deadLetter('D-1');
       const response = await replay('D-1', { cookie, origin: base, 'x-csrf-token': csrfToken });
       expect(response.status).to.equal(202);
-      expect((await ledger.stateOf('D-1'))?.status).to.equal('failed');
+      expect((await ledger.stateOf(confirmationKey('D-1')))?.status).to.equal('failed');
     });
 
     it('is accepted on Sec-Fetch-Site: same-origin when there is no Origin', async () => {
@@ -146,7 +146,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
       await deadLetter('D-3');
       await expectError(await replay('D-3', { cookie, origin: 'http://evil.example', 'x-csrf-token': csrfToken }), 403, 'ADMIN_CROSS_ORIGIN');
       await expectError(await replay('D-3', { cookie, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'x-csrf-token': csrfToken }), 403, 'ADMIN_CROSS_ORIGIN');
-      expect((await ledger.stateOf('D-3'))?.status).to.equal('dead');
+      expect((await ledger.stateOf(confirmationKey('D-3')))?.status).to.equal('dead');
     });
 
     it('answers 403 to a session request with neither Origin nor Sec-Fetch-Site', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Server } from 'node:http';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { HealthCheckFailure, type HealthCheck } from '../../src/application/ports/health-check.js';
-import { anOrderBody, inMemoryOrders } from '../support/builders.js';
+import { anOrderBody, confirmationKey, confirmationOf, inMemoryOrders } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -179,15 +179,41 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect(response.status).to.equal(200);
       const body = (await response.json()) as { success: boolean; data: Record<string, unknown> };
       expect(body.success).to.equal(true);
-      expect(body.data).to.deep.include({ orderId: 'A-7', itemId: ['x'], email: 'a•••@example.com', notification: { status: 'pending', attempts: 0 } });
+      expect(body.data).to.deep.include({
+        orderId: 'A-7',
+        itemId: ['x'],
+        email: 'a•••@example.com',
+        notification: { status: 'pending', attempts: 0 },
+        notifications: [{ kind: 'order-created', channel: 'email', status: 'pending', attempts: 0 }],
+      });
+    });
+
+    it('lists every notification of the order in the order of its events, each by kind and channel, failures by kind only', async () => {
+      await post({ orderId: 'A-10', itemId: ['x'], email: 'ada@example.com' });
+      const order = subject.store.orders.get('A-10');
+      if (!order) throw new Error('not stored');
+      const confirmation = confirmationOf({ id: order.internalId, orderId: 'A-10', itemId: ['x'], createdAt: order.createdAt.toISOString() });
+      await subject.ledger.claim(confirmation, {}, 'n', 60_000);
+      await subject.ledger.markSent(confirmation, 'n', '<order-created-x@shop.test>');
+      const shipped = { ...confirmation, kind: 'order-shipped' as const };
+      await subject.ledger.claim(shipped, {}, 'n', 60_000);
+      await subject.ledger.scheduleRetry(shipped, 'n', { attempts: 1, kind: 'temporary-failure', error: '450 <ada@example.com> busy at mx.example:25', dueAt: new Date(Date.now() + 60_000) });
+      const text = await (await fetch(`${base}/orders/A-10`)).text();
+      const body = JSON.parse(text) as { data: { notification: Record<string, unknown>; notifications: Record<string, unknown>[] } };
+      expect(body.data.notification).to.include({ status: 'sent', attempts: 0 });
+      expect(body.data.notifications.map(({ sentAt, ...rest }) => ({ ...rest, sentAt: typeof sentAt }))).to.deep.equal([
+        { kind: 'order-created', channel: 'email', status: 'sent', attempts: 0, sentAt: 'string' },
+        { kind: 'order-shipped', channel: 'email', status: 'failed', attempts: 1, failureKind: 'temporary-failure', sentAt: 'undefined' },
+      ]);
+      expect(text).to.not.contain('mx.example').and.not.contain('ada@');
     });
 
     it('shows a failure by its kind only, never its text, with the attempts so far', async () => {
       await post({ orderId: 'A-8', itemId: ['x'], email: 'ada@example.com' });
       const order = subject.store.orders.get('A-8');
       if (!order) throw new Error('not stored');
-      await subject.ledger.claim({ id: order.internalId, orderId: 'A-8', itemId: ['x'], createdAt: order.createdAt.toISOString() }, {}, 'n', 60_000);
-      await subject.ledger.scheduleRetry('A-8', 'n', { attempts: 2, kind: 'temporary-failure', error: '450 4.2.1 <ada@example.com> mailbox busy at mx.example:25', dueAt: new Date(Date.now() + 60_000) });
+      await subject.ledger.claim(confirmationOf({ id: order.internalId, orderId: 'A-8', itemId: ['x'], createdAt: order.createdAt.toISOString() }), {}, 'n', 60_000);
+      await subject.ledger.scheduleRetry(confirmationKey('A-8'), 'n', { attempts: 2, kind: 'temporary-failure', error: '450 4.2.1 <ada@example.com> mailbox busy at mx.example:25', dueAt: new Date(Date.now() + 60_000) });
       const body = (await (await fetch(`${base}/orders/A-8`)).json()) as { data: { notification: Record<string, unknown> } };
       expect(body.data.notification).to.deep.equal({ status: 'failed', attempts: 2, failureKind: 'temporary-failure' });
     });

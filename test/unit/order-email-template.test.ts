@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { orderCreatedEmail, SUBJECT_ORDER_ID_MAX_LENGTH, subjectOrderId } from '../../src/application/templates/order-created-email.js';
+import { notificationMessageId } from '../../src/application/templates/template.js';
 import { ORDER_LIMITS, Order } from '../../src/domain/order.js';
 
 const graphemesOf = (text: string): string[] => [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
@@ -18,7 +19,7 @@ const validOrderId = fc
   .filter((id) => Order.isPossibleOrderId(id));
 
 const email = (orderId: string) => ({ id: '0f8fad5b-d9cb-469f-a165-70867728950e', orderId, itemId: ['sku-1'], createdAt: '2026-11-24T12:00:00.000Z' });
-const renderOrderEmail = (event: ReturnType<typeof email>) => orderCreatedEmail(event, { to: 'ada@example.com', messageIdDomain: 'shop.test' });
+const renderOrderEmail = (event: ReturnType<typeof email>) => orderCreatedEmail(event, { to: 'ada@example.com', messageId: notificationMessageId({ kind: 'order-created', internalId: event.id }, 'shop.test') });
 
 describe('the subject line', () => {
   it('carries a short orderId as it is', () => {

@@ -14,11 +14,14 @@ import { CreateOrder } from '../../src/application/create-order.js';
 import { DependencyUnavailableError } from '../../src/application/errors.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
-import { NotifyOrderCreated } from '../../src/application/notify-order-created.js';
+import { NotificationSender } from '../../src/application/notification-sender.js';
+import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
+import { SendNotification } from '../../src/application/send-notification.js';
+import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
 import type { HealthCheck } from '../../src/application/ports/health-check.js';
 import { MAIL_FAILURE_KINDS, MailDeliveryError, type Mailer, type EmailMessage, type MailFailureKind, type SentEmail } from '../../src/application/ports/mailer.js';
 import type { OrderRepository } from '../../src/application/ports/order-repository.js';
-import type { OrderCreated } from '../../src/domain/order-created.js';
+import type { OrderCreatedEvent } from '../../src/domain/order-created.js';
 import { smtpHealthCheck } from '../../src/bootstrap/modules/notifier-module.js';
 import { silentLogger } from '../support/logs.js';
 
@@ -151,13 +154,9 @@ describe('Public responses (property)', () => {
         const mailer = new ScriptedMailer(failures, scenario.smtpVerify);
         const logger = silentLogger();
         const circuit = new MailCircuit(mailer, logger, { min: 5, max: 20 });
-        const notify = new NotifyOrderCreated(ledger, mailer, new InMemoryDeadLetters(), circuit, { now: () => new Date() }, logger, {
-          maxRetries: scenario.maxRetries,
-          retryBaseMs: 1,
-          leaseMs: 60_000,
-          owner: 'property',
-          ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}),
-        });
+        const options = { maxRetries: scenario.maxRetries, retryBaseMs: 1, leaseMs: 60_000, owner: 'property', ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}) };
+        const sender = new NotificationSender(ledger, mailer, new InMemoryDeadLetters(), circuit, { now: () => new Date() }, logger, new NotificationsInFlight(), options);
+        const sendNotification = new SendNotification(ledger, sender, logger, options);
         const healthChecks: HealthCheck[] = [
           databaseHealthCheck(failingDatabase(scenario.databaseText), 'server'),
           smtpHealthCheck(circuit, mailer, logger),
@@ -181,7 +180,7 @@ describe('Public responses (property)', () => {
         const post = (body: unknown): Promise<void> => call('/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         try {
           for (const order of scenario.orders) await post({ orderId: order.orderId, itemId: ['sku-1'], ...(order.email === undefined ? {} : { email: order.email }) });
-          for (const { event } of store.outbox) await notify.execute(event.payload as OrderCreated, {});
+          for (const { event } of store.outbox) await sendNotification.execute(orderConfirmation(event as OrderCreatedEvent), {});
           const paths = scenario.orders.map((o) => `/orders/${encodeURIComponent(o.orderId)}`);
           for (const path of paths) await call(path);
           await post({ orderId: scenario.orders[0]?.orderId, itemId: ['sku-1'], email: 'someone@example.com' });

@@ -63,8 +63,8 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   });
 
   router.get('/orders/:orderId', keyRequired, async (ctx) => {
-    const { order, notification, statusHistory } = await deps.getOrder.execute(ctx.params.orderId ?? '');
-    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller, statusHistory) };
+    const { order, notification, notifications, statusHistory } = await deps.getOrder.execute(ctx.params.orderId ?? '');
+    ctx.body = { success: true, data: orderLookupResource(order, notification, ctx.state.caller, notifications, statusHistory) };
   });
 
   const { changeOrderStatus } = deps;

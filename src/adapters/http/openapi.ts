@@ -1,4 +1,4 @@
-import { NOTIFICATION_FAILURE_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_FAILURE_KINDS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { changeOrderStatusSchema, createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
@@ -80,7 +80,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/orders/{orderId}': {
         get: {
           operationId: 'getOrder',
-          summary: 'An order and the state of its email',
+          summary: 'An order and the state of its notifications',
           security,
           parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
@@ -103,9 +103,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
                                 description: 'The customer\'s address: in full for a caller with an API key; otherwise masked, its first character, then •••, then @ and the domain (a•••@example.com; •••@example.com for a one-character local part)',
                                 examples: ['a•••@example.com'],
                               },
-                              notification: { $ref: '#/components/schemas/Notification' },
                               status: { enum: [...ORDER_STATUSES] },
                               statusHistory: { $ref: '#/components/schemas/StatusHistory' },
+                              notification: { $ref: '#/components/schemas/Notification', description: 'The order\'s confirmation email (also in notifications)' },
+                              notifications: {
+                                type: 'array',
+                                description: 'Every notification of the order, in the order of its events',
+                                items: {
+                                  allOf: [
+                                    { type: 'object', required: ['kind', 'channel'], properties: { kind: { enum: [...NOTIFICATION_KINDS] }, channel: { enum: [...NOTIFICATION_CHANNELS] } } },
+                                    { $ref: '#/components/schemas/Notification' },
+                                  ],
+                                },
+                              },
                             },
                           },
                         ],
@@ -218,7 +228,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['status', 'attempts'],
           properties: {
-            status: { enum: [...NOTIFICATION_STATUSES] },
+            status: { enum: [...NOTIFICATION_STATUSES], description: 'pending: not seen by a notifier yet, or waiting for an earlier notification of its order' },
             attempts: { type: 'integer' },
             failureKind: {
               enum: [...NOTIFICATION_FAILURE_KINDS],

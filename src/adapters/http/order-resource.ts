@@ -1,4 +1,4 @@
-import type { NotificationState } from '../../domain/notification.js';
+import type { NotificationRecord, NotificationState } from '../../domain/notification.js';
 import type { Order } from '../../domain/order.js';
 import type { StatusChange } from '../../domain/order-status.js';
 import type { Caller } from './callers.js';
@@ -32,7 +32,6 @@ export function orderStatusResource(order: Order, changes: readonly StatusChange
   return { orderId: order.orderId, internalId: order.internalId, status: order.status, version: order.version, statusHistory: statusHistoryResource(order, changes) };
 }
 
-/** Who asks, as the API-key middleware tells it (`ctx.state.caller`); absent means anonymous. */
 /** The one decision: only a caller holding an API key sees the customer's full address. */
 export function seesFullEmail(caller: Caller | undefined): boolean {
   return caller?.kind === 'key';
@@ -56,20 +55,32 @@ export function maskEmail(email: string): string {
 }
 
 /**
- * An order with its email's state, as GET /orders/{orderId} shows it. A failure shows as its kind only,
- * to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
+ * An order with the state of its notifications, as GET /orders/{orderId} shows it: `notification` is its
+ * confirmation (kept for the clients from before), `notifications` all of them. A failure shows as its kind
+ * only, to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
  */
-export function orderLookupResource(order: Order, notification: NotificationState, caller: Caller | undefined, statusHistory: readonly StatusChange[] = []): Record<string, unknown> {
+export function orderLookupResource(
+  order: Order,
+  notification: NotificationState,
+  caller: Caller | undefined,
+  notifications: readonly NotificationRecord[],
+  statusHistory: readonly StatusChange[] = [],
+): Record<string, unknown> {
   return {
     ...orderResource(order),
     ...(order.email === undefined ? {} : { email: seesFullEmail(caller) ? order.email : maskEmail(order.email) }),
     status: order.status,
     statusHistory: statusHistoryResource(order, statusHistory),
-    notification: {
-      status: notification.status,
-      attempts: notification.attempts,
-      ...(notification.failureKind ? { failureKind: notification.failureKind } : {}),
-      ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
-    },
+    notification: publicState(notification),
+    notifications: notifications.map((n) => ({ kind: n.kind, channel: n.channel, ...publicState(n) })),
+  };
+}
+
+function publicState(notification: NotificationState): Record<string, unknown> {
+  return {
+    status: notification.status,
+    attempts: notification.attempts,
+    ...(notification.failureKind ? { failureKind: notification.failureKind } : {}),
+    ...(notification.sentAt ? { sentAt: notification.sentAt.toISOString() } : {}),
   };
 }

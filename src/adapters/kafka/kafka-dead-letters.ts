@@ -1,3 +1,4 @@
+import { isNotificationChannel, isNotificationKind } from '../../domain/notification.js';
 import { createHash } from 'node:crypto';
 import { CompressionTypes, type Producer } from 'kafkajs';
 import { DependencyUnavailableError } from '../../application/errors.js';
@@ -134,8 +135,10 @@ function notificationOf(headers: Readonly<Record<string, string>>): DeadNotifica
   const orderId = headers['dlq-notification-order-id'];
   const kind = headers['dlq-notification-kind'];
   if (orderId === undefined || kind === undefined) return undefined;
-  const channel = headers['dlq-notification-channel'];
-  return { orderId, kind, ...(channel === undefined ? {} : { channel }) };
+  const channel = headers['dlq-notification-channel'] ?? 'email';
+  // A kind or channel this version does not know (a newer notifier wrote it) is no notification it can reset.
+  if (!isNotificationKind(kind) || !isNotificationChannel(channel)) return undefined;
+  return { orderId, kind, channel };
 }
 
 /**
@@ -143,7 +146,7 @@ function notificationOf(headers: Readonly<Record<string, string>>): DeadNotifica
  * header were all an order's confirmation email (the only notification there was).
  */
 function legacyNotificationOf(event: DomainEvent, headers: Readonly<Record<string, string>>): DeadNotification | undefined {
-  return headers[EVENT_TYPE_HEADER] === undefined && event.type === ORDER_CREATED.type ? { orderId: event.aggregateId, kind: 'order-created' } : undefined;
+  return headers[EVENT_TYPE_HEADER] === undefined && event.type === ORDER_CREATED.type ? { orderId: event.aggregateId, kind: 'order-created', channel: 'email' } : undefined;
 }
 
 function sourceOf(headers: Readonly<Record<string, string>>): EventSource | undefined {

@@ -1,9 +1,20 @@
-import type { NotificationFailure, NotificationFailureKind, NotificationState, NotificationStatus } from '../../domain/notification.js';
-import type { OrderCreated } from '../../domain/order-created.js';
+import {
+  isUnfinished,
+  notificationId,
+  type Notification,
+  type NotificationFailure,
+  type NotificationFailureKind,
+  type NotificationKey,
+  type NotificationRecord,
+  type NotificationState,
+  type NotificationStatus,
+} from '../../domain/notification.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
 
 interface Entry {
-  event: OrderCreated;
+  notification: Notification;
+  /** Arrival order: the notifications of one order go out in this order. */
+  seq: number;
   correlationId?: string;
   source?: EventSource;
   status: NotificationStatus;
@@ -22,30 +33,32 @@ interface Entry {
 /** The ledger's in-memory twin; every check-and-set is synchronous, so it is as race-free as the SQL one. */
 export class InMemoryNotificationLedger implements NotificationLedger {
   private readonly entries = new Map<string, Entry>();
+  private arrivals = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async stateOf(orderId: string): Promise<NotificationState | null> {
-    const entry = this.entries.get(orderId);
-    if (!entry) return null;
-    return {
-      status: entry.status,
-      attempts: entry.attempts,
-      ...(entry.lastError ? { lastError: entry.lastError, failureKind: entry.failureKind ?? 'unknown' } : {}),
-      ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
-      ...(entry.messageId ? { messageId: entry.messageId } : {}),
-    };
+  async stateOf(key: NotificationKey): Promise<NotificationState | null> {
+    const entry = this.entries.get(notificationId(key));
+    return entry ? stateOf(entry) : null;
   }
 
-  async claim(event: OrderCreated, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
-    const existing = this.entries.get(event.orderId);
+  async statesOf(orderId: string): Promise<NotificationRecord[]> {
+    return [...this.entries.values()]
+      .filter((entry) => entry.notification.orderId === orderId)
+      .sort((a, b) => a.seq - b.seq)
+      .map((entry) => ({ kind: entry.notification.kind, channel: entry.notification.channel, ...stateOf(entry) }));
+  }
+
+  async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
+    const existing = this.entries.get(notificationId(notification));
     if (!existing) {
-      const entry: Entry = { event, ...context, status: 'sending', attempts: 0, unknownOutcomes: 0 };
-      this.entries.set(event.orderId, entry);
+      const entry: Entry = { notification, seq: ++this.arrivals, ...context, status: 'pending', attempts: 0, unknownOutcomes: 0 };
+      this.entries.set(notificationId(notification), entry);
+      if (this.waits(entry)) return { claimed: false, state: stateOf(entry) };
       return { claimed: true, job: this.take(entry, owner, leaseMs) };
     }
     if (this.isDue(existing)) return { claimed: true, job: this.take(existing, owner, leaseMs) };
-    return { claimed: false, state: (await this.stateOf(event.orderId)) as NotificationState };
+    return { claimed: false, state: stateOf(existing) };
   }
 
   async claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]> {
@@ -53,43 +66,43 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return due.map((entry) => this.take(entry, owner, leaseMs));
   }
 
-  async renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void> {
-    for (const orderId of orderIds) {
-      const entry = this.entries.get(orderId);
+  async renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void> {
+    for (const key of keys) {
+      const entry = this.entries.get(notificationId(key));
       if (entry?.status === 'sending' && entry.leaseOwner === owner) entry.leaseUntil = this.now() + leaseMs;
     }
   }
 
-  async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
-    const entry = this.entries.get(orderId);
+  async markSent(key: NotificationKey, _owner: string, messageId: string): Promise<void> {
+    const entry = this.entries.get(notificationId(key));
     if (!entry || entry.status === 'sent') return;
     Object.assign(entry, { status: 'sent', messageId, sentAt: new Date(this.now()), lastError: undefined, failureKind: undefined, nextAttemptAt: undefined });
     this.releaseLease(entry);
   }
 
-  async recordUnknownOutcome(orderId: string): Promise<void> {
-    const entry = this.entries.get(orderId);
+  async recordUnknownOutcome(key: NotificationKey): Promise<void> {
+    const entry = this.entries.get(notificationId(key));
     if (entry) entry.unknownOutcomes += 1;
   }
 
-  async markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void> {
-    this.update(orderId, owner, { status: 'skipped', lastError: reason.error, failureKind: reason.kind });
+  async markSkipped(key: NotificationKey, owner: string, reason: NotificationFailure): Promise<void> {
+    this.update(key, owner, { status: 'skipped', lastError: reason.error, failureKind: reason.kind });
   }
 
-  async scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void> {
-    this.update(orderId, owner, { status: 'failed', attempts: plan.attempts, lastError: plan.error, failureKind: plan.kind, nextAttemptAt: plan.dueAt.getTime() }, true);
+  async scheduleRetry(key: NotificationKey, owner: string, plan: RetryPlan): Promise<void> {
+    this.update(key, owner, { status: 'failed', attempts: plan.attempts, lastError: plan.error, failureKind: plan.kind, nextAttemptAt: plan.dueAt.getTime() }, true);
   }
 
-  async release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
-    this.update(orderId, owner, { status: 'failed', nextAttemptAt: dueAt.getTime(), lastError: reason.error, failureKind: reason.kind });
+  async release(key: NotificationKey, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
+    this.update(key, owner, { status: 'failed', nextAttemptAt: dueAt.getTime(), lastError: reason.error, failureKind: reason.kind });
   }
 
-  async markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
-    this.update(orderId, owner, { status: 'dead', attempts: failure.attempts, lastError: failure.error, failureKind: failure.kind, nextAttemptAt: undefined }, true);
+  async markDead(key: NotificationKey, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
+    this.update(key, owner, { status: 'dead', attempts: failure.attempts, lastError: failure.error, failureKind: failure.kind, nextAttemptAt: undefined }, true);
   }
 
-  async resetDead(orderId: string): Promise<boolean> {
-    const entry = this.entries.get(orderId);
+  async resetDead(key: NotificationKey): Promise<boolean> {
+    const entry = this.entries.get(notificationId(key));
     if (!entry || entry.status !== 'dead') return false;
     Object.assign(entry, { status: 'failed', attempts: 0, unknownOutcomes: 0, firstFailedAt: undefined, nextAttemptAt: this.now() });
     return true;
@@ -97,15 +110,21 @@ export class InMemoryNotificationLedger implements NotificationLedger {
 
   private isDue(entry: Entry): boolean {
     const now = this.now();
-    return (
-      (entry.status === 'sending' && (entry.leaseUntil ?? 0) < now) || (entry.status === 'failed' && (entry.nextAttemptAt ?? 0) <= now)
-    );
+    if (entry.status === 'pending') return !this.waits(entry);
+    return (entry.status === 'sending' && (entry.leaseUntil ?? 0) < now) || (entry.status === 'failed' && (entry.nextAttemptAt ?? 0) <= now);
+  }
+
+  /** Whether an earlier notification of the same order is not finished yet. */
+  private waits(entry: Entry): boolean {
+    for (const other of this.entries.values())
+      if (other.notification.orderId === entry.notification.orderId && other.seq < entry.seq && isUnfinished(other.status)) return true;
+    return false;
   }
 
   private take(entry: Entry, owner: string, leaseMs: number): NotificationJob {
     Object.assign(entry, { status: 'sending', leaseOwner: owner, leaseUntil: this.now() + leaseMs });
     return {
-      event: entry.event,
+      notification: entry.notification,
       attempts: entry.attempts,
       unknownOutcomes: entry.unknownOutcomes,
       ...(entry.correlationId ? { correlationId: entry.correlationId } : {}),
@@ -114,8 +133,8 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     };
   }
 
-  private update(orderId: string, owner: string, changes: Partial<Entry>, failed = false): void {
-    const entry = this.entries.get(orderId);
+  private update(key: NotificationKey, owner: string, changes: Partial<Entry>, failed = false): void {
+    const entry = this.entries.get(notificationId(key));
     if (!entry || entry.leaseOwner !== owner) return;
     Object.assign(entry, changes);
     if (failed) entry.firstFailedAt ??= new Date(this.now());
@@ -126,4 +145,14 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     entry.leaseOwner = undefined;
     entry.leaseUntil = undefined;
   }
+}
+
+function stateOf(entry: Entry): NotificationState {
+  return {
+    status: entry.status,
+    attempts: entry.attempts,
+    ...(entry.lastError ? { lastError: entry.lastError, failureKind: entry.failureKind ?? 'unknown' } : {}),
+    ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
+    ...(entry.messageId ? { messageId: entry.messageId } : {}),
+  };
 }

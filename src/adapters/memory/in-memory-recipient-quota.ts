@@ -3,7 +3,7 @@ import { QUOTA_WINDOW_MS, type RecipientQuota } from '../../application/ports/re
 
 /** The per-recipient cap in this process: for unit tests; every check-and-take is synchronous, so race-free here. */
 export class InMemoryRecipientQuota implements RecipientQuota {
-  /** orderId → the unit it holds. */
+  /** A notification's unit key → the unit it holds. */
   private readonly units = new Map<string, { recipient: string; takenAt: number }>();
 
   constructor(
@@ -11,23 +11,23 @@ export class InMemoryRecipientQuota implements RecipientQuota {
     private readonly clock: Clock,
   ) {}
 
-  async take(recipient: string, orderId: string): Promise<boolean> {
+  async take(recipient: string, unit: string): Promise<boolean> {
     const since = this.clock.now().getTime() - QUOTA_WINDOW_MS;
-    const held = this.units.get(orderId);
+    const held = this.units.get(unit);
     if (held && held.recipient === recipient && held.takenAt > since) return true;
     let used = 0;
-    for (const [other, unit] of this.units) if (other !== orderId && unit.recipient === recipient && unit.takenAt > since) used++;
+    for (const [other, taken] of this.units) if (other !== unit && taken.recipient === recipient && taken.takenAt > since) used++;
     if (used >= this.perHour) return false;
-    this.units.set(orderId, { recipient, takenAt: this.clock.now().getTime() });
+    this.units.set(unit, { recipient, takenAt: this.clock.now().getTime() });
     return true;
   }
 
   async prune(): Promise<number> {
     const since = this.clock.now().getTime() - QUOTA_WINDOW_MS;
     let pruned = 0;
-    for (const [orderId, unit] of this.units) {
-      if (unit.takenAt > since) continue;
-      this.units.delete(orderId);
+    for (const [key, held] of this.units) {
+      if (held.takenAt > since) continue;
+      this.units.delete(key);
       pruned++;
     }
     return pruned;

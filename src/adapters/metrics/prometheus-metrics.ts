@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
 import { DEAD_LETTER_KINDS, type DeadLetterKind } from '../../application/ports/dead-letters.js';
-import type { Metrics, NotificationResult } from '../../application/ports/metrics.js';
+import { NOTIFICATION_RESULTS, type Metrics, type NotificationResult } from '../../application/ports/metrics.js';
+import { NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notification.js';
 
 export interface Sample {
   readonly labels?: Record<string, string | number>;
@@ -29,13 +30,14 @@ export class PrometheusMetrics implements Metrics {
   private readonly parked = new Counter({ name: 'ordermail_relay_events_parked_total', help: 'Outbox events the broker refused for good, parked', registers: [this.registry] });
   private readonly notifications = new Counter({
     name: 'ordermail_notifications_total',
-    help: 'Notification outcomes: sent, duplicate, retried, dead_lettered, skipped, deferred',
-    labelNames: ['result'],
+    help: 'Notification outcomes by kind (order-created...): sent, duplicate, queued (behind an earlier one of its order), retried, dead_lettered, skipped, deferred',
+    labelNames: ['result', 'kind'],
     registers: [this.registry],
   });
   private readonly deliveryLatency = new Histogram({
     name: 'ordermail_email_delivery_latency_seconds',
-    help: 'From the order being created to the SMTP server accepting its email',
+    help: 'From the event a notification announces (an order created...) to the SMTP server accepting its email, by kind',
+    labelNames: ['kind'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
@@ -69,7 +71,7 @@ export class PrometheusMetrics implements Metrics {
     this.registry.setDefaultLabels(defaultLabels);
     collectDefaultMetrics({ register: this.registry });
     // Start the series at zero so rate() and increase() see the first event.
-    for (const result of ['sent', 'duplicate', 'retried', 'dead_lettered', 'skipped', 'deferred']) this.notifications.inc({ result }, 0);
+    for (const result of NOTIFICATION_RESULTS) for (const kind of NOTIFICATION_KINDS) this.notifications.inc({ result, kind }, 0);
     for (const kind of MAIL_FAILURE_KINDS) this.smtpErrors.inc({ kind }, 0);
     for (const kind of ['unavailable', 'auth', 'refused']) this.circuitOpened.inc({ kind }, 0);
     for (const kind of DEAD_LETTER_KINDS) this.deadLetters.inc({ kind }, 0);
@@ -85,11 +87,11 @@ export class PrometheusMetrics implements Metrics {
   eventParked(): void {
     this.parked.inc();
   }
-  notification(result: NotificationResult): void {
-    this.notifications.inc({ result });
+  notification(result: NotificationResult, kind: NotificationKind): void {
+    this.notifications.inc({ result, kind });
   }
-  emailDelivered(latencySeconds: number): void {
-    this.deliveryLatency.observe(Math.max(0, latencySeconds));
+  emailDelivered(latencySeconds: number, kind: NotificationKind): void {
+    this.deliveryLatency.observe({ kind }, Math.max(0, latencySeconds));
   }
   smtpError(kind: MailFailureKind): void {
     this.smtpErrors.inc({ kind });

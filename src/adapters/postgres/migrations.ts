@@ -163,6 +163,55 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: 'a notification is keyed by (order, kind, channel); the units of the recipient cap by notification',
+    // A rolling deploy: a notifier of the previous version still running beside this one can no longer claim
+    // (its INSERT ... ON CONFLICT (order_id) has no unique constraint left to match: SQLSTATE 42P10) nor take
+    // a unit (recipient_quota_units.order_id is gone). It takes either for a bug and dead-letters the event as
+    // poison with its bytes (README, "An unknown event type or version is poison": produce it back once every
+    // notifier is upgraded), and its updates by order_id alone would touch every notification of the order.
+    // So for this upgrade, stop the old notifiers before the new ones start (the api and relay do not care).
+    sql: `
+      SET LOCAL lock_timeout = '10s';
+      -- Every row so far is the email of an order.created v1 event, the first of its order; the defaults give
+      -- them that identity without rewriting the table, and are dropped so a new row must say what it is.
+      ALTER TABLE notifications
+        ADD COLUMN kind          text    NOT NULL DEFAULT 'order-created',
+        ADD COLUMN channel       text    NOT NULL DEFAULT 'email',
+        ADD COLUMN event_type    text    NOT NULL DEFAULT 'order.created',
+        ADD COLUMN event_version integer NOT NULL DEFAULT 1,
+        -- Arrival order within an order: NULL for the rows from before, each the first of its order.
+        ADD COLUMN seq           bigint,
+        ADD COLUMN email         text,
+        ADD COLUMN occurred_at   timestamptz;
+      ALTER TABLE notifications
+        ALTER COLUMN kind DROP DEFAULT,
+        ALTER COLUMN channel DROP DEFAULT,
+        ALTER COLUMN event_type DROP DEFAULT,
+        ALTER COLUMN event_version DROP DEFAULT;
+      CREATE SEQUENCE notifications_seq OWNED BY notifications.seq;
+      ALTER TABLE notifications ALTER COLUMN seq SET DEFAULT nextval('notifications_seq');
+      -- Only rows a notifier may still send (unfinished, or dead and replayable) need the recipient and the
+      -- time of their event; a finished one keeps NULLs and is not rewritten under the lock.
+      UPDATE notifications SET
+        email = event->>'email',
+        occurred_at = CASE WHEN event->>'createdAt' ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,6})?Z$'
+                           THEN (event->>'createdAt')::timestamptz ELSE created_at END
+       WHERE status IN ('sending', 'failed', 'dead');
+      ALTER TABLE notifications DROP CONSTRAINT notifications_pkey, ADD PRIMARY KEY (order_id, kind, channel);
+      -- pending: a notification waiting behind an earlier one of its order. NOT VALID: the rows from before
+      -- passed the stricter check already, so none is scanned for it.
+      ALTER TABLE notifications DROP CONSTRAINT notifications_status_check,
+        ADD CONSTRAINT notifications_status_check CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'dead', 'skipped')) NOT VALID;
+      CREATE INDEX notifications_queued ON notifications (order_id) WHERE status = 'pending';
+
+      -- A unit belongs to a notification ('order-created/A-1'): the confirmation and the shipping email of an
+      -- order take one each, a retry of either none. Units live an hour, so the table is small.
+      ALTER TABLE recipient_quota_units RENAME COLUMN order_id TO notification_key;
+      UPDATE recipient_quota_units SET notification_key = 'order-created/' || notification_key;
+    `,
+  },
+  {
     version: 13,
     name: 'order status, version and status history',
     // A constant default makes both columns metadata only: existing orders are not rewritten under the lock.

@@ -20,7 +20,7 @@ export class PgAdminReadModel implements AdminReadModel {
     }>(
       `SELECT o.order_id, o.internal_id, o.email, cardinality(o.item_ids) AS items, o.created_at,
               coalesce(n.status, 'pending') AS status, coalesce(n.attempts, 0) AS attempts, n.last_error, n.sent_at
-         FROM orders o LEFT JOIN notifications n ON n.order_id = o.order_id
+         FROM orders o LEFT JOIN notifications n ON n.order_id = o.order_id AND n.kind = 'order-created' AND n.channel = 'email'
         ORDER BY o.created_at DESC LIMIT $1`,
       [limit],
     );

@@ -1,11 +1,30 @@
 import type { SqlDatabase } from './sql-database.js';
-import { isNotificationFailureKind, type NotificationFailure, type NotificationState, type NotificationStatus } from '../../domain/notification.js';
-import type { OrderCreated } from '../../domain/order-created.js';
+import {
+  isNotificationFailureKind,
+  UNFINISHED_STATUSES,
+  type Notification,
+  type NotificationChannel,
+  type NotificationFailure,
+  type NotificationKey,
+  type NotificationKind,
+  type NotificationRecord,
+  type NotificationState,
+  type NotificationStatus,
+} from '../../domain/notification.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
 import { translate } from './pg-errors.js';
 
 interface JobRow {
-  event: OrderCreated;
+  order_id: string;
+  kind: NotificationKind;
+  channel: NotificationChannel;
+  internal_id: string;
+  email: string | null;
+  event: object;
+  event_type: string;
+  event_version: number;
+  occurred_at: Date | null;
+  created_at: Date;
   correlation_id: string | null;
   source_topic: string | null;
   source_partition: number | null;
@@ -24,40 +43,83 @@ interface StateRow {
   message_id: string | null;
 }
 
-const JOB_COLUMNS = 'event, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
+const JOB_COLUMNS =
+  'order_id, kind, channel, internal_id, email, event, event_type, event_version, occurred_at, created_at, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
+const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
+const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3';
+/** Not finished: a later notification of the same order waits for it (the statuses are constants, never input). */
+const UNFINISHED = `(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+/** Rows from before migration 11 have no arrival number; each was the first of its order. */
+const ARRIVAL = 'coalesce(seq, 0)';
 
-/** The notification ledger in PostgreSQL: one row per order, claimed under a lease. */
+/*
+ * A new notification is inserted to be sent now, or as pending when an earlier one of its order is not
+ * finished. An existing one is taken when its lease ran out, its retry is due, or it was pending and its turn
+ * has come. Whether it has to wait is decided in the same statement.
+ */
+const CLAIM = `
+  WITH self AS (
+    SELECT ${ARRIVAL} AS arrival FROM notifications WHERE ${BY_KEY}
+  ), waits AS (
+    SELECT EXISTS (
+      SELECT 1 FROM notifications e
+       WHERE e.order_id = $1 AND NOT (e.kind = $2 AND e.channel = $3) AND e.status IN ${UNFINISHED}
+         AND coalesce(e.seq, 0) < coalesce((SELECT arrival FROM self), 9223372036854775807)
+    ) AS yes
+  )
+  INSERT INTO notifications (order_id, kind, channel, internal_id, email, event, event_type, event_version, occurred_at,
+                             correlation_id, source_topic, source_partition, source_offset, status, lease_owner, lease_until)
+  SELECT $1::text, $2::text, $3::text, $4::uuid, $5::text, $6::jsonb, $7::text, $8::integer, $9::timestamptz,
+         $10::text, $11::text, $12::integer, $13::text,
+         CASE WHEN waits.yes THEN 'pending' ELSE 'sending' END,
+         CASE WHEN waits.yes THEN NULL ELSE $14::text END,
+         CASE WHEN waits.yes THEN NULL ELSE now() + $15::double precision * interval '1 millisecond' END
+    FROM waits
+  ON CONFLICT (order_id, kind, channel) DO UPDATE SET status = 'sending', lease_owner = $14::text, lease_until = now() + $15::double precision * interval '1 millisecond', updated_at = now()
+    WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
+       OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
+       OR (notifications.status = 'pending' AND EXCLUDED.status = 'sending')
+  RETURNING ${JOB_COLUMNS}, status`;
+
+/** The notification ledger in PostgreSQL: one row per (order, kind, channel), claimed under a lease. */
 export class PgNotificationLedger implements NotificationLedger {
   constructor(private readonly database: SqlDatabase) {}
 
-  async stateOf(orderId: string): Promise<NotificationState | null> {
-    const rows = await this.query<StateRow>('SELECT status, attempts, last_error, failure_kind, sent_at, message_id FROM notifications WHERE order_id = $1', [orderId]);
+  async stateOf(key: NotificationKey): Promise<NotificationState | null> {
+    const rows = await this.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM notifications WHERE ${BY_KEY}`, keyParams(key));
     return rows[0] ? toState(rows[0]) : null;
   }
 
-  async claim(event: OrderCreated, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
-    const rows = await this.query<JobRow>(
-      `INSERT INTO notifications (order_id, internal_id, event, correlation_id, source_topic, source_partition, source_offset, status, lease_owner, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, now() + $9 * interval '1 millisecond')
-       ON CONFLICT (order_id) DO UPDATE SET status = 'sending', lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until, updated_at = now()
-         WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
-            OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
-       RETURNING ${JOB_COLUMNS}`,
-      [
-        event.orderId,
-        event.id,
-        JSON.stringify(event),
-        context.correlationId ?? null,
-        context.source?.topic ?? null,
-        context.source?.partition ?? null,
-        context.source?.offset ?? null,
-        owner,
-        leaseMs,
-      ],
+  async statesOf(orderId: string): Promise<NotificationRecord[]> {
+    const rows = await this.query<StateRow & { kind: NotificationKind; channel: NotificationChannel }>(
+      `SELECT kind, channel, ${STATE_COLUMNS} FROM notifications WHERE order_id = $1 ORDER BY ${ARRIVAL}`,
+      [orderId],
     );
-    if (rows[0]) return { claimed: true, job: toJob(rows[0]) };
-    const state = await this.stateOf(event.orderId);
+    return rows.map((row) => ({ kind: row.kind, channel: row.channel, ...toState(row) }));
+  }
+
+  async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
+    const { event } = notification;
+    const rows = await this.query<JobRow & { status: NotificationStatus }>(CLAIM, [
+      ...keyParams(notification),
+      notification.internalId,
+      notification.email ?? null,
+      JSON.stringify(event.payload),
+      event.type,
+      event.version,
+      notification.occurredAt,
+      context.correlationId ?? null,
+      context.source?.topic ?? null,
+      context.source?.partition ?? null,
+      context.source?.offset ?? null,
+      owner,
+      leaseMs,
+    ]);
+    const row = rows[0];
+    if (row?.status === 'sending') return { claimed: true, job: toJob(row) };
+    if (row) return { claimed: false, state: { status: row.status, attempts: row.attempts } };
+    const state = await this.stateOf(notification);
     // Only possible if the row vanished between the two statements; report it as being handled.
     return { claimed: false, state: state ?? { status: 'sending', attempts: 0 } };
   }
@@ -65,77 +127,80 @@ export class PgNotificationLedger implements NotificationLedger {
   async claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]> {
     const rows = await this.query<JobRow>(
       `UPDATE notifications SET status = 'sending', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
-        WHERE order_id IN (
-          SELECT order_id FROM notifications
+        WHERE (order_id, kind, channel) IN (
+          SELECT order_id, kind, channel FROM notifications n
            WHERE (status = 'failed' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
-           ORDER BY coalesce(next_attempt_at, lease_until) LIMIT $3 FOR UPDATE SKIP LOCKED)
+              OR (status = 'pending' AND NOT EXISTS (
+                    SELECT 1 FROM notifications e
+                     WHERE e.order_id = n.order_id AND coalesce(e.seq, 0) < coalesce(n.seq, 0) AND e.status IN ${UNFINISHED}))
+           ORDER BY coalesce(next_attempt_at, lease_until, created_at) LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING ${JOB_COLUMNS}`,
       [owner, leaseMs, limit],
     );
     return rows.map(toJob);
   }
 
-  async renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void> {
-    if (orderIds.length === 0) return;
+  async renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void> {
+    if (keys.length === 0) return;
     await this.query(
-      `UPDATE notifications SET lease_until = now() + $3 * interval '1 millisecond'
-        WHERE order_id = ANY($1::text[]) AND status = 'sending' AND lease_owner = $2`,
-      [orderIds, owner, leaseMs],
+      `UPDATE notifications SET lease_until = now() + $5 * interval '1 millisecond'
+        WHERE (order_id, kind, channel) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) AND status = 'sending' AND lease_owner = $4`,
+      [keys.map((k) => k.orderId), keys.map((k) => k.kind), keys.map((k) => k.channel), owner, leaseMs],
     );
   }
 
-  async markSent(orderId: string, _owner: string, messageId: string): Promise<void> {
+  async markSent(key: NotificationKey, _owner: string, messageId: string): Promise<void> {
     // Recorded whoever holds the lease now: the email did go out.
     await this.query(
-      `UPDATE notifications SET status = 'sent', message_id = $2, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
-        WHERE order_id = $1 AND status <> 'sent'`,
-      [orderId, messageId],
+      `UPDATE notifications SET status = 'sent', message_id = $4, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
+        WHERE ${BY_KEY} AND status <> 'sent'`,
+      [...keyParams(key), messageId],
     );
   }
 
-  async recordUnknownOutcome(orderId: string): Promise<void> {
-    await this.query('UPDATE notifications SET unknown_outcomes = unknown_outcomes + 1, updated_at = now() WHERE order_id = $1', [orderId]);
+  async recordUnknownOutcome(key: NotificationKey): Promise<void> {
+    await this.query(`UPDATE notifications SET unknown_outcomes = unknown_outcomes + 1, updated_at = now() WHERE ${BY_KEY}`, keyParams(key));
   }
 
-  async markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void> {
-    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $3, failure_kind = $4, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`, [
-      orderId,
+  async markSkipped(key: NotificationKey, owner: string, reason: NotificationFailure): Promise<void> {
+    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $5, failure_kind = $6, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $4`, [
+      ...keyParams(key),
       owner,
       reason.error,
       reason.kind,
     ]);
   }
 
-  async scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void> {
+  async scheduleRetry(key: NotificationKey, owner: string, plan: RetryPlan): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', attempts = $3, last_error = $4, failure_kind = $6, next_attempt_at = $5,
+      `UPDATE notifications SET status = 'failed', attempts = $5, last_error = $6, failure_kind = $8, next_attempt_at = $7,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
-        WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, plan.attempts, plan.error, plan.dueAt, plan.kind],
+        WHERE ${BY_KEY} AND lease_owner = $4`,
+      [...keyParams(key), owner, plan.attempts, plan.error, plan.dueAt, plan.kind],
     );
   }
 
-  async release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
+  async release(key: NotificationKey, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', next_attempt_at = $3, last_error = $4, failure_kind = $5, ${RELEASE_LEASE} WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, dueAt, reason.error, reason.kind],
+      `UPDATE notifications SET status = 'failed', next_attempt_at = $5, last_error = $6, failure_kind = $7, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $4`,
+      [...keyParams(key), owner, dueAt, reason.error, reason.kind],
     );
   }
 
-  async markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
+  async markDead(key: NotificationKey, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'dead', attempts = $3, last_error = $4, failure_kind = $5, next_attempt_at = NULL,
+      `UPDATE notifications SET status = 'dead', attempts = $5, last_error = $6, failure_kind = $7, next_attempt_at = NULL,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
-        WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, failure.attempts, failure.error, failure.kind],
+        WHERE ${BY_KEY} AND lease_owner = $4`,
+      [...keyParams(key), owner, failure.attempts, failure.error, failure.kind],
     );
   }
 
-  async resetDead(orderId: string): Promise<boolean> {
+  async resetDead(key: NotificationKey): Promise<boolean> {
     const rows = await this.query(
       `UPDATE notifications SET status = 'failed', attempts = 0, unknown_outcomes = 0, first_failed_at = NULL, next_attempt_at = now(), ${RELEASE_LEASE}
-        WHERE order_id = $1 AND status = 'dead' RETURNING order_id`,
-      [orderId],
+        WHERE ${BY_KEY} AND status = 'dead' RETURNING order_id`,
+      keyParams(key),
     );
     return rows.length > 0;
   }
@@ -149,9 +214,21 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 }
 
+const keyParams = (key: NotificationKey): [string, string, string] => [key.orderId, key.kind, key.channel];
+
 function toJob(row: JobRow): NotificationJob {
+  const email = row.email ?? undefined;
   return {
-    event: row.event,
+    notification: {
+      orderId: row.order_id,
+      kind: row.kind,
+      channel: row.channel,
+      internalId: row.internal_id,
+      ...(email === undefined ? {} : { email }),
+      event: { type: row.event_type, version: row.event_version, aggregateId: row.order_id, payload: row.event },
+      // Only a row finished (sent or skipped) before migration 11 has none, and it never becomes a job again.
+      occurredAt: (row.occurred_at ?? row.created_at).toISOString(),
+    },
     attempts: row.attempts,
     unknownOutcomes: row.unknown_outcomes,
     ...(row.correlation_id ? { correlationId: row.correlation_id } : {}),

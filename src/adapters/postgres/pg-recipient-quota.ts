@@ -9,20 +9,20 @@ const QUOTA_LOCK_CLASS = 74_021_183;
 /*
  * Run under the recipient's advisory lock, in its own statement: READ COMMITTED takes a new snapshot
  * for it, after the lock, so it counts every unit committed by whoever held the lock before.
- * A unit of this order taken within the hour is enough (a retry, a redelivery, a take-over); an older
+ * A unit of this notification taken within the hour is enough (a retry, a redelivery, a take-over); an older
  * one is replaced, counted like a new one. Times are the database's: the one clock every notifier shares.
  */
 const TAKE = `
   WITH held AS (
     SELECT 1 FROM recipient_quota_units
-     WHERE order_id = $2 AND recipient = $1 AND taken_at > statement_timestamp() - $4 * interval '1 millisecond'
+     WHERE notification_key = $2 AND recipient = $1 AND taken_at > statement_timestamp() - $4 * interval '1 millisecond'
   ), used AS (
     SELECT count(*)::int AS n FROM recipient_quota_units
-     WHERE recipient = $1 AND order_id <> $2 AND taken_at > statement_timestamp() - $4 * interval '1 millisecond'
+     WHERE recipient = $1 AND notification_key <> $2 AND taken_at > statement_timestamp() - $4 * interval '1 millisecond'
   ), taken AS (
-    INSERT INTO recipient_quota_units (order_id, recipient, taken_at)
+    INSERT INTO recipient_quota_units (notification_key, recipient, taken_at)
     SELECT $2, $1, statement_timestamp() WHERE NOT EXISTS (SELECT 1 FROM held) AND (SELECT n FROM used) < $3
-    ON CONFLICT (order_id) DO UPDATE SET recipient = EXCLUDED.recipient, taken_at = EXCLUDED.taken_at
+    ON CONFLICT (notification_key) DO UPDATE SET recipient = EXCLUDED.recipient, taken_at = EXCLUDED.taken_at
     RETURNING 1
   )
   SELECT EXISTS (SELECT 1 FROM held) OR EXISTS (SELECT 1 FROM taken) AS allowed`;
@@ -37,7 +37,7 @@ export class PgRecipientQuota implements RecipientQuota {
     readonly perHour: number,
   ) {}
 
-  async take(recipient: string, orderId: string): Promise<boolean> {
+  async take(recipient: string, unit: string): Promise<boolean> {
     // Stored and locked as a hash: the table holds no address.
     const key = createHash('sha256').update(recipient).digest('base64url');
     const client = await this.database.connect().catch((error: unknown) => {
@@ -47,7 +47,7 @@ export class PgRecipientQuota implements RecipientQuota {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [QUOTA_LOCK_CLASS, key]);
-      const { rows } = await client.query<{ allowed: boolean }>(TAKE, [key, orderId, this.perHour, QUOTA_WINDOW_MS]);
+      const { rows } = await client.query<{ allowed: boolean }>(TAKE, [key, unit, this.perHour, QUOTA_WINDOW_MS]);
       await client.query('COMMIT');
       return rows[0]?.allowed === true;
     } catch (error) {

@@ -1,3 +1,4 @@
+import type { NotificationKey } from '../../domain/notification.js';
 import type { DomainEvent } from '../../domain/domain-event.js';
 import type { EventSource } from './notification-ledger.js';
 import type { EventMetadata } from './outbox.js';
@@ -12,15 +13,8 @@ import type { EventMetadata } from './outbox.js';
 export const DEAD_LETTER_KINDS = ['poison', 'permanent', 'retries-exhausted', 'outcome-unknown'] as const;
 export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number];
 
-/**
- * The notification a dead letter is about: the shape of the domain's NotificationKey (an orderId and a kind
- * such as `order-created`), which assigns to it as it is.
- */
-export interface DeadNotification {
-  readonly orderId: string;
-  readonly kind: string;
-  readonly channel?: string;
-}
+/** The notification a dead letter is about, when one was attempted. */
+export type DeadNotification = NotificationKey;
 
 /** A message as it arrived, byte for byte: kept only when it could not be read as an event. */
 export interface RawMessage {

@@ -1,7 +1,9 @@
+import type { NotificationKind } from '../../domain/notification.js';
 import type { DeadLetterKind } from './dead-letters.js';
 import type { MailFailureKind } from './mailer.js';
 
-export type NotificationResult = 'sent' | 'duplicate' | 'retried' | 'dead_lettered' | 'skipped' | 'deferred';
+export const NOTIFICATION_RESULTS = ['sent', 'duplicate', 'queued', 'retried', 'dead_lettered', 'skipped', 'deferred'] as const;
+export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
 
 /** What the use cases report about themselves; an adapter turns it into time series. */
 export interface Metrics {
@@ -9,9 +11,9 @@ export interface Metrics {
   eventsRelayed(count: number, seconds: number): void;
   /** An outbox event the broker refused for good. */
   eventParked(): void;
-  notification(result: NotificationResult): void;
-  /** From the order's creation to the SMTP server's acceptance. */
-  emailDelivered(latencySeconds: number): void;
+  notification(result: NotificationResult, kind: NotificationKind): void;
+  /** From the event the notification announces (the order's creation...) to the SMTP server's acceptance. */
+  emailDelivered(latencySeconds: number, kind: NotificationKind): void;
   smtpError(kind: MailFailureKind): void;
   /** Sending stopped for everyone: the server is unreachable, refuses our credentials or refuses mail from us. */
   mailCircuitOpened(kind: MailFailureKind): void;
@@ -20,7 +22,7 @@ export interface Metrics {
   deadLettered(kind: DeadLetterKind): void;
   /** An event of a kind this process reads and deliberately does not react to (`order.created@1`): acknowledged, not dead-lettered. */
   eventIgnored(kind: string): void;
-  /** An order skipped because its recipient had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the hour (also counted as `skipped`). */
+  /** A notification skipped because its recipient had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the hour (also counted as `skipped`). */
   recipientRateLimited(): void;
 }
 

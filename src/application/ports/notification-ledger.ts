@@ -1,5 +1,4 @@
-import type { NotificationFailure, NotificationState } from '../../domain/notification.js';
-import type { OrderCreated } from '../../domain/order-created.js';
+import type { Notification, NotificationFailure, NotificationKey, NotificationRecord, NotificationState } from '../../domain/notification.js';
 
 /** Where an event came from, for dead letters and logs. */
 export interface EventSource {
@@ -8,9 +7,9 @@ export interface EventSource {
   readonly offset: string;
 }
 
-/** One order's email, held by one notifier at a time under a lease. */
+/** One notification, held by one notifier at a time under a lease. */
 export interface NotificationJob {
-  readonly event: OrderCreated;
+  readonly notification: Notification;
   readonly correlationId?: string;
   readonly source?: EventSource;
   /** Failed attempts so far (an unreachable server does not count). */
@@ -27,26 +26,35 @@ export interface RetryPlan extends NotificationFailure {
   readonly dueAt: Date;
 }
 
+/**
+ * Every notification, by key, with its lease and retry state. The notifications of one order go out in the
+ * order they reached the ledger: one waits (`pending`) while an earlier one of its order is pending, being
+ * sent or failed; sent, dead and skipped are finished, so nothing waits for ever.
+ */
 export interface NotificationLedger {
-  /** The notification state of an order, or null when no notifier has seen it yet. */
-  stateOf(orderId: string): Promise<NotificationState | null>;
+  /** The state of one notification, or null when no notifier has seen it yet. */
+  stateOf(key: NotificationKey): Promise<NotificationState | null>;
+  /** Every notification of an order the ledger knows, in the order they reached it. */
+  statesOf(orderId: string): Promise<NotificationRecord[]>;
   /**
-   * Takes the order for `owner` until the lease ends: when it is new, or when an earlier holder's
-   * lease ran out. Otherwise tells its current state (sent, being sent, scheduled, dead...).
+   * Takes the notification for `owner` until the lease ends: when it is new, or when an earlier holder's
+   * lease ran out, or its retry is due. A new one that has to wait behind an earlier unfinished one of its
+   * order is recorded as pending and not taken: claimDue hands it out once the earlier ones are finished.
+   * Otherwise tells its current state (sent, being sent, scheduled, queued, dead...).
    */
-  claim(event: OrderCreated, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim>;
-  /** Takes up to `limit` orders whose retry is due or whose holder's lease ran out. */
+  claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim>;
+  /** Takes up to `limit` notifications whose retry is due, whose holder's lease ran out, or whose turn has come. */
   claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]>;
-  /** Extends the leases `owner` still holds on these orders, so a slow send is not taken over. */
-  renew(orderIds: readonly string[], owner: string, leaseMs: number): Promise<void>;
-  markSent(orderId: string, owner: string, messageId: string): Promise<void>;
-  /** Counts a send whose outcome is unknown, whoever holds the order now: the server may have the email. */
-  recordUnknownOutcome(orderId: string): Promise<void>;
-  markSkipped(orderId: string, owner: string, reason: NotificationFailure): Promise<void>;
-  scheduleRetry(orderId: string, owner: string, plan: RetryPlan): Promise<void>;
-  /** Gives the order back without counting an attempt, due again at `dueAt`. */
-  release(orderId: string, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void>;
-  markDead(orderId: string, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void>;
-  /** Makes a dead order sendable again, its attempts and unknown outcomes forgotten; false when it is not dead. */
-  resetDead(orderId: string): Promise<boolean>;
+  /** Extends the leases `owner` still holds on these notifications, so a slow send is not taken over. */
+  renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void>;
+  markSent(key: NotificationKey, owner: string, messageId: string): Promise<void>;
+  /** Counts a send whose outcome is unknown, whoever holds the notification now: the server may have the email. */
+  recordUnknownOutcome(key: NotificationKey): Promise<void>;
+  markSkipped(key: NotificationKey, owner: string, reason: NotificationFailure): Promise<void>;
+  scheduleRetry(key: NotificationKey, owner: string, plan: RetryPlan): Promise<void>;
+  /** Gives the notification back without counting an attempt, due again at `dueAt`. */
+  release(key: NotificationKey, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void>;
+  markDead(key: NotificationKey, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void>;
+  /** Makes a dead notification sendable again, its attempts and unknown outcomes forgotten; false when it is not dead. */
+  resetDead(key: NotificationKey): Promise<boolean>;
 }

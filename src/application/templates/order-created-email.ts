@@ -1,6 +1,7 @@
 import type { OrderCreated } from '../../domain/order-created.js';
 import type { EmailMessage } from '../ports/mailer.js';
 import { escapeHtml, headerSafe } from './email-text.js';
+import type { Addressing } from './template.js';
 
 /** The most of an orderId a subject carries, in UTF-16 units (what ORDER_LIMITS counts in), the ellipsis included. */
 export const SUBJECT_ORDER_ID_MAX_LENGTH = 64;
@@ -20,18 +21,6 @@ export function subjectOrderId(orderId: string): string {
     end = index + segment.length;
   }
   return `${safe.slice(0, end)}${ELLIPSIS}`;
-}
-
-/** The same order always gets the same Message-ID, so a duplicate after a crash is recognisable. */
-export function orderCreatedMessageId(internalId: string, domain: string): string {
-  return `<order-${internalId}@${domain}>`;
-}
-
-export interface Addressing {
-  readonly to: string;
-  /** The right-hand side of the Message-ID: the sender's domain. */
-  readonly messageIdDomain: string;
-  readonly correlationId?: string;
 }
 
 /** The confirmation email of a new order: what the customer is told, and how a copy of it is recognised. */
@@ -62,7 +51,7 @@ export function orderCreatedEmail(event: OrderCreated, addressing: Addressing): 
     subject,
     text,
     html,
-    messageId: orderCreatedMessageId(event.id, addressing.messageIdDomain),
+    messageId: addressing.messageId,
     headers: {
       'X-Order-Id': headerSafe(event.orderId),
       ...(addressing.correlationId ? { 'X-Correlation-Id': headerSafe(addressing.correlationId) } : {}),

@@ -4,7 +4,11 @@ import { ContainerModule } from 'inversify';
 import { DispatchEvent } from '../../application/dispatch-event.js';
 import { IgnoreEvent } from '../../application/ignore-event.js';
 import { MailCircuit } from '../../application/mail-circuit.js';
-import { NotifyOrderCreated } from '../../application/notify-order-created.js';
+import { NotificationSender } from '../../application/notification-sender.js';
+import { NotificationsInFlight } from '../../application/notifications-in-flight.js';
+import { RenewNotificationLeases } from '../../application/renew-notification-leases.js';
+import { SendDueNotifications } from '../../application/send-due-notifications.js';
+import { SendNotification } from '../../application/send-notification.js';
 import { RejectPoison } from '../../application/reject-poison.js';
 import { SendOrderConfirmationOnOrderCreated } from '../../application/send-order-confirmation-on-order-created.js';
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
@@ -59,23 +63,27 @@ export function smtpModule(server: MailServer): ContainerModule {
 /** The notifier's reactions and their dispatch table, and the sweeper that sends due retries and takes over expired claims. */
 export function notifierModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
+    // Who holds this process's claims: unique per process, the same for every use case that claims.
+    const claims = { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` };
+    bind(T.NotificationsInFlight).toConstantValue(new NotificationsInFlight());
     provide(
       bind,
-      T.NotifyOrderCreated,
-      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.Config, T.Metrics, optional(T.RecipientQuota)],
-      (ledger, mailer, deadLetters, circuit, clock, logger, config, metrics, recipientQuota) =>
-        new NotifyOrderCreated(
+      T.NotificationSender,
+      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
+      (ledger, mailer, deadLetters, circuit, clock, logger, inFlight, config, metrics, recipientQuota) =>
+        new NotificationSender(
           ledger,
           mailer,
           deadLetters,
           circuit,
           clock,
           logger.child({ component: 'notifier' }),
+          inFlight,
           {
             maxRetries: config.notifier.maxRetries,
             retryBaseMs: config.notifier.retryBaseMs,
             leaseMs: config.notifier.leaseMs,
-            owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+            owner: claims.owner,
             messageIdDomain: messageIdDomainOf(config.smtp.from),
             ...(config.smtp.defaultTo ? { defaultTo: config.smtp.defaultTo } : {}),
           },
@@ -83,8 +91,17 @@ export function notifierModule(): ContainerModule {
           recipientQuota,
         ),
     );
+    provide(bind, T.SendNotification, [T.NotificationLedger, T.NotificationSender, T.Logger, T.Config], (ledger, sender, logger, config) =>
+      new SendNotification(ledger, sender, logger.child({ component: 'notifier' }), { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
+    );
+    provide(bind, T.SendDueNotifications, [T.NotificationLedger, T.NotificationSender, T.MailCircuit, T.NotificationsInFlight, T.Config], (ledger, sender, circuit, inFlight, config) =>
+      new SendDueNotifications(ledger, sender, circuit, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
+    );
+    provide(bind, T.RenewNotificationLeases, [T.NotificationLedger, T.NotificationsInFlight, T.Config], (ledger, inFlight, config) =>
+      new RenewNotificationLeases(ledger, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
+    );
     // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
-    provide(bind, T.Reaction, [T.NotifyOrderCreated], (notify) => new SendOrderConfirmationOnOrderCreated(notify));
+    provide(bind, T.Reaction, [T.SendNotification], (sendNotification) => new SendOrderConfirmationOnOrderCreated(sendNotification));
     for (const kind of IGNORED_BY_THE_NOTIFIER)
       provide(bind, T.Reaction, [T.Logger, T.Metrics], (logger, metrics) => new IgnoreEvent(kind, logger.child({ component: 'notifier' }), metrics));
     provide(
@@ -96,7 +113,9 @@ export function notifierModule(): ContainerModule {
         return new DispatchEvent(reactions, new RejectPoison(deadLetters, clock, log, metrics), log);
       },
     );
-    provide(bind, T.Service, [T.NotifyOrderCreated, T.Logger, T.Config], (notify, logger, config) => new RetrySweeper(notify, logger, config.notifier.leaseMs / 3));
+    provide(bind, T.Service, [T.SendDueNotifications, T.RenewNotificationLeases, T.Logger, T.Config], (sendDue, renewLeases, logger, config) =>
+      new RetrySweeper(sendDue, renewLeases, logger, config.notifier.leaseMs / 3),
+    );
   });
 }
 
@@ -146,7 +165,10 @@ export function opsServerModule(): ContainerModule {
   });
 }
 
-/** Sends the emails whose retry is due, takes over the ones a crashed notifier left behind, and renews the leases of this process's sends. */
+/**
+ * Sends the emails whose retry is due or whose turn has come (queued behind an earlier one of their order),
+ * takes over the ones a crashed notifier left behind, and renews the leases of this process's sends.
+ */
 class RetrySweeper implements Service {
   readonly name = 'retry-sweeper';
   private readonly stopping = new AbortController();
@@ -154,7 +176,8 @@ class RetrySweeper implements Service {
   private renewing?: Promise<void>;
 
   constructor(
-    private readonly notify: NotifyOrderCreated,
+    private readonly sendDue: SendDueNotifications,
+    private readonly renewLeases: RenewNotificationLeases,
     private readonly logger: Logger,
     private readonly renewEveryMs: number,
   ) {}
@@ -175,7 +198,7 @@ class RetrySweeper implements Service {
     while (!signal.aborted) {
       await sleep(this.renewEveryMs, signal);
       try {
-        await this.notify.renewLeases();
+        await this.renewLeases.execute();
       } catch (error) {
         this.logger.warn('lease renewal failed', { error: error instanceof Error ? error.message : String(error) });
       }
@@ -186,7 +209,7 @@ class RetrySweeper implements Service {
     const { signal } = this.stopping;
     while (!signal.aborted) {
       try {
-        const taken = await this.notify.retryDue(RETRY_BATCH);
+        const taken = await this.sendDue.execute(RETRY_BATCH);
         if (taken < RETRY_BATCH) await sleep(RETRY_SWEEP_MS, signal);
       } catch (error) {
         this.logger.warn('retry sweep failed', { error: error instanceof Error ? error.message : String(error) });

@@ -1,5 +1,4 @@
-import type { NotificationFailure } from '../domain/notification.js';
-import { ORDER_CREATED, type OrderCreated } from '../domain/order-created.js';
+import type { NotificationFailure, NotificationKey, NotificationKind } from '../domain/notification.js';
 import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
@@ -11,16 +10,17 @@ import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
-import type { RecipientQuota } from './ports/recipient-quota.js';
-import type { Delivery } from './reaction.js';
-import { orderCreatedEmail } from './templates/order-created-email.js';
+import { quotaUnitOf, type RecipientQuota } from './ports/recipient-quota.js';
+import type { NotificationsInFlight } from './notifications-in-flight.js';
+import { TEMPLATES_BY_KIND } from './templates/templates-by-kind.js';
+import { notificationMessageId, type NotificationTemplate } from './templates/template.js';
 
 export interface NotifyOptions {
-  /** Retries after the first failed attempt; then the order is dead-lettered. */
+  /** Retries after the first failed attempt; then the notification is dead-lettered. */
   readonly maxRetries: number;
   /** First retry delay; each further retry waits twice as long (1 s, 2 s, 4 s...). */
   readonly retryBaseMs: number;
-  /** How long a claim holds before another notifier may take the order over. */
+  /** How long a claim holds before another notifier may take the notification over. */
   readonly leaseMs: number;
   /** Recipient for orders without an email address. */
   readonly defaultTo?: string;
@@ -31,29 +31,35 @@ export interface NotifyOptions {
 }
 
 /**
- * How many sends of one order may end in an unknown outcome (the connection lost after the final dot) before
+ * How many sends of one notification may end in an unknown outcome (the connection lost after the final dot) before
  * it is dead-lettered instead of sent again: the server may have accepted each, so it bounds the copies too.
  */
 const MAX_UNKNOWN_OUTCOMES = 2;
 
 const DEFAULT_MESSAGE_ID_DOMAIN = 'ordermail.local';
 
-export type NotifyOutcome = 'sent' | 'duplicate' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
+/** `queued`: it waits behind an earlier notification of its order, in the ledger. */
+export type NotifyOutcome = 'sent' | 'duplicate' | 'queued' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
 const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
   sent: 'sent',
   duplicate: 'duplicate',
+  queued: 'queued',
   skipped: 'skipped',
   'retry-scheduled': 'retried',
   deferred: 'deferred',
   'dead-lettered': 'dead_lettered',
 };
 
-/** Emails the customer about a new order: once, whatever is redelivered, retried or crashed in between. */
-export class NotifyOrderCreated {
-  /** Orders this process is sending now: their leases are renewed, and the sweeper leaves them alone. */
-  private readonly inFlight = new Set<string>();
+/** Who claims notifications, and for how long: what the use cases that claim share. */
+export type ClaimOptions = Pick<NotifyOptions, 'owner' | 'leaseMs'>;
 
+/**
+ * Sends one claimed notification: renders it with the template of its kind, and records what happened
+ * (sent, skipped, a retry, a dead letter). Shared by the use cases that claim (SendNotification,
+ * SendDueNotifications); whatever is redelivered, retried or crashed in between, an email goes once.
+ */
+export class NotificationSender {
   constructor(
     private readonly ledger: NotificationLedger,
     private readonly mailer: Mailer,
@@ -61,83 +67,51 @@ export class NotifyOrderCreated {
     private readonly circuit: MailCircuit,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly inFlight: NotificationsInFlight,
     private readonly options: NotifyOptions,
     private readonly metrics: Metrics = NO_METRICS,
     /** The per-recipient hourly cap; none = no cap. */
     private readonly recipientQuota?: RecipientQuota,
+    private readonly templates: { readonly [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND,
   ) {}
 
-  /** Handles an `order.created` event (see SendOrderConfirmationOnOrderCreated). */
-  async execute(event: OrderCreated, delivery: Delivery): Promise<NotifyOutcome> {
-    const log = this.logFor(event.orderId, delivery.correlationId);
-    const claim = await this.ledger.claim(event, delivery, this.options.owner, this.options.leaseMs);
-    if (!claim.claimed) {
-      log.info('notification already handled, not sending again', { status: claim.state.status });
-      return this.count('duplicate');
-    }
-    return this.attempt(claim.job);
-  }
-
-  /** Sends the orders whose retry is due, or whose previous holder died; resolves with how many were taken. */
-  async retryDue(limit: number): Promise<number> {
-    if (this.circuit.state.open) return this.tryOne();
-    const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs);
-    // A job of our own whose lease ran out while the ledger was unreachable is still being handled here.
-    await Promise.all(jobs.filter((job) => !this.inFlight.has(job.event.orderId)).map((job) => this.attempt(job)));
-    return jobs.length;
-  }
-
-  /** While the circuit is open, sends the one trial email it allows, if any: its MAIL FROM tells whether sending works again. */
-  private async tryOne(): Promise<number> {
-    const trial = this.circuit.takeTrial();
-    if (!trial) return 0;
+  /**
+   * Sends a claimed notification; a failure that is not a dependency being away dead-letters it, so the
+   * ledger says dead. `trial`: the one send an open circuit allows.
+   */
+  async send(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
+    const { notification } = job;
+    this.inFlight.add(notification);
     try {
-      const [job] = await this.ledger.claimDue(1, this.options.owner, this.options.leaseMs);
-      if (!job) {
-        this.circuit.nothingToTry();
-        return 0;
-      }
-      // Still being sent here (its lease ran out while the ledger was unreachable): not a second time.
-      if (this.inFlight.has(job.event.orderId)) return 0;
-      await this.attempt(job, trial);
-      return 1;
-    } finally {
-      trial.end();
-    }
-  }
-
-  /** Extends the leases of the orders being sent now; call it well within the lease time. */
-  async renewLeases(): Promise<void> {
-    if (this.inFlight.size > 0) await this.ledger.renew([...this.inFlight], this.options.owner, this.options.leaseMs);
-  }
-
-  /** Sends a claimed order; a failure that is not a dependency being away dead-letters it, so the ledger says dead. */
-  private async attempt(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
-    const { orderId } = job.event;
-    this.inFlight.add(orderId);
-    try {
-      return this.count(await this.tryToSend(job, trial));
+      return this.count(await this.tryToSend(job, trial), notification.kind);
     } catch (error) {
       if (error instanceof DependencyUnavailableError) throw error;
-      const reason = describeRefusal(error, ORDER_CREATED.type, this.logFor(orderId, job.correlationId));
+      const reason = describeRefusal(error, notification.event.type, this.logFor(notification, job.correlationId));
       await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error: reason } });
-      return this.count('dead-lettered');
+      return this.count('dead-lettered', notification.kind);
     } finally {
-      this.inFlight.delete(orderId);
+      this.inFlight.delete(notification);
     }
   }
 
-  private count(outcome: NotifyOutcome): NotifyOutcome {
-    this.metrics.notification(RESULT_OF[outcome]);
+  /** Counts an outcome in the metrics, by the kind of notification. */
+  count(outcome: NotifyOutcome, kind: NotificationKind): NotifyOutcome {
+    this.metrics.notification(RESULT_OF[outcome], kind);
     return outcome;
   }
 
   private async tryToSend(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
-    const { event } = job;
-    const log = this.logFor(event.orderId, job.correlationId);
-    const to = event.email ?? this.options.defaultTo;
+    const { notification } = job;
+    const log = this.logFor(notification, job.correlationId);
+    const template = this.templates[notification.kind];
+    if (!template) {
+      const error = `no template renders ${notification.kind} notifications: replay it once a version that has one is deployed`;
+      await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error } });
+      return 'dead-lettered';
+    }
+    const to = notification.email ?? this.options.defaultTo;
     if (to === undefined) {
-      await this.ledger.markSkipped(event.orderId, this.options.owner, { kind: 'no-recipient', error: 'the order has no email and NOTIFY_DEFAULT_TO is not set' });
+      await this.ledger.markSkipped(notification, this.options.owner, { kind: 'no-recipient', error: 'the order has no email and NOTIFY_DEFAULT_TO is not set' });
       log.warn('notification skipped: no recipient');
       return 'skipped';
     }
@@ -146,13 +120,16 @@ export class NotifyOrderCreated {
     const circuit = this.circuit.state;
     if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
     // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
-    if (event.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
+    if (notification.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
+    const email = template(notification, {
+      to,
+      messageId: notificationMessageId(notification, this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN),
+      ...(job.correlationId ? { correlationId: job.correlationId } : {}),
+    });
     const startedInGeneration = this.circuit.generation;
     let sent: SentEmail;
     try {
-      sent = await this.mailer.send(
-        orderCreatedEmail(event, { to, messageIdDomain: this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN, ...(job.correlationId ? { correlationId: job.correlationId } : {}) }),
-      );
+      sent = await this.mailer.send(email);
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
       this.metrics.smtpError(error.kind);
@@ -160,22 +137,22 @@ export class NotifyOrderCreated {
     }
     // From here the server has the email: nothing may turn this into a failure, or it would be sent again.
     this.circuit.sendingWorks(startedInGeneration);
-    await this.recordSent(event.orderId, sent.messageId, log);
-    const latencyMs = this.clock.now().getTime() - Date.parse(event.createdAt);
-    this.metrics.emailDelivered(latencyMs / 1000);
+    await this.recordSent(notification, sent.messageId, log);
+    const latencyMs = this.clock.now().getTime() - Date.parse(notification.occurredAt);
+    this.metrics.emailDelivered(latencyMs / 1000, notification.kind);
     log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
     return 'sent';
   }
 
   /**
-   * Takes the order's unit of its recipient's hour (once per order: a retry or a take-over finds it held);
-   * over the cap, the order is skipped and says why in the ledger, a metric and a warning. Never waits.
+   * Takes the notification's unit of its recipient's hour (once per notification: a retry or a take-over
+   * finds it held); over the cap, the notification is skipped and says why in the ledger, a metric and a warning. Never waits.
    */
   private async overRecipientCap(job: NotificationJob, to: string, log: Logger): Promise<boolean> {
     const quota = this.recipientQuota;
-    if (!quota || (await quota.take(recipientKey(to), job.event.orderId))) return false;
+    if (!quota || (await quota.take(recipientKey(to), quotaUnitOf(job.notification)))) return false;
     const error = `this address already had ${quota.perHour} emails within the last hour (NOTIFY_MAX_PER_RECIPIENT_PER_HOUR)`;
-    await this.ledger.markSkipped(job.event.orderId, this.options.owner, { kind: 'recipient-rate-limited', error });
+    await this.ledger.markSkipped(job.notification, this.options.owner, { kind: 'recipient-rate-limited', error });
     this.metrics.recipientRateLimited();
     // The domain only: the whole address of a flooded mailbox would fill the logs.
     log.warn('notification skipped: the recipient reached its hourly cap', { perHour: quota.perHour, recipientDomain: to.slice(to.lastIndexOf('@') + 1).toLowerCase() });
@@ -183,8 +160,8 @@ export class NotifyOrderCreated {
   }
 
   private async handleFailure(job: NotificationJob, error: MailDeliveryError, startedInGeneration: number): Promise<NotifyOutcome> {
-    const { orderId } = job.event;
-    const log = this.logFor(orderId, job.correlationId);
+    const { notification } = job;
+    const log = this.logFor(notification, job.correlationId);
     const unknownOutcomes = error.outcomeUnknown ? await this.countUnknownOutcome(job, error, log) : job.unknownOutcomes;
     const sendingStops = error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()));
     if (sendingStops) this.circuit.trip(error);
@@ -203,7 +180,7 @@ export class NotifyOrderCreated {
       return 'dead-lettered';
     }
     const delayMs = this.options.retryBaseMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
-    await this.ledger.scheduleRetry(orderId, this.options.owner, {
+    await this.ledger.scheduleRetry(notification, this.options.owner, {
       attempts,
       kind: error.failureKind,
       error: error.message,
@@ -216,7 +193,7 @@ export class NotifyOrderCreated {
   /** The documented duplicate window: the server may have the email. Counted in the ledger before any resend, so no restart forgets it. */
   private async countUnknownOutcome(job: NotificationJob, error: MailDeliveryError, log: Logger): Promise<number> {
     this.metrics.mailOutcomeUnknown();
-    await this.untilRecorded(() => this.ledger.recordUnknownOutcome(job.event.orderId), 'outcome unknown but the ledger is unreachable: retrying to record it', log, {});
+    await this.untilRecorded(() => this.ledger.recordUnknownOutcome(job.notification), 'outcome unknown but the ledger is unreachable: retrying to record it', log, {});
     const unknownOutcomes = job.unknownOutcomes + 1;
     if (unknownOutcomes < MAX_UNKNOWN_OUTCOMES)
       log.warn('connection lost after the whole email was sent: the server may have it; sent once more at most, with the same Message-ID', { error: error.message, unknownOutcomes });
@@ -232,9 +209,9 @@ export class NotifyOrderCreated {
     return 'dead-lettered';
   }
 
-  /** The server has the email: the ledger must learn it, or the order is sent again once the claim lapses. */
-  private recordSent(orderId: string, messageId: string, log: Logger): Promise<void> {
-    return this.untilRecorded(() => this.ledger.markSent(orderId, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
+  /** The server has the email: the ledger must learn it, or it is sent again once the claim lapses. */
+  private recordSent(key: NotificationKey, messageId: string, log: Logger): Promise<void> {
+    return this.untilRecorded(() => this.ledger.markSent(key, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
   }
 
   /**
@@ -267,7 +244,7 @@ export class NotifyOrderCreated {
   }
 
   private async defer(job: NotificationJob, reason: NotificationFailure): Promise<NotifyOutcome> {
-    await this.ledger.release(job.event.orderId, this.options.owner, this.clock.now(), reason);
+    await this.ledger.release(job.notification, this.options.owner, this.clock.now(), reason);
     return 'deferred';
   }
 
@@ -275,10 +252,11 @@ export class NotifyOrderCreated {
     const now = this.clock.now();
     const { kind } = failure;
     const reason = failure.failure.error;
+    const { notification } = job;
     await this.deadLetters.publish({
-      event: { ...ORDER_CREATED, aggregateId: job.event.orderId, payload: job.event },
+      event: notification.event,
       metadata: job.correlationId ? { correlationId: job.correlationId } : {},
-      notification: { orderId: job.event.orderId, kind: 'order-created' },
+      notification: { orderId: notification.orderId, kind: notification.kind, channel: notification.channel },
       reason,
       kind,
       attempts,
@@ -286,10 +264,10 @@ export class NotifyOrderCreated {
       lastFailedAt: now,
       ...(job.source ? { source: job.source } : {}),
     });
-    const log = this.logFor(job.event.orderId, job.correlationId);
-    // Published: the ledger must say so, or the order would be retried (and dead-lettered again) after the lease.
+    const log = this.logFor(notification, job.correlationId);
+    // Published: the ledger must say so, or it would be retried (and dead-lettered again) after the lease.
     await this.untilRecorded(
-      () => this.ledger.markDead(job.event.orderId, this.options.owner, { ...failure.failure, attempts }),
+      () => this.ledger.markDead(notification, this.options.owner, { ...failure.failure, attempts }),
       'dead letter published but the ledger is unreachable: retrying to record it',
       log,
       { kind },
@@ -304,7 +282,7 @@ export class NotifyOrderCreated {
     });
   }
 
-  private logFor(orderId: string, correlationId?: string): Logger {
-    return this.logger.child({ orderId, ...(correlationId ? { correlationId } : {}) });
+  private logFor(key: NotificationKey, correlationId?: string): Logger {
+    return this.logger.child({ orderId: key.orderId, notificationKind: key.kind, ...(correlationId ? { correlationId } : {}) });
   }
 }

@@ -8,13 +8,20 @@ import { DataRejectedError, DependencyUnavailableError } from '../../src/applica
 import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { DispatchEvent, type DecodedEvent } from '../../src/application/dispatch-event.js';
 import type { UnreadableMessage } from '../../src/application/ports/dead-letters.js';
-import { NotifyOrderCreated, type NotifyOptions } from '../../src/application/notify-order-created.js';
+import { NotificationSender, type NotifyOptions } from '../../src/application/notification-sender.js';
+import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
+import { RenewNotificationLeases } from '../../src/application/renew-notification-leases.js';
+import { SendDueNotifications } from '../../src/application/send-due-notifications.js';
+import { SendNotification } from '../../src/application/send-notification.js';
+import type { NotificationTemplate } from '../../src/application/templates/template.js';
+import { TEMPLATES_BY_KIND } from '../../src/application/templates/templates-by-kind.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
 import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
 import { RejectPoison } from '../../src/application/reject-poison.js';
-import { SendOrderConfirmationOnOrderCreated } from '../../src/application/send-order-confirmation-on-order-created.js';
-import type { NotificationFailureKind } from '../../src/domain/notification.js';
+import { orderConfirmation, SendOrderConfirmationOnOrderCreated } from '../../src/application/send-order-confirmation-on-order-created.js';
+import type { Delivery } from '../../src/application/reaction.js';
+import type { Notification, NotificationFailureKind, NotificationKey, NotificationKind } from '../../src/domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
 import { capturingLogger } from '../support/logs.js';
 
@@ -31,6 +38,10 @@ function anEvent(overrides: Partial<OrderCreated> = {}): OrderCreated {
   return { id: randomUUID(), orderId: `o-${randomUUID().slice(0, 8)}`, itemId: ['sku-1'], email: 'ada@example.com', createdAt: '2026-11-24T11:59:59.000Z', ...overrides };
 }
 
+/** The confirmation email of an order: the notification SendOrderConfirmationOnOrderCreated builds. */
+const confirmationOf = (event: OrderCreated): Notification => orderConfirmation({ ...ORDER_CREATED, aggregateId: event.orderId, payload: event });
+const keyOf = (event: OrderCreated): NotificationKey => ({ orderId: event.orderId, kind: 'order-created', channel: 'email' });
+
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -39,7 +50,16 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
   }
 }
 
-describe('NotifyOrderCreated', () => {
+/** The notifier's use cases in one process, sharing one in-flight registry, as notifier-module wires them. */
+interface Notifier {
+  readonly sendNotification: SendNotification;
+  /** Sends the confirmation of `event`, as its reaction would. */
+  execute(event: OrderCreated, delivery: Delivery): ReturnType<SendNotification['execute']>;
+  retryDue(limit: number): Promise<number>;
+  renewLeases(): Promise<void>;
+}
+
+describe('SendNotification, SendDueNotifications and RenewNotificationLeases', () => {
   let clock: FakeClock;
   let ledger: InMemoryNotificationLedger;
   let mailer: InMemoryMailer;
@@ -50,23 +70,24 @@ describe('NotifyOrderCreated', () => {
   let counted: string[];
   let metrics: Metrics;
 
-  function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota): NotifyOrderCreated {
-    return new NotifyOrderCreated(
-      ledger,
-      mailer,
-      deadLetters,
-      circuit,
-      clock,
-      logs.logger,
-      { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options },
-      metrics,
-      recipientQuota,
-    );
+  function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota, templates: { [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND): Notifier {
+    const settings = { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options };
+    const inFlight = new NotificationsInFlight();
+    const sender = new NotificationSender(ledger, mailer, deadLetters, circuit, clock, logs.logger, inFlight, settings, metrics, recipientQuota, templates);
+    const sendNotification = new SendNotification(ledger, sender, logs.logger, settings);
+    const sendDue = new SendDueNotifications(ledger, sender, circuit, inFlight, settings);
+    const renew = new RenewNotificationLeases(ledger, inFlight, settings);
+    return {
+      sendNotification,
+      execute: (event, delivery) => sendNotification.execute(confirmationOf(event), delivery),
+      retryDue: (limit) => sendDue.execute(limit),
+      renewLeases: () => renew.execute(),
+    };
   }
 
   /** The notifier's dispatch table, as the consumer and the in-process channel drive it. */
   function dispatcher(notify = notifier()): DispatchEvent {
-    return new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify)], new RejectPoison(deadLetters, clock, logs.logger, metrics), logs.logger);
+    return new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify.sendNotification)], new RejectPoison(deadLetters, clock, logs.logger, metrics), logs.logger);
   }
 
   const decoded = (event: OrderCreated, extra: { correlationId?: string; ignored?: string } = {}): DecodedEvent => ({
@@ -97,10 +118,10 @@ describe('NotifyOrderCreated', () => {
     const event = anEvent();
     expect(await notifier().execute(event, { correlationId: 'corr-1' })).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
-    expect(mailer.sent[0]).to.include({ to: 'ada@example.com', messageId: `<order-${event.id}@ordermail.local>`, subject: `Order ${event.orderId} received` });
+    expect(mailer.sent[0]).to.include({ to: 'ada@example.com', messageId: `<order-created-${event.id}@ordermail.local>`, subject: `Order ${event.orderId} received` });
     expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1' });
     expect(mailer.sent[0]?.text).to.contain(event.id);
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     const line = logs.lines.find((l) => l.msg === 'email sent');
     expect(line).to.include({ orderId: event.orderId, correlationId: 'corr-1' });
   });
@@ -128,7 +149,7 @@ describe('NotifyOrderCreated', () => {
     const nowhere = anEvent({ email: undefined });
     expect(await notifier().execute(nowhere, {})).to.equal('skipped');
     expect(mailer.sent).to.have.length(1);
-    const state = await ledger.stateOf(nowhere.orderId);
+    const state = await ledger.stateOf(keyOf(nowhere));
     expect(state?.status).to.equal('skipped');
     expect(state?.failureKind).to.equal('no-recipient');
     expect(state?.lastError).to.match(/NOTIFY_DEFAULT_TO/);
@@ -150,7 +171,7 @@ describe('NotifyOrderCreated', () => {
       expect(outcomes).to.deep.equal(['sent', 'sent', 'sent', 'skipped']);
       expect(mailer.sent).to.have.length(CAP);
       const over = events[CAP] as OrderCreated;
-      const state = await ledger.stateOf(over.orderId);
+      const state = await ledger.stateOf(keyOf(over));
       expect(state).to.include({ status: 'skipped', failureKind: 'recipient-rate-limited' });
       expect(state?.lastError).to.match(/3 emails within the last hour/).and.not.contain('ada');
       expect(counted.filter((c) => c === 'recipientRateLimited')).to.have.length(1);
@@ -191,7 +212,7 @@ describe('NotifyOrderCreated', () => {
       await notify.retryDue(10);
       clock.advance(2400);
       await notify.retryDue(10);
-      expect((await ledger.stateOf(first.orderId))?.status).to.equal('sent');
+      expect((await ledger.stateOf(keyOf(first)))?.status).to.equal('sent');
       // Three attempts of one order took one unit: two more orders fit in the hour, the third does not.
       const outcomes = [];
       for (let n = 0; n < CAP; n++) outcomes.push(await notify.execute(anEvent({ email: 'ada@example.com' }), {}));
@@ -213,7 +234,7 @@ describe('NotifyOrderCreated', () => {
       const other = notifier({ owner: 'b' }, quota);
       expect(await other.retryDue(10)).to.equal(1);
       expect(await other.execute(event, {})).to.equal('duplicate');
-      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
       const outcomes = [];
       for (let n = 0; n < CAP; n++) outcomes.push(await other.execute(anEvent({ email: 'ada@example.com' }), {}));
       expect(outcomes).to.deep.equal(['sent', 'sent', 'skipped']);
@@ -249,13 +270,13 @@ describe('NotifyOrderCreated', () => {
     mailer.failNext('transient', 2, 421);
     expect(await notify.execute(event, {})).to.equal('retry-scheduled');
     expect(await notify.retryDue(10)).to.equal(0); // not due yet
-    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'failed', failureKind: 'temporary-failure' });
+    expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'failed', failureKind: 'temporary-failure' });
     clock.advance(1200);
     expect(await notify.retryDue(10)).to.equal(1);
-    expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(2);
+    expect((await ledger.stateOf(keyOf(event)))?.attempts).to.equal(2);
     clock.advance(2400);
     await notify.retryDue(10);
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
     expect(deadLetters.letters).to.have.length(0);
   });
@@ -271,11 +292,11 @@ describe('NotifyOrderCreated', () => {
       clock.advance(expectedMs * 0.42);
       expect(await notify.retryDue(10), `due by ${expectedMs * 1.2} ms`).to.equal(1);
     }
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('dead');
     expect(deadLetters.letters).to.have.length(1);
     expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6 });
     expect(deadLetters.letters[0]?.source).to.deep.equal({ topic: 'order-created', partition: 2, offset: '41' });
-    expect(deadLetters.letters[0]).to.deep.include({ event: { ...ORDER_CREATED, aggregateId: event.orderId, payload: event }, notification: { orderId: event.orderId, kind: 'order-created' } });
+    expect(deadLetters.letters[0]).to.deep.include({ event: { ...ORDER_CREATED, aggregateId: event.orderId, payload: event }, notification: keyOf(event) });
     expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, orderId: event.orderId });
   });
 
@@ -289,7 +310,7 @@ describe('NotifyOrderCreated', () => {
       clock.advance(20_000);
       expect(await notify.retryDue(10)).to.equal(1);
     }
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('dead');
     expect(deadLetters.letters[0]).to.include({ kind: 'retries-exhausted', attempts: 6 });
   });
 
@@ -298,7 +319,7 @@ describe('NotifyOrderCreated', () => {
     mailer.failNext('permanent', 1, 550);
     expect(await notifier().execute(event, {})).to.equal('dead-lettered');
     expect(deadLetters.letters[0]).to.include({ kind: 'permanent', attempts: 1 });
-    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', failureKind: 'recipient-rejected' });
+    expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'dead', failureKind: 'recipient-rejected' });
     expect(mailer.sent).to.have.length(0);
   });
 
@@ -308,13 +329,13 @@ describe('NotifyOrderCreated', () => {
     mailer.reachable = false;
     expect(await notify.execute(event, {})).to.equal('deferred');
     expect(circuit.state).to.include({ open: true, failureKind: 'smtp-unreachable' });
-    expect(await ledger.stateOf(event.orderId)).to.include({ status: 'failed', failureKind: 'smtp-unreachable' });
+    expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'failed', failureKind: 'smtp-unreachable' });
     expect(await notify.retryDue(10)).to.equal(0); // nothing is tried while the circuit is open
     mailer.reachable = true;
     await until(() => !circuit.state.open, 'the circuit to close after a successful probe');
     expect(await notify.retryDue(10)).to.equal(1);
     expect(mailer.sent).to.have.length(1);
-    expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(0);
+    expect((await ledger.stateOf(keyOf(event)))?.attempts).to.equal(0);
     expect(deadLetters.letters).to.have.length(0);
   });
 
@@ -341,13 +362,13 @@ describe('NotifyOrderCreated', () => {
       const event = anEvent();
       mailer.send = () => Promise.reject(new TypeError('cannot read properties of undefined'));
       await notifier().execute(event, {});
-      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', failureKind: 'poison' });
+      expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'dead', failureKind: 'poison' });
     });
   });
 
   it('takes over an order whose notifier died holding it, once the lease has expired', async () => {
     const event = anEvent();
-    await ledger.claim(event, {}, 'crashed-notifier', 60_000);
+    await ledger.claim(confirmationOf(event), {}, 'crashed-notifier', 60_000);
     const notify = notifier();
     expect(await notify.execute(event, {})).to.equal('duplicate');
     expect(await notify.retryDue(10)).to.equal(0);
@@ -387,7 +408,7 @@ describe('NotifyOrderCreated', () => {
       return markSent(...args);
     };
     expect(await notifier().execute(event, {})).to.equal('sent');
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
     expect(logs.lines.filter((l) => l.msg === 'email sent but the ledger is unreachable: retrying to record it')).to.have.length(2);
   });
@@ -402,7 +423,7 @@ describe('NotifyOrderCreated', () => {
     };
     mailer.failNext('permanent', 1, 550);
     expect(await notifier().execute(event, {})).to.equal('dead-lettered');
-    expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+    expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('dead');
     expect(deadLetters.letters).to.have.length(1);
     expect(logs.lines.filter((l) => l.msg === 'dead letter published but the ledger is unreachable: retrying to record it')).to.have.length(2);
   });
@@ -415,8 +436,8 @@ describe('NotifyOrderCreated', () => {
       expect(await notify.execute(event, {})).to.equal('retry-scheduled');
       clock.advance(20_000);
       expect(await notify.retryDue(10)).to.equal(1);
-      expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-${event.id}@ordermail.local>`, `<order-${event.id}@ordermail.local>`]);
-      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-created-${event.id}@ordermail.local>`, `<order-created-${event.id}@ordermail.local>`]);
+      expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
       expect(counted).to.deep.equal(['mailOutcomeUnknown']);
       expect(deadLetters.letters).to.have.length(0);
     });
@@ -429,10 +450,10 @@ describe('NotifyOrderCreated', () => {
       const other = notifier({ owner: 'notifier-b' }); // a restart or a take-over: only the ledger remembers the first
       expect(await other.retryDue(10)).to.equal(1);
       expect(mailer.sent).to.have.length(2);
-      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead' });
+      expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'dead' });
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.include({ kind: 'outcome-unknown', attempts: 2 });
-      expect(deadLetters.letters[0]).to.deep.include({ notification: { orderId: event.orderId, kind: 'order-created' } });
+      expect(deadLetters.letters[0]).to.deep.include({ notification: keyOf(event) });
       expect(deadLetters.letters[0]?.reason).to.match(/may have accepted the email 2 times already.*dlq-replay/);
       expect(counted).to.deep.equal(['mailOutcomeUnknown', 'mailOutcomeUnknown', 'deadLettered:outcome-unknown']);
       expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ level: 'error', alert: true, kind: 'outcome-unknown', correlationId: 'corr-7' });
@@ -457,7 +478,7 @@ describe('NotifyOrderCreated', () => {
       mailer.loseReplyNext(1);
       expect(await notify.execute(event, {})).to.equal('deferred');
       expect(circuit.state.open).to.equal(true);
-      expect((await ledger.stateOf(event.orderId))?.attempts).to.equal(0);
+      expect((await ledger.stateOf(keyOf(event)))?.attempts).to.equal(0);
 
       mailer.send = send;
       mailer.reachable = true;
@@ -472,9 +493,9 @@ describe('NotifyOrderCreated', () => {
 
     it('dead-letters an order found with every unknown outcome spent, without sending it (its notifier stopped before the dead letter)', async () => {
       const event = anEvent();
-      await ledger.claim(event, {}, 'stopped-notifier', 1000);
-      await ledger.recordUnknownOutcome(event.orderId);
-      await ledger.recordUnknownOutcome(event.orderId);
+      await ledger.claim(confirmationOf(event), {}, 'stopped-notifier', 1000);
+      await ledger.recordUnknownOutcome(keyOf(event));
+      await ledger.recordUnknownOutcome(keyOf(event));
       clock.advance(1001);
       expect(await notifier().retryDue(10)).to.equal(1);
       expect(mailer.sent).to.have.length(0);
@@ -488,10 +509,10 @@ describe('NotifyOrderCreated', () => {
       await notify.execute(event, {});
       clock.advance(20_000);
       await notify.retryDue(10);
-      expect(await ledger.resetDead(event.orderId)).to.equal(true);
+      expect(await ledger.resetDead(keyOf(event))).to.equal(true);
       expect(await notify.retryDue(10)).to.equal(1);
       expect(mailer.sent).to.have.length(3);
-      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     });
   });
 
@@ -535,8 +556,8 @@ describe('NotifyOrderCreated', () => {
       await dispatcher().execute({ ...decoded(event, { correlationId: 'corr-9' }), source });
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.include({ kind: 'poison', reason: 'unexpected failure: TypeError: cannot read properties of undefined' });
-      expect(deadLetters.letters[0]).to.deep.include({ event: decoded(event).event, metadata: { correlationId: 'corr-9' }, notification: { orderId: event.orderId, kind: 'order-created' } });
-      expect(await ledger.stateOf(event.orderId)).to.include({ status: 'dead', lastError: 'unexpected failure: TypeError: cannot read properties of undefined' });
+      expect(deadLetters.letters[0]).to.deep.include({ event: decoded(event).event, metadata: { correlationId: 'corr-9' }, notification: keyOf(event) });
+      expect(await ledger.stateOf(keyOf(event))).to.include({ status: 'dead', lastError: 'unexpected failure: TypeError: cannot read properties of undefined' });
       const bug = logs.lines.find((l) => l.msg === 'unexpected failure while handling an order.created event: a bug');
       expect(bug).to.include({ level: 'error', alert: true, orderId: event.orderId, correlationId: 'corr-9' });
       expect(logs.lines.find((l) => l.msg === 'notification dead-lettered')).to.include({ alert: true, kind: 'poison' });
@@ -552,7 +573,7 @@ describe('NotifyOrderCreated', () => {
       };
       clock.advance(60_000);
       expect(await notify.retryDue(10)).to.equal(1);
-      expect((await ledger.stateOf(event.orderId))?.status).to.equal('dead');
+      expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('dead');
       expect(await notify.retryDue(10)).to.equal(0);
       expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['poison']);
     });
@@ -596,7 +617,7 @@ describe('NotifyOrderCreated', () => {
 
     it('refuses two reactions to one event kind: the table has one row per kind', () => {
       const notify = notifier();
-      expect(() => new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify), new SendOrderConfirmationOnOrderCreated(notify)], new RejectPoison(deadLetters, clock, logs.logger), logs.logger)).to.throw(/order\.created@1/);
+      expect(() => new DispatchEvent([new SendOrderConfirmationOnOrderCreated(notify.sendNotification), new SendOrderConfirmationOnOrderCreated(notify.sendNotification)], new RejectPoison(deadLetters, clock, logs.logger), logs.logger)).to.throw(/order\.created@1/);
     });
 
     it('emails an order whose correlation-id header was ignored, without it, and warns', async () => {
@@ -607,6 +628,98 @@ describe('NotifyOrderCreated', () => {
       expect(logs.lines.find((l) => l.msg === 'correlation-id header ignored: the order is handled without it')).to.include({ level: 'warn', orderId: event.orderId });
     });
   });
+  describe('several notifications of one order', () => {
+    /** A stand-in for the shipping email (its real template comes with order status updates). */
+    const shippedTemplate: NotificationTemplate = (notification, addressing) => ({
+      to: addressing.to,
+      subject: `Order ${notification.orderId} shipped`,
+      text: 'shipped',
+      html: '<p>shipped</p>',
+      messageId: addressing.messageId,
+      headers: {},
+    });
+    const withShipping = { ...TEMPLATES_BY_KIND, 'order-shipped': shippedTemplate };
+    const shippingOf = (event: OrderCreated): Notification => ({
+      orderId: event.orderId,
+      kind: 'order-shipped',
+      channel: 'email',
+      internalId: event.id,
+      ...(event.email === undefined ? {} : { email: event.email }),
+      event: { type: 'order.status-changed', version: 1, aggregateId: event.orderId, payload: { orderId: event.orderId, status: 'shipped' } },
+      occurredAt: '2026-11-24T11:59:59.500Z',
+    });
+
+    beforeEach(() => {
+      metrics = { ...metrics, notification: (result, kind) => counted.push(`notification:${result}:${kind}`) };
+    });
+
+    it('gives each its own deterministic Message-ID, <{kind}-{internalId}@domain>', async () => {
+      const event = anEvent();
+      const notify = notifier({ messageIdDomain: 'shop.test' }, undefined, withShipping);
+      expect(await notify.execute(event, {})).to.equal('sent');
+      expect(await notify.sendNotification.execute(shippingOf(event), {})).to.equal('sent');
+      expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-created-${event.id}@shop.test>`, `<order-shipped-${event.id}@shop.test>`]);
+      expect(counted.filter((c) => c.startsWith('notification:'))).to.deep.equal(['notification:sent:order-created', 'notification:sent:order-shipped']);
+    });
+
+    it('sends the second once the first is sent, when it arrives while the first is still being retried', async () => {
+      const event = anEvent();
+      const notify = notifier({}, undefined, withShipping);
+      mailer.failNext('transient', 1, 421);
+      expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+      expect(await notify.sendNotification.execute(shippingOf(event), { correlationId: 'corr-s' })).to.equal('queued');
+      expect(mailer.sent).to.have.length(0);
+      expect(await ledger.stateOf({ orderId: event.orderId, kind: 'order-shipped', channel: 'email' })).to.include({ status: 'pending' });
+      expect(logs.lines.find((l) => l.msg === 'notification queued behind an earlier one of its order')).to.include({ orderId: event.orderId, notificationKind: 'order-shipped', correlationId: 'corr-s' });
+
+      clock.advance(1200);
+      expect(await notify.retryDue(10)).to.equal(1); // the confirmation's retry; the shipping email still waits
+      expect(mailer.sent.map((m) => m.subject)).to.deep.equal([`Order ${event.orderId} received`]);
+      expect(await notify.retryDue(10)).to.equal(1); // its turn has come
+      expect(mailer.sent.map((m) => m.subject)).to.deep.equal([`Order ${event.orderId} received`, `Order ${event.orderId} shipped`]);
+      expect((await ledger.statesOf(event.orderId)).map((n) => [n.kind, n.status])).to.deep.equal([
+        ['order-created', 'sent'],
+        ['order-shipped', 'sent'],
+      ]);
+      expect(counted).to.include('notification:queued:order-shipped');
+    });
+
+    it('sends the second once the first is dead-lettered: nothing waits for ever', async () => {
+      const event = anEvent();
+      const notify = notifier({}, undefined, withShipping);
+      mailer.failNext('transient', 1, 421);
+      expect(await notify.execute(event, {})).to.equal('retry-scheduled');
+      expect(await notify.sendNotification.execute(shippingOf(event), {})).to.equal('queued');
+      mailer.failNext('permanent', 1, 550);
+      clock.advance(1200);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect(deadLetters.letters.map((l) => l.kind)).to.deep.equal(['permanent']);
+      expect(await notify.retryDue(10)).to.equal(1);
+      expect(mailer.sent.map((m) => m.subject)).to.deep.equal([`Order ${event.orderId} shipped`]);
+    });
+
+    it('takes one unit of the recipient cap per notification: the confirmation and the shipping email of one order take two', async () => {
+      const quota = new InMemoryRecipientQuota(2, clock);
+      const notify = notifier({}, quota, withShipping);
+      const event = anEvent({ email: 'ada@example.com' });
+      expect(await notify.execute(event, {})).to.equal('sent');
+      expect(await notify.sendNotification.execute(shippingOf(event), {})).to.equal('sent');
+      expect(await notify.execute(anEvent({ email: 'ada@example.com' }), {})).to.equal('skipped');
+    });
+
+    it('dead-letters a notification of a kind no template renders, as poison with the reason, and sends nothing', async () => {
+      const event = anEvent();
+      const shipping = shippingOf(event);
+      expect(await notifier().sendNotification.execute(shipping, { correlationId: 'corr-x' })).to.equal('dead-lettered');
+      expect(mailer.sent).to.have.length(0);
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', notification: { orderId: event.orderId, kind: 'order-shipped', channel: 'email' } });
+      expect(deadLetters.letters[0]?.reason).to.match(/no template renders order-shipped notifications/);
+      expect(await ledger.stateOf(shipping)).to.include({ status: 'dead', failureKind: 'poison' });
+      expect(counted).to.include('notification:dead_lettered:order-shipped');
+    });
+  });
+
   describe('an email the server took is never sent again, whatever fails after', () => {
     it('keeps recording it as sent through failures that are not an outage (a bug), with a loud line, and never dead-letters it', async () => {
       const event = anEvent();
@@ -619,7 +732,7 @@ describe('NotifyOrderCreated', () => {
       expect(await notifier().execute(event, {})).to.equal('sent');
       expect(mailer.sent).to.have.length(1);
       expect(deadLetters.letters).to.deep.equal([]);
-      expect((await ledger.stateOf(event.orderId))?.status).to.equal('sent');
+      expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
       expect(logs.lines.filter((l) => l.level === 'error' && l.alert === true)).to.have.length(2);
     });
   });

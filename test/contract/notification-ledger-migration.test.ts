@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
+import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
+import { PgRecipientQuota } from '../../src/adapters/postgres/pg-recipient-quota.js';
+import { PgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
+import { NodePgDatabase, type SqlDatabase } from '../../src/adapters/postgres/sql-database.js';
+import { confirmationKey } from '../support/builders.js';
+import { silentLogger } from '../support/logs.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+const unmigrated = {
+  'a PostgreSQL server': async () => {
+    const created = await createTestDatabase();
+    const database = new NodePgDatabase({ connectionString: created.url, max: 4, logger: silentLogger() });
+    return { database, close: async () => (await database.end(), await created.drop()) };
+  },
+  'embedded PGlite': async () => {
+    const database = await PgliteDatabase.open('memory://');
+    return { database, close: () => database.end() };
+  },
+} as const;
+
+const payloadOf = (orderId: string, email?: string) => ({
+  id: `00000000-0000-4000-8000-${orderId.replace(/\D/g, '').padStart(12, '0')}`,
+  orderId,
+  itemId: ['sku-1'],
+  ...(email ? { email } : {}),
+  createdAt: '2026-11-24T11:00:00.000Z',
+});
+
+/** A row as the notifier before migration 11 wrote it: one per order, its event the order.created v1 payload. */
+async function insertOldRow(database: SqlDatabase, orderId: string, columns: Record<string, unknown>): Promise<void> {
+  const payload = payloadOf(orderId, `${orderId}@example.com`);
+  const row: Record<string, unknown> = { order_id: orderId, internal_id: payload.id, event: JSON.stringify(payload), ...columns };
+  const names = Object.keys(row);
+  await database.query(`INSERT INTO notifications (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(row));
+}
+
+for (const [name, open] of Object.entries(unmigrated)) {
+  describe(`Migration 11 on ${name}: a notification is keyed by (order, kind, channel)`, () => {
+    it('keeps every row of the previous shape with its state, as the confirmation email of its order', async () => {
+      const { database, close } = await open();
+      try {
+        await migrate(database, MIGRATIONS.filter((m) => m.version <= 10));
+        await insertOldRow(database, 'sent-1', { status: 'sent', attempts: 1, message_id: '<order-x@shop.test>', sent_at: new Date('2026-11-24T11:00:05Z') });
+        await insertOldRow(database, 'failed-1', {
+          status: 'failed',
+          attempts: 2,
+          unknown_outcomes: 1,
+          last_error: '450 mailbox busy',
+          failure_kind: 'temporary-failure',
+          next_attempt_at: new Date(Date.now() - 1000),
+          first_failed_at: new Date('2026-11-24T11:00:01Z'),
+          correlation_id: 'c-failed',
+          source_topic: 'order-created',
+          source_partition: 3,
+          source_offset: '41',
+        });
+        await insertOldRow(database, 'sending-1', { status: 'sending', lease_owner: 'old-notifier', lease_until: new Date(Date.now() - 1000) });
+        await insertOldRow(database, 'dead-1', { status: 'dead', attempts: 6, last_error: '550 no such user', failure_kind: 'recipient-rejected', last_failed_at: new Date() });
+        await insertOldRow(database, 'skipped-1', { status: 'skipped', last_error: 'no recipient', failure_kind: 'no-recipient' });
+        const recipient = createHash('sha256').update('ada@example.com').digest('base64url');
+        await database.query(`INSERT INTO recipient_quota_units (order_id, recipient, taken_at) VALUES ('failed-1', $1, now())`, [recipient]);
+
+        expect(await migrate(database)).to.include(11);
+        const ledger = new PgNotificationLedger(database);
+
+        expect(await ledger.stateOf(confirmationKey('sent-1'))).to.deep.include({ status: 'sent', attempts: 1, messageId: '<order-x@shop.test>' });
+        expect(await ledger.statesOf('dead-1')).to.deep.equal([
+          { kind: 'order-created', channel: 'email', status: 'dead', attempts: 6, lastError: '550 no such user', failureKind: 'recipient-rejected' },
+        ]);
+        expect(await ledger.stateOf(confirmationKey('skipped-1'))).to.deep.include({ status: 'skipped', failureKind: 'no-recipient' });
+        expect(await ledger.stateOf(confirmationKey('failed-1'))).to.deep.include({ status: 'failed', attempts: 2, failureKind: 'temporary-failure', lastError: '450 mailbox busy' });
+
+        // The due retry and the expired lease are handed out as before, with everything a send needs.
+        const jobs = await ledger.claimDue(10, 'new-notifier', 60_000);
+        expect(jobs.map((j) => j.notification.orderId).sort()).to.deep.equal(['failed-1', 'sending-1']);
+        const failed = jobs.find((j) => j.notification.orderId === 'failed-1');
+        expect(failed).to.deep.include({ attempts: 2, unknownOutcomes: 1, correlationId: 'c-failed', source: { topic: 'order-created', partition: 3, offset: '41' } });
+        expect(failed?.firstFailedAt?.toISOString()).to.equal('2026-11-24T11:00:01.000Z');
+        expect(failed?.notification).to.deep.equal({
+          orderId: 'failed-1',
+          kind: 'order-created',
+          channel: 'email',
+          internalId: payloadOf('failed-1').id,
+          email: 'failed-1@example.com',
+          event: { type: 'order.created', version: 1, aggregateId: 'failed-1', payload: payloadOf('failed-1', 'failed-1@example.com') },
+          occurredAt: '2026-11-24T11:00:00.000Z',
+        });
+
+        // A dead one is replayable, and comes back with its recipient.
+        expect(await ledger.resetDead(confirmationKey('dead-1'))).to.equal(true);
+        const [replayed] = await ledger.claimDue(10, 'new-notifier', 60_000);
+        expect(replayed?.notification).to.deep.include({ orderId: 'dead-1', email: 'dead-1@example.com' });
+
+        // A later notification of a migrated order waits behind it while it is unfinished.
+        const shipped = { ...confirmationKey('failed-1'), kind: 'order-shipped' as const, internalId: payloadOf('failed-1').id, event: { type: 'order.status-changed', version: 1, aggregateId: 'failed-1', payload: {} }, occurredAt: new Date().toISOString() };
+        expect(await ledger.claim(shipped, {}, 'new-notifier', 60_000)).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
+        await ledger.markSent(confirmationKey('failed-1'), 'new-notifier', '<m@x>');
+        expect((await ledger.claimDue(10, 'new-notifier', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-shipped']);
+
+        // The unit the order took is the unit of its confirmation now: held, not taken twice.
+        const quota = new PgRecipientQuota(database, 1);
+        expect(await quota.take('ada@example.com', 'order-created/failed-1')).to.equal(true);
+        expect(await quota.take('ada@example.com', 'order-created/other-order')).to.equal(false);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
