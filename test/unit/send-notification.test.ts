@@ -710,7 +710,8 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     it('dead-letters a notification of a kind no template renders, as poison with the reason, and sends nothing', async () => {
       const event = anEvent();
       const shipping = shippingOf(event);
-      expect(await notifier().sendNotification.execute(shipping, { correlationId: 'corr-x' })).to.equal('dead-lettered');
+      const withoutShipping = { 'order-created': TEMPLATES_BY_KIND['order-created'] };
+      expect(await notifier({}, undefined, withoutShipping).sendNotification.execute(shipping, { correlationId: 'corr-x' })).to.equal('dead-lettered');
       expect(mailer.sent).to.have.length(0);
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', notification: { orderId: event.orderId, kind: 'order-shipped', channel: 'email' } });

@@ -2,15 +2,20 @@ import type { SqlDatabase } from './sql-database.js';
 
 /**
  * For the in-process event channel only, which loses its queue with the process: events it was handed
- * but that never reached the notification ledger go back to the outbox, to be relayed again.
+ * but that never reached the notification ledger go back to the outbox, to be relayed again. An event
+ * reached it when the ledger holds the notification it makes: the confirmation for `order.created`, the
+ * `order-<status>` email for `order.status-changed` (what the reactions build; see statusUpdate).
  */
-export async function requeueUnclaimedEvents(database: SqlDatabase, eventType: string): Promise<number> {
+export async function requeueUnclaimedEvents(database: SqlDatabase): Promise<number> {
   const { rows } = await database.query<{ id: unknown }>(
     `UPDATE outbox SET published_at = NULL
-      WHERE type = $1 AND published_at IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.order_id = outbox.key)
+      WHERE type IN ('order.created', 'order.status-changed') AND published_at IS NOT NULL
+        AND NOT EXISTS (
+          SELECT 1 FROM notifications n
+           WHERE n.order_id = outbox.key AND n.channel = 'email'
+             AND n.kind = CASE outbox.type WHEN 'order.created' THEN 'order-created' ELSE 'order-' || (outbox.payload->>'status') END)
       RETURNING id`,
-    [eventType],
+    [],
   );
   return rows.length;
 }

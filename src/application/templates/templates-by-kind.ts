@@ -1,6 +1,8 @@
 import { ORDER_CREATED, type OrderCreated } from '../../domain/order-created.js';
 import type { NotificationKind } from '../../domain/notification.js';
+import { ORDER_STATUS_CHANGED, type OrderStatusChanged } from '../../domain/order-status-changed.js';
 import { orderCreatedEmail } from './order-created-email.js';
+import { orderStatusEmail } from './order-status-email.js';
 import { payloadOf, type NotificationTemplate } from './template.js';
 
 /**
@@ -9,4 +11,7 @@ import { payloadOf, type NotificationTemplate } from './template.js';
  */
 export const TEMPLATES_BY_KIND: { readonly [K in NotificationKind]?: NotificationTemplate } = {
   'order-created': (notification, addressing) => orderCreatedEmail(payloadOf<OrderCreated>(notification.event, ORDER_CREATED), addressing),
+  'order-shipped': (notification, addressing) => orderStatusEmail(payloadOf<OrderStatusChanged>(notification.event, ORDER_STATUS_CHANGED), addressing),
+  'order-delivered': (notification, addressing) => orderStatusEmail(payloadOf<OrderStatusChanged>(notification.event, ORDER_STATUS_CHANGED), addressing),
+  'order-cancelled': (notification, addressing) => orderStatusEmail(payloadOf<OrderStatusChanged>(notification.event, ORDER_STATUS_CHANGED), addressing),
 };

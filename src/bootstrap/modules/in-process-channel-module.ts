@@ -1,5 +1,4 @@
 import { ContainerModule } from 'inversify';
-import { ORDER_CREATED } from '../../domain/order-created.js';
 import { InProcessEventChannel } from '../../adapters/memory/in-process-event-channel.js';
 import { requeueUnclaimedEvents } from '../../adapters/postgres/embedded-recovery.js';
 import { PgDeadLetters } from '../../adapters/postgres/pg-dead-letters.js';
@@ -15,8 +14,7 @@ export function inProcessChannelModule(): ContainerModule {
     provide(bind, T.Service, [T.Channel, T.DispatchEvent, T.Database, T.Logger], (channel, dispatch, database, logger) => ({
       name: 'channel',
       start: async () => {
-        // Only order.created reaches the ledger today, so only its events can be told apart as never handled.
-        const requeued = await requeueUnclaimedEvents(database, ORDER_CREATED.type);
+        const requeued = await requeueUnclaimedEvents(database);
         if (requeued > 0) logger.info('events handed to the channel before the last stop are relayed again', { count: requeued });
         // Handled as the Kafka consumer handles them, so a failure of the event's own (a bug) is dead-lettered, not redelivered for ever.
         // Never held back by the mail circuit: the queue lives in memory only, while an event that reaches the

@@ -10,6 +10,7 @@ import { RenewNotificationLeases } from '../../application/renew-notification-le
 import { SendDueNotifications } from '../../application/send-due-notifications.js';
 import { SendNotification } from '../../application/send-notification.js';
 import { RejectPoison } from '../../application/reject-poison.js';
+import { SendStatusUpdateOnOrderStatusChanged } from '../../application/send-status-update-on-order-status-changed.js';
 import { SendOrderConfirmationOnOrderCreated } from '../../application/send-order-confirmation-on-order-created.js';
 import { HealthCheckFailure, type HealthCheck } from '../../application/ports/health-check.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -102,6 +103,7 @@ export function notifierModule(): ContainerModule {
     );
     // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
     provide(bind, T.Reaction, [T.SendNotification], (sendNotification) => new SendOrderConfirmationOnOrderCreated(sendNotification));
+    provide(bind, T.Reaction, [T.SendNotification], (sendNotification) => new SendStatusUpdateOnOrderStatusChanged(sendNotification));
     for (const kind of IGNORED_BY_THE_NOTIFIER)
       provide(bind, T.Reaction, [T.Logger, T.Metrics], (logger, metrics) => new IgnoreEvent(kind, logger.child({ component: 'notifier' }), metrics));
     provide(

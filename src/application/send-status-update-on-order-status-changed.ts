@@ -1,0 +1,29 @@
+import type { Notification } from '../domain/notification.js';
+import { ORDER_STATUS_CHANGED, type OrderStatusChangedEvent } from '../domain/order-status-changed.js';
+import type { Delivery, Reaction } from './reaction.js';
+import type { SendNotification } from './send-notification.js';
+
+/** The customer's email about one status change of their order: `order-shipped`, `order-delivered` or `order-cancelled`. */
+export function statusUpdate(event: OrderStatusChangedEvent): Notification {
+  const { payload } = event;
+  return {
+    orderId: payload.orderId,
+    kind: `order-${payload.status}`,
+    channel: 'email',
+    internalId: payload.internalId,
+    ...(payload.email === undefined ? {} : { email: payload.email }),
+    event,
+    occurredAt: payload.changedAt,
+  };
+}
+
+/** When an order ships, is delivered or is cancelled, its customer is told, once per status. */
+export class SendStatusUpdateOnOrderStatusChanged implements Reaction<OrderStatusChangedEvent> {
+  readonly handles = ORDER_STATUS_CHANGED;
+
+  constructor(private readonly sendNotification: SendNotification) {}
+
+  async react(event: OrderStatusChangedEvent, delivery: Delivery): Promise<void> {
+    await this.sendNotification.execute(statusUpdate(event), delivery);
+  }
+}
