@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
@@ -40,12 +41,12 @@ export const confirmationOf = (payload: OrderCreated): Notification => orderConf
 /** The key of an order's confirmation email in the ledger. */
 export const confirmationKey = (orderId: string): NotificationKey => ({ orderId, kind: 'order-created', channel: 'email' });
 
-/** The email telling the customer of `orderId` that it moved to `status` (from created, or shipped for delivered). */
-export function statusUpdateOf(orderId: string, status: TargetStatus, changedAt = '2026-11-25T09:00:00.000Z'): Notification {
+/** The email telling the customer of `orderId` (whose uuid is `internalId`) that it moved to `status` (from created, or shipped for delivered). */
+export function statusUpdateOf(orderId: string, status: TargetStatus, internalId: string = randomUUID(), changedAt = '2026-11-25T09:00:00.000Z'): Notification {
   const payload: OrderStatusChanged = {
-    id: `change-${orderId}-${status}`,
+    id: randomUUID(),
     orderId,
-    internalId: `id-${orderId}`,
+    internalId,
     status,
     previousStatus: status === 'delivered' ? 'shipped' : 'created',
     sequence: status === 'delivered' ? 3 : 2,
