@@ -84,7 +84,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   header .muted { color: var(--muted); }
   header a { margin-left: auto; color: var(--info); }
   main { padding: 20px 24px; display: grid; gap: 20px; }
-  .counters { display: grid; grid-template-columns: repeat(4, minmax(140px, 1fr)); gap: 12px; }
+  .counters { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; }
   .counter { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
   .counter b { display: block; font-size: 24px; font-variant-numeric: tabular-nums; }
   .counter span { color: var(--muted); }
