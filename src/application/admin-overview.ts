@@ -1,7 +1,8 @@
-import type { Activity, AdminReadModel, ConsumerLagProbe, DeadLetterSummary, OrderSummary } from './ports/admin-read-model.js';
+import type { Activity, AdminReadModel, ConsumerLagProbe, DeadLetterSummary, NotificationFilter, NotificationSummary } from './ports/admin-read-model.js';
 
 export interface Overview {
-  readonly orders: OrderSummary[];
+  readonly notifications: NotificationSummary[];
+  readonly filter: NotificationFilter;
   readonly deadLetters: DeadLetterSummary[];
   readonly activity: Activity & { readonly consumerLag: number | null };
 }
@@ -12,14 +13,14 @@ export class AdminOverview {
     private readonly lag: ConsumerLagProbe | undefined,
   ) {}
 
-  async execute(limit = 50): Promise<Overview> {
-    const [orders, deadLetters, activity, consumerLag] = await Promise.all([
-      this.readModel.recentOrders(limit),
+  async execute(filter: NotificationFilter = {}, limit = 50): Promise<Overview> {
+    const [notifications, deadLetters, activity, consumerLag] = await Promise.all([
+      this.readModel.recentNotifications(filter, limit),
       this.readModel.deadLetters(limit),
       this.readModel.activity(),
       // Lag is an extra: when the broker cannot say, the page shows a dash, not an error.
       this.lag ? this.lag.total().catch(() => null) : Promise.resolve(null),
     ]);
-    return { orders, deadLetters, activity: { ...activity, consumerLag } };
+    return { notifications, filter, deadLetters, activity: { ...activity, consumerLag } };
   }
 }

@@ -1,6 +1,6 @@
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
-import type { NotificationKey, NotificationKind } from '../domain/notification.js';
+import type { NotificationChannel, NotificationKey, NotificationKind } from '../domain/notification.js';
 import { deadLetterKey, isDeadEvent, type DeadLetter } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
@@ -15,14 +15,17 @@ export class ReplayDeadLetter {
   ) {}
 
   /**
-   * Replays a dead notification of an order by the order's id (the admin page's button): its confirmation unless `kind` says otherwise.
+   * Replays one dead notification by its key (the admin page's button): the order's confirmation email unless
+   * `kind` and `channel` say otherwise.
    * @throws OrderNotFoundError for an id no order can have (a NUL, an unpaired surrogate...): never stored, never asked for.
    */
-  async forOrder(rawOrderId: string, kind: NotificationKind = 'order-created'): Promise<ReplayOutcome> {
+  async forOrder(rawOrderId: string, kind: NotificationKind = 'order-created', channel: NotificationChannel = 'email'): Promise<ReplayOutcome> {
     if (!Order.isPossibleOrderId(rawOrderId)) throw new OrderNotFoundError(rawOrderId);
     const orderId = rawOrderId.trim();
-    const reset = await this.ledger.resetDead({ orderId, kind, channel: 'email' });
-    this.logger.child({ orderId, notificationKind: kind }).info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the order is not dead');
+    const reset = await this.ledger.resetDead({ orderId, kind, channel });
+    this.logger
+      .child({ orderId, notificationKind: kind, channel })
+      .info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the notification is not dead');
     return reset ? 'reset' : 'not-dead';
   }
 

@@ -40,6 +40,8 @@ export const notificationId = (key: NotificationKey): string => `${key.channel}:
 export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
+export const isNotificationStatus = (value: unknown): value is NotificationStatus => (NOTIFICATION_STATUSES as readonly unknown[]).includes(value);
+
 /**
  * Why an order's email did not go (yet), in words that name no address, host or driver: what a caller
  * without a key may see. The failure's own text is for the logs and the admin page.

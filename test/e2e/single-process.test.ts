@@ -139,7 +139,7 @@ describe('npm start: the single-process mode', function () {
       return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
     }
 
-    it('shows a new order turning sent, and replays a dead letter with its button', async () => {
+    it('shows each notification turning sent, filters them, and replays dead ones (a confirmation, a shipping email) with their button', async () => {
       const smtp = await SmtpTestServer.start();
       try {
         smtp.script({ to: 'bounce-once@example.com', code: 550, message: '5.1.1 unknown mailbox', times: 1 });
@@ -154,20 +154,20 @@ describe('npm start: the single-process mode', function () {
         expect(page.url()).to.equal(`${base}/admin`);
 
         expect(await post(base, { orderId: 'B-1', itemId: ['sku-1'], email: 'ada@example.com' })).to.equal(202);
-        const row = page.locator('#orders tr[data-order-id="B-1"]');
+        const row = page.locator('#notifications tr[data-order-id="B-1"][data-kind="order-created"]');
         await row.waitFor({ timeout: 10_000 });
         await row.locator('.badge', { hasText: 'sent' }).waitFor({ timeout: 10_000 });
 
         expect(await post(base, { orderId: 'B-2', itemId: ['sku-2'], email: 'bounce-once@example.com' })).to.equal(202);
-        const letter = page.locator('#dead-letters tr[data-order-id="B-2"]');
+        const letter = page.locator('#dead-letters tr[data-order-id="B-2"][data-kind="order-created"]');
         await letter.waitFor({ timeout: 10_000 });
         expect(await letter.textContent()).to.contain('550');
 
         // The classic cross-site request forgery: a form that posts itself.
-        const evil = await otherOrigin(`<form method="post" action="${base}/admin/api/dead-letters/B-2/replay"></form><script>document.forms[0].submit()</script>`);
+        const evil = await otherOrigin(`<form method="post" action="${base}/admin/api/notifications/B-2/order-created/email/replay"></form><script>document.forms[0].submit()</script>`);
         try {
           const attacker = await context.newPage();
-          const refused = attacker.waitForResponse((r) => r.url().endsWith('/admin/api/dead-letters/B-2/replay'));
+          const refused = attacker.waitForResponse((r) => r.url().endsWith('/admin/api/notifications/B-2/order-created/email/replay'));
           await attacker.goto(evil.url);
           const response = await refused;
           await attacker.waitForURL(response.url());
@@ -181,10 +181,31 @@ describe('npm start: the single-process mode', function () {
         expect(await letter.count()).to.equal(1);
 
         await letter.getByRole('button', { name: 'Replay' }).click();
-        await page.locator('#orders tr[data-order-id="B-2"] .badge', { hasText: 'sent' }).waitFor({ timeout: 15_000 });
+        await page.locator('#notifications tr[data-order-id="B-2"][data-kind="order-created"] .badge', { hasText: 'sent' }).waitFor({ timeout: 15_000 });
         await letter.waitFor({ state: 'detached', timeout: 10_000 });
         expect(smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['ada@example.com', 'bounce-once@example.com']);
         expect(await letter.count()).to.equal(0);
+
+        // B-1 ships; its shipping email bounces once, is dead, and is replayed by its own button.
+        smtp.script({ to: 'ada@example.com', code: 550, message: '5.2.2 mailbox full', times: 1 });
+        const shipped = await fetch(`${base}/orders/B-1/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'shipped', carrier: 'DHL', trackingUrl: 'https://track.example/B-1' }) });
+        expect(shipped.status).to.equal(202);
+        const shippingLetter = page.locator('#dead-letters tr[data-order-id="B-1"][data-kind="order-shipped"]');
+        await shippingLetter.waitFor({ timeout: 10_000 });
+        expect(await shippingLetter.textContent()).to.contain('mailbox full');
+        const shippingRow = page.locator('#notifications tr[data-order-id="B-1"][data-kind="order-shipped"]');
+        expect(await shippingRow.textContent()).to.contain('shipped').and.contain('recipient-rejected');
+        await shippingLetter.getByRole('button', { name: 'Replay' }).click();
+        await shippingRow.locator('.badge', { hasText: 'sent' }).waitFor({ timeout: 15_000 });
+        await shippingLetter.waitFor({ state: 'detached', timeout: 10_000 });
+        expect(smtp.messages.map((m) => m.subject)).to.have.length(3);
+
+        // The kind filter keeps the shipping email and drops the confirmations.
+        await page.locator('#filters select[name="kind"]').selectOption('order-shipped');
+        await row.waitFor({ state: 'detached', timeout: 10_000 });
+        expect(await shippingRow.count()).to.equal(1);
+        await page.locator('#filters select[name="kind"]').selectOption('');
+        await row.waitFor({ timeout: 10_000 });
         expect(problems).to.deep.equal([]);
 
         mkdirSync(SCREENSHOTS, { recursive: true });
@@ -208,7 +229,7 @@ describe('npm start: the single-process mode', function () {
       const email = page.frameLocator('iframe[title^="email"]');
       await email.getByText('Thank you for your order I-1').waitFor();
       await page.getByRole('link', { name: 'admin' }).click();
-      await page.locator('#orders tr[data-order-id="I-1"] .badge', { hasText: 'sent' }).waitFor({ timeout: 10_000 });
+      await page.locator('#notifications tr[data-order-id="I-1"] .badge', { hasText: 'sent' }).waitFor({ timeout: 10_000 });
       await page.locator('#inbox-link').waitFor();
       expect(problems).to.deep.equal([]);
       await page.close();

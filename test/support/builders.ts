@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
@@ -7,8 +8,11 @@ import { CreateOrder } from '../../src/application/create-order.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import type { Clock } from '../../src/application/ports/clock.js';
 import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
+import { statusUpdate } from '../../src/application/send-status-update-on-order-status-changed.js';
 import type { Notification, NotificationKey } from '../../src/domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
+import { ORDER_STATUS_CHANGED, type OrderStatusChanged } from '../../src/domain/order-status-changed.js';
+import type { TargetStatus } from '../../src/domain/order-status.js';
 
 /** A valid POST /orders body; override what the test is about. */
 export function anOrderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -36,3 +40,18 @@ export const confirmationOf = (payload: OrderCreated): Notification => orderConf
 
 /** The key of an order's confirmation email in the ledger. */
 export const confirmationKey = (orderId: string): NotificationKey => ({ orderId, kind: 'order-created', channel: 'email' });
+
+/** The email telling the customer of `orderId` (whose uuid is `internalId`) that it moved to `status` (from created, or shipped for delivered). */
+export function statusUpdateOf(orderId: string, status: TargetStatus, internalId: string = randomUUID(), changedAt = '2026-11-25T09:00:00.000Z'): Notification {
+  const payload: OrderStatusChanged = {
+    id: randomUUID(),
+    orderId,
+    internalId,
+    status,
+    previousStatus: status === 'delivered' ? 'shipped' : 'created',
+    sequence: status === 'delivered' ? 3 : 2,
+    changedAt,
+    email: 'ada@example.com',
+  };
+  return statusUpdate({ ...ORDER_STATUS_CHANGED, aggregateId: orderId, payload });
+}

@@ -3,24 +3,46 @@ import type { Server } from 'node:http';
 import { ADMIN_SESSION_TTL_MS } from '../../src/adapters/http/admin-session.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { AdminOverview } from '../../src/application/admin-overview.js';
+import type { AdminReadModel, NotificationFilter, NotificationSummary } from '../../src/application/ports/admin-read-model.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
-import { confirmationKey, confirmationOf, inMemoryOrders } from '../support/builders.js';
+import { NOTIFICATION_KINDS, type NotificationKey } from '../../src/domain/notification.js';
+import { confirmationKey, confirmationOf, inMemoryOrders, statusUpdateOf } from '../support/builders.js';
 import { silentLogger } from '../support/logs.js';
 
 const TOKEN = 'unit-admin-token-0123456789';
-const NO_ACTIVITY = { ordersLastMinute: 0, emailsLastMinute: 0, outboxBacklog: 0, outboxParked: 0 };
+const NO_ACTIVITY = { ordersLastMinute: 0, emailsLastMinute: 0, outboxBacklog: 0, outboxParked: 0, byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, sentLastMinute: 0, dead: 0 })) };
+
+/** A read model that answers what a test put in it and remembers the filters it was asked with. */
+class CannedReadModel implements AdminReadModel {
+  notifications: NotificationSummary[] = [];
+  readonly filters: NotificationFilter[] = [];
+
+  async recentNotifications(filter: NotificationFilter, limit: number): Promise<NotificationSummary[]> {
+    this.filters.push(filter);
+    return this.notifications.filter((n) => (filter.status ?? n.status) === n.status && (filter.kind ?? n.kind) === n.kind).slice(0, limit);
+  }
+
+  async deadLetters(): Promise<[]> {
+    return [];
+  }
+
+  async activity(): Promise<typeof NO_ACTIVITY> {
+    return NO_ACTIVITY;
+  }
+}
 
 describe('the admin page and its API (in-memory adapters)', () => {
   let server: Server;
   let base: string;
   let now: number;
   let ledger: ReturnType<typeof inMemoryOrders>['ledger'];
+  let readModel: CannedReadModel;
 
   async function start(trustedProxyCount = 0): Promise<void> {
     const subject = inMemoryOrders();
     ledger = subject.ledger;
     now = Date.parse('2026-11-24T12:00:00.000Z');
-    const readModel = { recentOrders: async () => [], deadLetters: async () => [], activity: async () => NO_ACTIVITY };
+    readModel = new CannedReadModel();
     const app = createHttpApp({
       createOrder: subject.createOrder,
       getOrder: subject.getOrder,
@@ -44,6 +66,16 @@ describe('the admin page and its API (in-memory adapters)', () => {
   async function deadLetter(orderId: string): Promise<void> {
     await ledger.claim(confirmationOf({ id: `id-${orderId}`, orderId, itemId: ['x'], createdAt: new Date(now).toISOString() }), {}, 'test', 60_000);
     await ledger.markDead(confirmationKey(orderId), 'test', { attempts: 1, kind: 'recipient-rejected', error: '550 unknown mailbox' });
+  }
+
+  /** Sends the shipping email of `orderId` to the dead letters, after its confirmation went out. */
+  async function deadStatusUpdate(orderId: string): Promise<NotificationKey> {
+    await ledger.claim(confirmationOf({ id: `id-${orderId}`, orderId, itemId: ['x'], createdAt: new Date(now).toISOString() }), {}, 'test', 60_000);
+    await ledger.markSent(confirmationKey(orderId), 'test', `<order-created-${orderId}@x>`);
+    const shipped = statusUpdateOf(orderId, 'shipped');
+    expect((await ledger.claim(shipped, {}, 'test', 60_000)).claimed).to.equal(true);
+    await ledger.markDead(shipped, 'test', { attempts: 3, kind: 'recipient-rejected', error: '550 mailbox full' });
+    return { orderId, kind: shipped.kind, channel: shipped.channel };
   }
 
   /** Exchanges ?token= for the session cookie, as a browser does. */
@@ -164,6 +196,135 @@ describe('the admin page and its API (in-memory adapters)', () => {
     it('needs neither from a script with the bearer token, which no browser sends on its own', async () => {
       await deadLetter('D-6');
       expect((await replay('D-6', { authorization: `Bearer ${TOKEN}` })).status).to.equal(202);
+    });
+  });
+
+  describe('the list of notifications', () => {
+    beforeEach(() => start());
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const overview = async (query = ''): Promise<{ notifications: Record<string, unknown>[]; filter: NotificationFilter }> =>
+      (await (await fetch(`${base}/admin/api/overview${query}`, { headers: bearer })).json()) as { notifications: Record<string, unknown>[]; filter: NotificationFilter };
+    const shipped: NotificationSummary = {
+      orderId: 'L-1',
+      kind: 'order-shipped',
+      channel: 'email',
+      status: 'dead',
+      attempts: 3,
+      lastError: '550 5.2.2 mailbox full (mx.example.net:25)',
+      failureKind: 'recipient-rejected',
+      createdAt: new Date('2026-11-25T09:00:01.000Z'),
+      orderStatus: 'delivered',
+    };
+    const confirmation: NotificationSummary = {
+      orderId: 'L-1',
+      kind: 'order-created',
+      channel: 'email',
+      status: 'sent',
+      attempts: 0,
+      sentAt: new Date('2026-11-24T12:00:02.000Z'),
+      messageId: '<order-created-id-L-1@shop.example>',
+      createdAt: new Date('2026-11-24T12:00:01.000Z'),
+      orderStatus: 'delivered',
+    };
+
+    it('lists one row per notification with its key, state, error text, Message-ID and the order\'s status', async () => {
+      readModel.notifications = [shipped, confirmation];
+      const { notifications } = await overview();
+      expect(notifications).to.deep.equal([
+        { ...shipped, createdAt: '2026-11-25T09:00:01.000Z' },
+        { ...confirmation, createdAt: '2026-11-24T12:00:01.000Z', sentAt: '2026-11-24T12:00:02.000Z' },
+      ]);
+      expect(readModel.filters).to.deep.equal([{}]);
+    });
+
+    it('narrows the list by status and by kind, and says which filter it applied', async () => {
+      readModel.notifications = [shipped, confirmation];
+      const dead = await overview('?status=dead');
+      expect(dead.notifications.map((n) => n.kind)).to.deep.equal(['order-shipped']);
+      const created = await overview('?kind=order-created&status=');
+      expect(created.notifications.map((n) => n.kind)).to.deep.equal(['order-created']);
+      expect(created.filter).to.deep.equal({ kind: 'order-created' });
+      await overview('?status=sent&kind=order-shipped');
+      expect(readModel.filters.slice(-1)).to.deep.equal([{ status: 'sent', kind: 'order-shipped' }]);
+    });
+
+    it('answers 400 VALIDATION_FAILED to a status or kind the domain does not have, without asking the read model', async () => {
+      for (const query of ['?status=lost', '?kind=order-exploded', '?kind=order-created&kind=order-shipped', '?status=SENT']) {
+        const response = await fetch(`${base}/admin/api/overview${query}`, { headers: bearer });
+        expect(response.status, query).to.equal(400);
+        const body = (await response.json()) as { error: { code: string; details: { field: string }[] } };
+        expect(body.error.code).to.equal('VALIDATION_FAILED');
+        expect(body.error.details.map((d) => d.field)).to.have.length(1);
+      }
+      expect(readModel.filters).to.deep.equal([]);
+    });
+
+    it('offers every status and every kind as a filter on the page', async () => {
+      const { cookie } = await signIn();
+      const page = await (await fetch(`${base}/admin`, { headers: { cookie } })).text();
+      for (const kind of NOTIFICATION_KINDS) expect(page).to.contain(`<option value="${kind}">`);
+      expect(page).to.contain('<option value="dead">').and.contain('<tbody id="notifications">');
+    });
+  });
+
+  describe('replaying a notification', () => {
+    beforeEach(() => start());
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const replayNotification = (path: string, headers: Record<string, string> = bearer): Promise<Response> =>
+      fetch(`${base}/admin/api/notifications/${path}/replay`, { method: 'POST', headers });
+
+    it('replays a dead shipping email by its key, and leaves the order\'s other notifications alone', async () => {
+      const key = await deadStatusUpdate('R-1');
+      const response = await replayNotification('R-1/order-shipped/email');
+      expect(response.status).to.equal(202);
+      expect(await response.json()).to.deep.equal({ success: true, outcome: 'reset' });
+      expect((await ledger.stateOf(key))?.status).to.equal('failed');
+      expect((await ledger.stateOf(confirmationKey('R-1')))?.status).to.equal('sent');
+    });
+
+    it('replays from the page\'s session with the CSRF token, and refuses it from another origin', async () => {
+      const key = await deadStatusUpdate('R-2');
+      const { cookie, csrfToken } = await signIn();
+      await expectError(await replayNotification('R-2/order-shipped/email', { cookie, origin: 'http://evil.example', 'x-csrf-token': csrfToken }), 403, 'ADMIN_CROSS_ORIGIN');
+      await expectError(await replayNotification('R-2/order-shipped/email', { cookie, origin: base }), 403, 'ADMIN_CSRF_TOKEN_INVALID');
+      expect((await ledger.stateOf(key))?.status).to.equal('dead');
+      expect((await replayNotification('R-2/order-shipped/email', { cookie, origin: base, 'x-csrf-token': csrfToken })).status).to.equal(202);
+      expect((await ledger.stateOf(key))?.status).to.equal('failed');
+    });
+
+    it('answers 409 to a notification that is not dead: the sent confirmation, or one the ledger never saw', async () => {
+      await deadStatusUpdate('R-3');
+      const sent = await replayNotification('R-3/order-created/email');
+      expect(sent.status).to.equal(409);
+      expect(await sent.json()).to.deep.equal({ success: false, outcome: 'not-dead' });
+      expect((await replayNotification('R-3/order-delivered/email')).status).to.equal(409);
+    });
+
+    it('answers 400 VALIDATION_FAILED to a kind or channel the domain does not have, and leaves the ledger alone', async () => {
+      const key = await deadStatusUpdate('R-4');
+      for (const [path, fields] of [
+        ['R-4/order-exploded/email', ['kind']],
+        ['R-4/order-shipped/sms', ['channel']],
+        ['R-4/ORDER-SHIPPED/email', ['kind']],
+        ['R-4/shipped/fax', ['kind', 'channel']],
+      ] as const) {
+        const response = await replayNotification(path);
+        expect(response.status, path).to.equal(400);
+        const body = (await response.json()) as { error: { code: string; details: { field: string }[] } };
+        expect(body.error.code, path).to.equal('VALIDATION_FAILED');
+        expect(body.error.details.map((d) => d.field), path).to.deep.equal(fields);
+      }
+      expect((await ledger.stateOf(key))?.status).to.equal('dead');
+    });
+
+    it('answers 404 ORDER_NOT_FOUND to an id no order can have', async () => {
+      await expectError(await replayNotification('A%00B/order-shipped/email'), 404, 'ORDER_NOT_FOUND');
+    });
+
+    it('still replays an order\'s confirmation at the former address, for scripts', async () => {
+      await deadLetter('R-5');
+      expect((await fetch(`${base}/admin/api/dead-letters/R-5/replay`, { method: 'POST', headers: bearer })).status).to.equal(202);
+      expect((await ledger.stateOf(confirmationKey('R-5')))?.status).to.equal('failed');
     });
   });
 

@@ -1,5 +1,8 @@
+import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
+
 /** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
 export function adminPage(csrfToken: string): string {
+  const options = (values: readonly string[]): string => values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -10,7 +13,7 @@ export function adminPage(csrfToken: string): string {
 <meta name="csrf-token" content="${escapeHtml(csrfToken)}">
 </head>
 <body>
-<header><h1>ordermail</h1><span class="muted">orders and their emails</span><span id="status">loading…</span><a id="inbox-link" href="/admin/inbox" hidden>inbox</a></header>
+<header><h1>ordermail</h1><span class="muted">orders' notifications</span><span id="status">loading…</span><a id="inbox-link" href="/admin/inbox" hidden>inbox</a></header>
 <main>
   <div class="counters">
     <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
@@ -20,14 +23,22 @@ export function adminPage(csrfToken: string): string {
     <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
   </div>
   <section>
+    <h2>By kind</h2>
+    <table><thead><tr><th>kind</th><th>sent / min</th><th>dead</th></tr></thead><tbody id="by-kind"></tbody></table>
+  </section>
+  <section>
     <h2>Dead letters</h2>
-    <table><thead><tr><th>order</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
+    <table><thead><tr><th>order</th><th>kind</th><th>channel</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
     <div class="empty" id="no-dead-letters">No dead letters.</div>
   </section>
   <section>
-    <h2>Recent orders</h2>
-    <table><thead><tr><th>order</th><th>items</th><th>email</th><th>created</th><th>email status</th><th>attempts</th><th>last error</th></tr></thead><tbody id="orders"></tbody></table>
-    <div class="empty" id="no-orders">No orders yet.</div>
+    <h2>Recent notifications</h2>
+    <form class="filters" id="filters">
+      <label>status <select name="status"><option value="">any</option>${options(NOTIFICATION_STATUSES)}</select></label>
+      <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
+    </form>
+    <table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table>
+    <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
 </main>
 <script src="/admin/app.js"></script>
@@ -73,7 +84,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   header .muted { color: var(--muted); }
   header a { margin-left: auto; color: var(--info); }
   main { padding: 20px 24px; display: grid; gap: 20px; }
-  .counters { display: grid; grid-template-columns: repeat(4, minmax(140px, 1fr)); gap: 12px; }
+  .counters { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; }
   .counter { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
   .counter b { display: block; font-size: 24px; font-variant-numeric: tabular-nums; }
   .counter span { color: var(--muted); }
@@ -92,27 +103,52 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .empty { padding: 16px; color: var(--muted); }
   #status { color: var(--muted); font-size: 12px; }
   .alarm { color: var(--bad); }
+  .filters { display: flex; gap: 16px; padding: 8px 16px; border-bottom: 1px solid var(--line); color: var(--muted); }
+  .filters select { font: inherit; margin-left: 4px; }
+  td.id { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 260px; }
 `;
 
 /** /admin/app.js: every value is set as text, never as HTML. */
 export const ADMIN_SCRIPT = `const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const filters = document.getElementById('filters');
 const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text ?? ''; if (className) td.className = className; return td; };
 const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '';
 const badge = (status) => { const td = document.createElement('td'); const span = document.createElement('span'); span.className = 'badge ' + status; span.textContent = status; td.append(span); return td; };
+const failure = (n) => n.lastError ? n.failureKind + ': ' + n.lastError : '';
+const when = (n) => n.sentAt ? time(n.sentAt) : n.nextAttemptAt ? 'next ' + time(n.nextAttemptAt) : '';
 
-async function replay(orderId, button) {
+async function replay(n, button) {
   button.disabled = true;
-  const response = await fetch('/admin/api/dead-letters/' + encodeURIComponent(orderId) + '/replay', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
+  const path = [n.orderId, n.kind, n.channel].map(encodeURIComponent).join('/');
+  const response = await fetch('/admin/api/notifications/' + path + '/replay', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
   button.textContent = response.ok ? 'replayed' : 'failed';
   refresh();
 }
 
+/** A row of one notification: its key in data attributes, a Replay button when it is dead. */
+function row(n, cells, dead) {
+  const tr = document.createElement('tr');
+  tr.dataset.orderId = n.orderId;
+  tr.dataset.kind = n.kind;
+  tr.dataset.channel = n.channel;
+  const action = document.createElement('td');
+  if (dead) {
+    const button = document.createElement('button');
+    button.textContent = 'Replay';
+    button.addEventListener('click', () => replay(n, button));
+    action.append(button);
+  }
+  tr.append(...cells, action);
+  return tr;
+}
+
 async function refresh() {
   try {
-    const response = await fetch('/admin/api/overview', { cache: 'no-store' });
+    const query = new URLSearchParams([...new FormData(filters)].filter(([, value]) => value !== ''));
+    const response = await fetch('/admin/api/overview?' + query, { cache: 'no-store' });
     if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
     if (!response.ok) throw new Error('HTTP ' + response.status);
-    const { orders, deadLetters, activity, inbox } = await response.json();
+    const { notifications, deadLetters, activity, inbox } = await response.json();
     document.getElementById('orders-per-minute').textContent = activity.ordersLastMinute;
     document.getElementById('emails-per-minute').textContent = activity.emailsLastMinute;
     document.getElementById('outbox-backlog').textContent = activity.outboxBacklog;
@@ -120,25 +156,16 @@ async function refresh() {
     document.getElementById('outbox-parked').classList.toggle('alarm', activity.outboxParked > 0);
     document.getElementById('consumer-lag').textContent = activity.consumerLag ?? '–';
     document.getElementById('inbox-link').hidden = !inbox;
-    const rows = orders.map((o) => {
+    document.getElementById('by-kind').replaceChildren(...activity.byKind.map((k) => {
       const tr = document.createElement('tr');
-      tr.dataset.orderId = o.orderId;
-      tr.append(cell(o.orderId), cell(String(o.items)), cell(o.email ?? '—'), cell(time(o.createdAt)), badge(o.status), cell(String(o.attempts)), cell(o.lastError, 'error'));
+      tr.dataset.kind = k.kind;
+      tr.append(cell(k.kind), cell(String(k.sentLastMinute)), cell(String(k.dead), k.dead > 0 ? 'error' : undefined));
       return tr;
-    });
-    document.getElementById('orders').replaceChildren(...rows);
-    document.getElementById('no-orders').hidden = rows.length > 0;
-    const letters = deadLetters.map((d) => {
-      const tr = document.createElement('tr');
-      tr.dataset.orderId = d.orderId;
-      const action = document.createElement('td');
-      const button = document.createElement('button');
-      button.textContent = 'Replay';
-      button.addEventListener('click', () => replay(d.orderId, button));
-      action.append(button);
-      tr.append(cell(d.orderId), cell(String(d.attempts)), cell(d.lastError, 'error'), cell(time(d.failedAt)), action);
-      return tr;
-    });
+    }));
+    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(n.channel), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
+    document.getElementById('notifications').replaceChildren(...rows);
+    document.getElementById('no-notifications').hidden = rows.length > 0;
+    const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(d.channel), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));
     document.getElementById('dead-letters').replaceChildren(...letters);
     document.getElementById('no-dead-letters').hidden = letters.length > 0;
     document.getElementById('status').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -146,6 +173,8 @@ async function refresh() {
     document.getElementById('status').textContent = 'cannot refresh: ' + error.message;
   }
 }
+filters.addEventListener('change', refresh);
+filters.addEventListener('submit', (event) => event.preventDefault());
 refresh();
 setInterval(refresh, 2000);
 `;

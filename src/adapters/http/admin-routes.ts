@@ -1,7 +1,19 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { AdminOverview } from '../../application/admin-overview.js';
-import type { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
+import type { NotificationFilter } from '../../application/ports/admin-read-model.js';
+import type { ReplayDeadLetter, ReplayOutcome } from '../../application/replay-dead-letter.js';
+import { ValidationError, type FieldError } from '../../domain/errors.js';
+import {
+  isNotificationChannel,
+  isNotificationKind,
+  isNotificationStatus,
+  NOTIFICATION_CHANNELS,
+  NOTIFICATION_KINDS,
+  NOTIFICATION_STATUSES,
+  type NotificationChannel,
+  type NotificationKind,
+} from '../../domain/notification.js';
 import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from './admin-page.js';
 import { AdminSessions } from './admin-session.js';
 import { HttpError } from './http-error.js';
@@ -28,8 +40,9 @@ export const ADMIN_COOKIE = 'ordermail_admin';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview,
- * POST /admin/api/dead-letters/:orderId/replay, and /admin/inbox in the single-process mode.
+ * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=],
+ * POST /admin/api/notifications/:orderId/:kind/:channel/replay (and the confirmation's former
+ * /admin/api/dead-letters/:orderId/replay), and /admin/inbox in the single-process mode.
  */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   const sessions = new AdminSessions(deps.token, deps.now);
@@ -45,13 +58,16 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   router.get('/admin/app.css', authorised, asset('text/css', ADMIN_STYLES));
   router.get('/admin/api/overview', authorised, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ...(await deps.overview.execute()), inbox: deps.inbox !== undefined };
+    ctx.body = { ...(await deps.overview.execute(overviewFilter(ctx.query))), inbox: deps.inbox !== undefined };
   });
   // An id no order can have answers 404 (ORDER_NOT_FOUND), like GET /orders/{orderId}.
+  router.post('/admin/api/notifications/:orderId/:kind/:channel/replay', authorised, async (ctx) => {
+    const { kind, channel } = kindAndChannel(ctx.params.kind, ctx.params.channel);
+    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? '', kind, channel));
+  });
+  // The address of earlier versions, kept for scripts: an order's confirmation email.
   router.post('/admin/api/dead-letters/:orderId/replay', authorised, async (ctx) => {
-    const outcome = await deps.replay.forOrder(ctx.params.orderId ?? '');
-    ctx.status = outcome === 'reset' ? 202 : 409;
-    ctx.body = { success: outcome === 'reset', outcome };
+    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? ''));
   });
   const inbox = deps.inbox;
   if (inbox) {
@@ -72,6 +88,32 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
       ctx.redirect(`/admin${ctx.path}${ctx.search}`);
     });
   }
+}
+
+function replied(ctx: Koa.Context, outcome: ReplayOutcome): void {
+  ctx.status = outcome === 'reset' ? 202 : 409;
+  ctx.body = { success: outcome === 'reset', outcome };
+}
+
+/** `?status=` and `?kind=` of the overview: each one of the domain's values, or absent. */
+function overviewFilter(query: Koa.Context['query']): NotificationFilter {
+  // `?status=` (an empty select on the page) narrows nothing, like no status at all.
+  const status = query.status || undefined;
+  const kind = query.kind || undefined;
+  const problems: FieldError[] = [];
+  if (status !== undefined && !isNotificationStatus(status)) problems.push({ field: 'status', message: `must be one of ${NOTIFICATION_STATUSES.join(', ')}` });
+  if (kind !== undefined && !isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
+  if (problems.length > 0) throw new ValidationError(problems);
+  return { ...(isNotificationStatus(status) ? { status } : {}), ...(isNotificationKind(kind) ? { kind } : {}) };
+}
+
+/** The kind and channel of a replay's path: one of the domain's each, or 400 before the ledger is asked. */
+function kindAndChannel(kind: string | undefined, channel: string | undefined): { kind: NotificationKind; channel: NotificationChannel } {
+  if (isNotificationKind(kind) && isNotificationChannel(channel)) return { kind, channel };
+  const problems: FieldError[] = [];
+  if (!isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
+  if (!isNotificationChannel(channel)) problems.push({ field: 'channel', message: `must be one of ${NOTIFICATION_CHANNELS.join(', ')}` });
+  throw new ValidationError(problems);
 }
 
 interface AdminCaller {

@@ -1,64 +1,101 @@
-import type { NotificationStatus } from '../../domain/notification.js';
-import type { Activity, AdminReadModel, DeadLetterSummary, OrderSummary } from '../../application/ports/admin-read-model.js';
+import { NOTIFICATION_KINDS, isNotificationFailureKind, type NotificationChannel, type NotificationKind, type NotificationStatus } from '../../domain/notification.js';
+import type { OrderStatus } from '../../domain/order-status.js';
+import type { Activity, AdminReadModel, DeadLetterSummary, KindActivity, NotificationFilter, NotificationSummary } from '../../application/ports/admin-read-model.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
+interface NotificationRow {
+  order_id: string;
+  kind: NotificationKind;
+  channel: NotificationChannel;
+  status: NotificationStatus;
+  attempts: number;
+  last_error: string | null;
+  failure_kind: string | null;
+  sent_at: Date | null;
+  next_attempt_at: Date | null;
+  message_id: string | null;
+  created_at: Date;
+  order_status: OrderStatus | null;
+}
+
+/** The admin page's queries; each is bounded and served by an index (migrations 3 and 17). */
 export class PgAdminReadModel implements AdminReadModel {
   constructor(private readonly database: SqlDatabase) {}
 
-  async recentOrders(limit: number): Promise<OrderSummary[]> {
-    const rows = await this.query<{
-      order_id: string;
-      internal_id: string;
-      email: string | null;
-      items: number;
-      created_at: Date;
-      status: NotificationStatus;
-      attempts: number;
-      last_error: string | null;
-      sent_at: Date | null;
-    }>(
-      `SELECT o.order_id, o.internal_id, o.email, cardinality(o.item_ids) AS items, o.created_at,
-              coalesce(n.status, 'pending') AS status, coalesce(n.attempts, 0) AS attempts, n.last_error, n.sent_at
-         FROM orders o LEFT JOIN notifications n ON n.order_id = o.order_id AND n.kind = 'order-created' AND n.channel = 'email'
-        ORDER BY o.created_at DESC LIMIT $1`,
-      [limit],
+  async recentNotifications(filter: NotificationFilter, limit: number): Promise<NotificationSummary[]> {
+    // Built from the filter, not `$1 IS NULL OR ...`, so that each shape has a plan that uses its index.
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (filter.status !== undefined) where.push(`n.status = $${params.push(filter.status)}`);
+    if (filter.kind !== undefined) where.push(`n.kind = $${params.push(filter.kind)}`);
+    const rows = await this.query<NotificationRow>(
+      `SELECT n.order_id, n.kind, n.channel, n.status, n.attempts, n.last_error, n.failure_kind, n.sent_at, n.next_attempt_at,
+              n.message_id, n.created_at, o.status AS order_status
+         FROM notifications n LEFT JOIN orders o ON o.order_id = n.order_id
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY n.created_at DESC, n.seq DESC LIMIT $${params.push(limit)}`,
+      params,
     );
     return rows.map((r) => ({
       orderId: r.order_id,
-      internalId: r.internal_id,
-      items: Number(r.items),
-      createdAt: r.created_at,
+      kind: r.kind,
+      channel: r.channel,
       status: r.status,
       attempts: r.attempts,
-      ...(r.email ? { email: r.email } : {}),
-      ...(r.last_error ? { lastError: r.last_error } : {}),
+      createdAt: r.created_at,
+      ...(r.last_error ? { lastError: r.last_error, failureKind: isNotificationFailureKind(r.failure_kind) ? r.failure_kind : 'unknown' } : {}),
       ...(r.sent_at ? { sentAt: r.sent_at } : {}),
+      ...(r.next_attempt_at && r.status === 'failed' ? { nextAttemptAt: r.next_attempt_at } : {}),
+      ...(r.message_id ? { messageId: r.message_id } : {}),
+      ...(r.order_status ? { orderStatus: r.order_status } : {}),
     }));
   }
 
   async deadLetters(limit: number): Promise<DeadLetterSummary[]> {
-    const rows = await this.query<{ order_id: string; attempts: number; last_error: string | null; last_failed_at: Date | null }>(
-      `SELECT order_id, attempts, last_error, last_failed_at FROM notifications WHERE status = 'dead' ORDER BY last_failed_at DESC LIMIT $1`,
+    const rows = await this.query<{ order_id: string; kind: NotificationKind; channel: NotificationChannel; attempts: number; last_error: string | null; failure_kind: string | null; last_failed_at: Date | null }>(
+      `SELECT order_id, kind, channel, attempts, last_error, failure_kind, last_failed_at FROM notifications
+        WHERE status = 'dead' ORDER BY last_failed_at DESC LIMIT $1`,
       [limit],
     );
     return rows.map((r) => ({
       orderId: r.order_id,
+      kind: r.kind,
+      channel: r.channel,
       attempts: r.attempts,
-      ...(r.last_error ? { lastError: r.last_error } : {}),
+      ...(r.last_error ? { lastError: r.last_error, failureKind: isNotificationFailureKind(r.failure_kind) ? r.failure_kind : 'unknown' } : {}),
       ...(r.last_failed_at ? { failedAt: r.last_failed_at } : {}),
     }));
   }
 
   async activity(): Promise<Activity> {
-    const [row] = await this.query<{ orders: string | number; emails: string | number; backlog: string | number; parked: string | number }>(
+    const [row] = await this.query<{ orders: string | number; backlog: string | number; parked: string | number }>(
       `SELECT (SELECT count(*) FROM orders WHERE created_at > now() - interval '1 minute') AS orders,
-              (SELECT count(*) FROM notifications WHERE status = 'sent' AND sent_at > now() - interval '1 minute') AS emails,
               (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL) AS backlog,
               (SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NOT NULL) AS parked`,
       [],
     );
-    return { ordersLastMinute: Number(row?.orders ?? 0), emailsLastMinute: Number(row?.emails ?? 0), outboxBacklog: Number(row?.backlog ?? 0), outboxParked: Number(row?.parked ?? 0) };
+    // Each half reads one partial index of migration 3: the last minute's sent rows, and the dead ones.
+    const counts = await this.query<{ kind: string; sent: string | number; dead: string | number }>(
+      `SELECT kind, sum(sent) AS sent, sum(dead) AS dead FROM (
+         SELECT kind, count(*) AS sent, 0 AS dead FROM notifications WHERE status = 'sent' AND sent_at > now() - interval '1 minute' GROUP BY kind
+         UNION ALL
+         SELECT kind, 0, count(*) FROM notifications WHERE status = 'dead' GROUP BY kind
+       ) c GROUP BY kind`,
+      [],
+    );
+    const byKind: KindActivity[] = NOTIFICATION_KINDS.map((kind) => {
+      const found = counts.find((c) => c.kind === kind);
+      return { kind, sentLastMinute: Number(found?.sent ?? 0), dead: Number(found?.dead ?? 0) };
+    });
+    return {
+      ordersLastMinute: Number(row?.orders ?? 0),
+      // Every sent notification, of kinds this version does not know too.
+      emailsLastMinute: counts.reduce((sum, c) => sum + Number(c.sent), 0),
+      outboxBacklog: Number(row?.backlog ?? 0),
+      outboxParked: Number(row?.parked ?? 0),
+      byKind,
+    };
   }
 
   private async query<R extends object>(sql: string, params: unknown[]): Promise<R[]> {

@@ -1,22 +1,46 @@
-import type { NotificationStatus } from '../../domain/notification.js';
+import type { NotificationChannel, NotificationFailureKind, NotificationKind, NotificationStatus } from '../../domain/notification.js';
+import type { OrderStatus } from '../../domain/order-status.js';
 
-export interface OrderSummary {
+/** One notification as the admin page lists it: the failure's own text included, admins are trusted. */
+export interface NotificationSummary {
   readonly orderId: string;
-  readonly internalId: string;
-  readonly email?: string;
-  readonly items: number;
-  readonly createdAt: Date;
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
   readonly status: NotificationStatus;
   readonly attempts: number;
   readonly lastError?: string;
+  readonly failureKind?: NotificationFailureKind;
   readonly sentAt?: Date;
+  /** When a failed notification is tried again. */
+  readonly nextAttemptAt?: Date;
+  readonly messageId?: string;
+  /** When the ledger first saw it: the list's order, newest first. */
+  readonly createdAt: Date;
+  /** The order's status now; absent when the order is not in this database. */
+  readonly orderStatus?: OrderStatus;
+}
+
+/** Which notifications to list; an absent field does not narrow. */
+export interface NotificationFilter {
+  readonly status?: NotificationStatus;
+  readonly kind?: NotificationKind;
 }
 
 export interface DeadLetterSummary {
   readonly orderId: string;
+  readonly kind: NotificationKind;
+  readonly channel: NotificationChannel;
   readonly attempts: number;
   readonly lastError?: string;
+  readonly failureKind?: NotificationFailureKind;
   readonly failedAt?: Date;
+}
+
+/** The notifications of one kind sent within the last minute, and those dead now. */
+export interface KindActivity {
+  readonly kind: NotificationKind;
+  readonly sentLastMinute: number;
+  readonly dead: number;
 }
 
 export interface Activity {
@@ -25,11 +49,15 @@ export interface Activity {
   readonly outboxBacklog: number;
   /** Events the broker refused for good: each one is a bug to look at (see README, operations). */
   readonly outboxParked: number;
+  /** One entry per kind of NOTIFICATION_KINDS, in its order. */
+  readonly byKind: readonly KindActivity[];
 }
 
-/** What operators look at: recent orders with their email, the dead letters, the pace. */
+/** What operators look at: recent notifications, the dead ones, the pace. */
 export interface AdminReadModel {
-  recentOrders(limit: number): Promise<OrderSummary[]>;
+  /** Newest first, at most `limit`. */
+  recentNotifications(filter: NotificationFilter, limit: number): Promise<NotificationSummary[]>;
+  /** Most recently failed first, at most `limit`. */
   deadLetters(limit: number): Promise<DeadLetterSummary[]>;
   activity(): Promise<Activity>;
 }
