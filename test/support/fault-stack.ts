@@ -215,10 +215,15 @@ export class FaultStack {
   }
 
   async notificationStatus(orderId: string, kind = 'order-created'): Promise<string | undefined> {
+    return (await this.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1 AND kind = $2', [orderId, kind]))[0]?.status;
+  }
+
+  /** One query on the stack's database, on a connection of its own. */
+  async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: this.database.url });
     await client.connect();
     try {
-      return (await client.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1 AND kind = $2', [orderId, kind])).rows[0]?.status;
+      return (await client.query<R>(sql, params)).rows;
     } finally {
       await client.end();
     }
