@@ -117,6 +117,34 @@ describe('npm start: the single-process mode', function () {
     expect(misidentified(inbox, internalIds, 'ordermail.local')).to.deep.equal([]);
   });
 
+  it('after a SIGKILL between two status events, emails the order once per status and in order', async () => {
+    const smtp = await SmtpTestServer.start();
+    try {
+      let app = start({ SMTP_URL: smtp.url });
+      let base = await listening(app);
+      expect(await post(base, { orderId: 'K-2', itemId: ['x'], email: 'kay@example.com' })).to.equal(202);
+      await smtp.waitFor(1, 10_000);
+      smtp.script({ to: 'kay@example.com', code: 451, times: 1 });
+      expect(await changeStatus(base, 'K-2', { status: 'shipped', carrier: 'DHL' })).to.equal(202);
+      await eventually(async () => smtp.replies.some((reply) => reply.code === 451), 'the first, failing attempt of the shipped email');
+      await app.stop('SIGKILL');
+      app = start({ SMTP_URL: smtp.url, NOTIFY_RETRY_BASE_MS: '100' });
+      base = await listening(app);
+      expect(await changeStatus(base, 'K-2', { status: 'delivered' })).to.equal(202);
+      await eventually(
+        async () => {
+          const statuses = await notificationStatuses(base, 'K-2');
+          return statuses.length === 3 && statuses.every((status) => status === 'sent');
+        },
+        'the three notifications of K-2 to be sent',
+        20_000,
+      );
+      expect(kindsByOrder(smtp.messages)).to.deep.equal({ 'K-2': kindsFor(['shipped', 'delivered']) });
+    } finally {
+      await smtp.stop();
+    }
+  });
+
   it('prints the admin token it made up, and never one the operator configured', async () => {
     const configured = start();
     const printed = await welcome(configured);
