@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
+import { eventually } from '../support/processes.js';
+import { kindsByOrderWithoutRepeats, kindsFor, misidentified } from '../support/status-emails.js';
 
 const KAFKA_PORT = process.env.ORDERMAIL_TEST_FAULTS_KAFKA_PORT ?? '19094';
 const RATE = 20; // orders per second while each fault happens
@@ -40,6 +42,44 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     // The killed notifier had at most 6 partitions × 8 messages in flight.
     expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
     expect(stack.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
+  });
+
+  it('kill -9 of a notifier between the two status events of its orders: each email once (duplicates only in the post-250 window), in order per order', async () => {
+    stack = await FaultStack.start(brokers);
+    const running = stack;
+    const orders = Array.from({ length: 30 }, (_, i) => `KS-${i}`);
+    const internalIds = new Map<string, string>();
+    await Promise.all(orders.map(async (orderId) => internalIds.set(orderId, await running.order(orderId))));
+    await running.smtp.waitFor(orders.length, 30_000);
+
+    // The server now takes a second to answer each email, so the kill lands with shipped emails on the wire.
+    running.smtp.holdReplies(1000);
+    await Promise.all(orders.map((orderId) => running.changeStatus(orderId, { status: 'shipped', carrier: 'DHL', trackingUrl: `https://track.example.com/p/${orderId}` })));
+    const victim = running.notifiers[0];
+    const inFlightOfVictim = async (): Promise<number> =>
+      Number((await running.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE kind = 'order-shipped' AND status = 'sending' AND lease_owner LIKE $1", [`%:${String(victim?.child.pid)}:%`]))[0]?.n);
+    await eventually(async () => running.smtp.messages.length > orders.length && (await inFlightOfVictim()) > 0, 'shipped emails sent, and others on the wire from the notifier to kill', 30_000);
+    const inFlight = await inFlightOfVictim();
+    const killedAt = Date.now();
+    await victim?.stop('SIGKILL');
+    const cleared = Date.now();
+    running.notifiers.splice(0, 1);
+    const shippedBeforeKill = running.smtp.messages.length - orders.length;
+
+    await Promise.all(orders.map((orderId) => running.changeStatus(orderId, { status: 'delivered' })));
+    running.smtp.holdReplies(0);
+    await running.startNotifier();
+
+    const expected = Object.fromEntries(orders.map((orderId) => [orderId, kindsFor(['shipped', 'delivered'])]));
+    await running.smtp.waitFor((messages) => new Set(messages.map((m) => m.messageId)).size === orders.length * 3, 90_000);
+    await eventually(async () => Number((await running.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE status = 'sent'"))[0]?.n) === orders.length * 3, 'every notification to be sent', 30_000);
+    const r = await running.drained(cleared);
+    report(`notifier killed with ${inFlight} shipped emails in flight (${shippedBeforeKill} shipped before)`, r);
+    expect(kindsByOrderWithoutRepeats(running.smtp.messages), 'the emails of each order, in the order the server took them').to.deep.equal(expected);
+    expect(misidentified(running.smtp.messages, internalIds, 'shop.test')).to.deep.equal([]);
+    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
+    expect(running.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
+    expect(r.deadLetters).to.equal(0);
   });
 
   it('kill -9 of an api: nothing it accepted is lost', async () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startRole, type RunningProcess } from '../support/processes.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
+import { kindsByOrder, kindsFor, misidentified, type ReceivedEmail } from '../support/status-emails.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -28,6 +29,26 @@ async function welcome(process: RunningProcess): Promise<string> {
     const text = process.stderr.join('');
     return /health: /.test(text) && text;
   }, 'the welcome lines on stderr');
+}
+
+async function changeStatus(base: string, orderId: string, change: object): Promise<number> {
+  const response = await fetch(`${base}/orders/${orderId}/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change) });
+  return response.status;
+}
+
+async function internalId(base: string, orderId: string): Promise<string> {
+  return ((await (await fetch(`${base}/orders/${orderId}`)).json()) as { data: { internalId: string } }).data.internalId;
+}
+
+/** The statuses of every notification of an order, in their order. */
+async function notificationStatuses(base: string, orderId: string): Promise<string[]> {
+  return ((await (await fetch(`${base}/orders/${orderId}`)).json()) as { data: { notifications: { status: string }[] } }).data.notifications.map((n) => n.status);
+}
+
+/** The embedded inbox, oldest first. */
+async function inboxMessages(base: string): Promise<ReceivedEmail[]> {
+  const newestFirst = (await (await fetch(`${base}/admin/inbox/api/messages`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as ReceivedEmail[];
+  return newestFirst.reverse();
 }
 
 async function notificationStatus(base: string, orderId: string): Promise<string> {
@@ -67,6 +88,61 @@ describe('npm start: the single-process mode', function () {
     base = await listening(app);
     expect(await notificationStatus(base, 'E-1')).to.equal('sent');
     expect(await post(base, { orderId: 'E-1', itemId: ['sku-1'] })).to.equal(409);
+  });
+
+  it('puts one email per status into the embedded inbox, in order: created, shipped, delivered; and created, cancelled', async () => {
+    const app = start();
+    const base = await listening(app);
+    expect(await post(base, { orderId: 'S-1', itemId: ['sku-1'], email: 'ada@example.com' })).to.equal(202);
+    expect(await changeStatus(base, 'S-1', { status: 'shipped', carrier: 'DHL', trackingUrl: 'https://track.example.com/p/S-1' })).to.equal(202);
+    expect(await changeStatus(base, 'S-1', { status: 'delivered' })).to.equal(202);
+    expect(await post(base, { orderId: 'S-2', itemId: ['sku-2'], email: 'bob@example.com' })).to.equal(202);
+    expect(await changeStatus(base, 'S-2', { status: 'cancelled' })).to.equal(202);
+    expect(await changeStatus(base, 'S-2', { status: 'cancelled' }), 'a repeat: no second event').to.equal(200);
+
+    await eventually(
+      async () => {
+        const [first, second] = [await notificationStatuses(base, 'S-1'), await notificationStatuses(base, 'S-2')];
+        return first.length === 3 && second.length === 2 && [...first, ...second].every((status) => status === 'sent');
+      },
+      'the five notifications to be sent',
+      15_000,
+    );
+    const inbox = await inboxMessages(base);
+    expect(kindsByOrder(inbox)).to.deep.equal({ 'S-1': kindsFor(['shipped', 'delivered']), 'S-2': kindsFor(['cancelled']) });
+    const internalIds = new Map([
+      ['S-1', await internalId(base, 'S-1')],
+      ['S-2', await internalId(base, 'S-2')],
+    ]);
+    expect(misidentified(inbox, internalIds, 'ordermail.local')).to.deep.equal([]);
+  });
+
+  it('after a SIGKILL between two status events, emails the order once per status and in order', async () => {
+    const smtp = await SmtpTestServer.start();
+    try {
+      let app = start({ SMTP_URL: smtp.url });
+      let base = await listening(app);
+      expect(await post(base, { orderId: 'K-2', itemId: ['x'], email: 'kay@example.com' })).to.equal(202);
+      await smtp.waitFor(1, 10_000);
+      smtp.script({ to: 'kay@example.com', code: 451, times: 1 });
+      expect(await changeStatus(base, 'K-2', { status: 'shipped', carrier: 'DHL' })).to.equal(202);
+      await eventually(async () => smtp.replies.some((reply) => reply.code === 451), 'the first, failing attempt of the shipped email');
+      await app.stop('SIGKILL');
+      app = start({ SMTP_URL: smtp.url, NOTIFY_RETRY_BASE_MS: '100' });
+      base = await listening(app);
+      expect(await changeStatus(base, 'K-2', { status: 'delivered' })).to.equal(202);
+      await eventually(
+        async () => {
+          const statuses = await notificationStatuses(base, 'K-2');
+          return statuses.length === 3 && statuses.every((status) => status === 'sent');
+        },
+        'the three notifications of K-2 to be sent',
+        20_000,
+      );
+      expect(kindsByOrder(smtp.messages)).to.deep.equal({ 'K-2': kindsFor(['shipped', 'delivered']) });
+    } finally {
+      await smtp.stop();
+    }
   });
 
   it('prints the admin token it made up, and never one the operator configured', async () => {

@@ -133,6 +133,32 @@ export class FaultStack {
     await Promise.all(pending);
   }
 
+  /** A request to one of the apis, in turn; resolves with the status and the JSON body. */
+  async request(method: 'GET' | 'POST', path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
+    const base = this.bases[this.next++ % this.bases.length] as string;
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json', 'x-correlation-id': `c-${method}-${Date.now()}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Creates an order (a 202 expected) and resolves with its internal id, the right-hand part of its Message-IDs. */
+  async order(orderId: string, email = `${orderId.toLowerCase()}@example.com`): Promise<string> {
+    const { status, body } = await this.request('POST', '/orders', { orderId, itemId: ['sku-1'], email });
+    expect(status, `POST /orders ${orderId}: ${JSON.stringify(body)}`).to.equal(202);
+    this.accepted.add(orderId);
+    return (body.data as { internalId: string }).internalId;
+  }
+
+  /** Moves an order to another status; a 202 expected. */
+  async changeStatus(orderId: string, change: { status: string; carrier?: string; trackingUrl?: string; note?: string }): Promise<void> {
+    const { status, body } = await this.request('POST', `/orders/${encodeURIComponent(orderId)}/status`, change);
+    expect(status, `POST /orders/${orderId}/status ${change.status}: ${JSON.stringify(body)}`).to.equal(202);
+  }
+
   /** Waits until every accepted order (but the expected dead ones) has its email; resolves with the report. */
   async drained(since: number, expectDead: (orderId: string) => boolean = () => false, timeoutMs = 120_000): Promise<Report> {
     const expected = [...this.accepted].filter((id) => !expectDead(id));
@@ -150,17 +176,21 @@ export class FaultStack {
     // A dead letter is published before the ledger says dead, so once all are dead the topic holds them all.
     const expectedDead = [...this.accepted].filter(expectDead);
     await eventually(async () => (await Promise.all(expectedDead.map((id) => this.notificationStatus(id)))).every((status) => status === 'dead'), 'the marked orders to be dead-lettered', timeoutMs);
-    const emailedOrders = this.smtp.messages.map((m) => m.headers['x-order-id'] ?? '');
-    expect(emailedOrders.filter((id) => !this.accepted.has(id) && !this.unanswered.has(id)), 'emails for orders that were never accepted').to.deep.equal([]);
-    const perOrder = new Map<string, number>();
-    for (const id of emailedOrders) perOrder.set(id, (perOrder.get(id) ?? 0) + 1);
+    const emailedOrders = new Set(this.smtp.messages.map((m) => m.headers['x-order-id'] ?? ''));
+    expect([...emailedOrders].filter((id) => !this.accepted.has(id) && !this.unanswered.has(id)), 'emails for orders that were never accepted').to.deep.equal([]);
+    // One notification of an order is one subject (its kind's): the emails of one order about one thing.
+    const perNotification = new Map<string, number>();
+    for (const m of this.smtp.messages) {
+      const notification = `${m.headers['x-order-id'] ?? ''}\u0000${m.subject}`;
+      perNotification.set(notification, (perNotification.get(notification) ?? 0) + 1);
+    }
     const perMessageId = this.smtp.countByMessageId();
     const duplicates = [...perMessageId.values()].reduce((sum, n) => sum + n - 1, 0);
-    // A second email of an order must repeat its Message-ID (derived from the internal id), so receivers can drop it.
-    expect([...perOrder.values()].reduce((sum, n) => sum + n - 1, 0), 'duplicates that do not share their Message-ID').to.equal(duplicates);
+    // A second email about one thing must repeat its Message-ID (derived from the kind and the internal id), so receivers can drop it.
+    expect([...perNotification.values()].reduce((sum, n) => sum + n - 1, 0), 'duplicates that do not share their Message-ID').to.equal(duplicates);
     const deadLetters = (await readTopic(this.brokers, `${this.topic}.dlq`)).length;
-    const emailedUnanswered = emailedOrders.filter((id) => this.unanswered.has(id)).length;
-    return { accepted: this.accepted.size, emailed: perOrder.size - emailedUnanswered, unanswered: this.unanswered.size, emailedUnanswered, duplicates, deadLetters, drainMs };
+    const emailedUnanswered = [...emailedOrders].filter((id) => this.unanswered.has(id)).length;
+    return { accepted: this.accepted.size, emailed: emailedOrders.size - emailedUnanswered, unanswered: this.unanswered.size, emailedUnanswered, duplicates, deadLetters, drainMs };
   }
 
   /** Where the orders wait: the outbox backlog and the ledger's statuses. */
@@ -184,11 +214,16 @@ export class FaultStack {
       .join('\n');
   }
 
-  async notificationStatus(orderId: string): Promise<string | undefined> {
+  async notificationStatus(orderId: string, kind = 'order-created'): Promise<string | undefined> {
+    return (await this.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1 AND kind = $2', [orderId, kind]))[0]?.status;
+  }
+
+  /** One query on the stack's database, on a connection of its own. */
+  async query<R extends object>(sql: string, params: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: this.database.url });
     await client.connect();
     try {
-      return (await client.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1', [orderId])).rows[0]?.status;
+      return (await client.query<R>(sql, params)).rows;
     } finally {
       await client.end();
     }

@@ -45,6 +45,8 @@ export class SmtpTestServer {
   private listening = false;
   private dropNext = 0;
   private dropAfterNext = 0;
+  private holdMs = 0;
+  private holding = 0;
   private credentials?: { user: string; pass: string };
   private authFails = false;
 
@@ -89,10 +91,25 @@ export class SmtpTestServer {
     this.dropAfterNext += count;
   }
 
+  /**
+   * Answers each message's final dot only `ms` later (0: at once), as a slow server does, so that a crash
+   * of the sender can land while its emails are on the wire. The message is taken (recorded) when the 250
+   * goes out; one whose client went away before that was never accepted, and is not recorded.
+   */
+  holdReplies(ms: number): void {
+    this.holdMs = ms;
+  }
+
+  /** Messages received whole whose reply is being held now. */
+  get held(): number {
+    return this.holding;
+  }
+
   reset(): void {
     this.scripts.length = 0;
     this.dropNext = 0;
     this.dropAfterNext = 0;
+    this.holdMs = 0;
     this.authFails = false;
     this.credentials = undefined;
   }
@@ -250,29 +267,40 @@ export class SmtpTestServer {
         const failure = this.scripted(address, 'data');
         if (failure) return callback(failure);
       }
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const headers = parseHeaders(raw);
-      this.messages.push({
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        to,
-        raw,
-        headers,
-        messageId: headers['message-id'] ?? '',
-        subject: headers.subject ?? '',
-        acceptedAt: new Date(),
-      });
-      if (dropAfter) {
-        for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
-      } else {
-        this.replies.push({ to, code: 250, at: 'data' });
-        callback();
-      }
-      for (const waiter of this.waiters)
-        if (waiter.done()) {
-          this.waiters.delete(waiter);
-          waiter.resolve();
-        }
+      const holdMs = this.holdMs;
+      if (holdMs === 0) return this.accept(chunks, session, to, dropAfter, callback);
+      this.holding += 1;
+      setTimeout(() => {
+        this.holding -= 1;
+        const connected = [...this.sockets].some((socket) => socket.remotePort === session.remotePort && !socket.destroyed);
+        if (connected) this.accept(chunks, session, to, dropAfter, callback);
+      }, holdMs);
     });
+  }
+
+  private accept(chunks: Buffer[], session: SMTPServerSession, to: string[], dropAfter: boolean, callback: (error?: Error | null) => void): void {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const headers = parseHeaders(raw);
+    this.messages.push({
+      from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      to,
+      raw,
+      headers,
+      messageId: headers['message-id'] ?? '',
+      subject: headers.subject ?? '',
+      acceptedAt: new Date(),
+    });
+    if (dropAfter) {
+      for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
+    } else {
+      this.replies.push({ to, code: 250, at: 'data' });
+      callback();
+    }
+    for (const waiter of this.waiters)
+      if (waiter.done()) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
   }
 }
 
