@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import type { RejectedEvent } from '../../src/application/ports/event-publisher.js';
 import type { PendingEvent } from '../../src/application/ports/outbox.js';
 import { anEvent, anOrderNamed, metadataOf, type StorageSubject } from './order-repository.contract.js';
@@ -6,7 +7,11 @@ import { anEvent, anOrderNamed, metadataOf, type StorageSubject } from './order-
 const takeAll = async (): Promise<readonly RejectedEvent<PendingEvent>[]> => [];
 
 /** What every Outbox must do: at-least-once hand-over, never two relays on one event, nothing stuck behind a refused one. */
-export function outboxContract(makeSubject: () => Promise<StorageSubject>): void {
+export function outboxContract(
+  makeSubject: () => Promise<StorageSubject>,
+  /** Whether two relays can hold claims at once: not on PGlite, whose one connection serialises them (the embedded mode runs one relay). */
+  capabilities: { readonly concurrentRelays: boolean } = { concurrentRelays: true },
+): void {
   let subject: StorageSubject;
   beforeEach(async () => {
     subject = await makeSubject();
@@ -89,6 +94,45 @@ export function outboxContract(makeSubject: () => Promise<StorageSubject>): void
     expect(new Set(handed).size).to.equal(handed.length);
     expect(relays.filter((batch) => batch.published > 0).length, 'more than one relay got a batch').to.be.greaterThan(1);
     expect((await subject.outbox.backlog()).count).to.equal(40 - handed.length);
+  });
+
+  if (capabilities.concurrentRelays) it("never lets a relay take an event while an earlier one of its order waits, even one another relay is publishing", async () => {
+    await subject.orders.add(anOrderNamed('k-1', 'ada@example.com'), [anEvent('k-1')], metadataOf('k-1'));
+    const order = await subject.orders.findByOrderId('k-1');
+    if (!order) throw new Error('not stored');
+    const outcome = order.changeStatus({ status: 'shipped' }, randomUUID(), new Date('2026-11-25T08:00:00.000Z'));
+    if (!outcome.changed) throw new Error('no change');
+    await subject.orders.saveStatusChange(order, outcome.change, order.pullEvents(), metadataOf('k-1'));
+    await addOrders(1, 'other');
+    const published: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstClaimed!: () => void;
+    const claimed = new Promise<void>((resolve) => {
+      firstClaimed = resolve;
+    });
+    // Relay A takes the order's first event and is slow to publish it.
+    const relayA = subject.outbox.relay(1, async (events) => {
+      firstClaimed();
+      await firstHeld;
+      published.push(...events.map((e) => `${e.event.aggregateId}:${e.event.type}`));
+      return [];
+    });
+    await claimed;
+    // Relay B runs meanwhile: it may take the other order, never the status change of k-1.
+    await subject.outbox.relay(10, async (events) => {
+      published.push(...events.map((e) => `${e.event.aggregateId}:${e.event.type}`));
+      return [];
+    });
+    releaseFirst();
+    await relayA;
+    await subject.outbox.relay(10, async (events) => {
+      published.push(...events.map((e) => `${e.event.aggregateId}:${e.event.type}`));
+      return [];
+    });
+    expect(published).to.deep.equal(['other-0:order.created', 'k-1:order.created', 'k-1:order.status-changed']);
   });
 
   it('reports the backlog and the age of its oldest event', async () => {

@@ -11,7 +11,16 @@ export class InMemoryOutbox implements Outbox {
   }
 
   async relay(limit: number, publish: (events: readonly PendingEvent[]) => Promise<readonly RejectedEvent<PendingEvent>[]>): Promise<RelayedBatch> {
-    const batch = this.store.outbox.filter((e) => e.publishedAt === undefined && !e.parked && !e.claimed).slice(0, limit);
+    // As in PostgreSQL: an event goes only once every earlier one of its key is published or parked.
+    const waitingKeys = new Set<string>();
+    const batch = this.store.outbox
+      .filter((e) => {
+        if (e.publishedAt !== undefined || e.parked) return false;
+        const first = !waitingKeys.has(e.event.aggregateId);
+        waitingKeys.add(e.event.aggregateId);
+        return first && !e.claimed;
+      })
+      .slice(0, limit);
     if (batch.length === 0) return { published: 0, parked: [] };
     for (const event of batch) {
       event.claimed = true;

@@ -257,6 +257,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notifications_unsent_created_at ON notifications (status, created_at DESC, seq DESC) WHERE status <> 'sent';
     `,
   },
+  {
+    version: 19,
+    name: 'the relay takes an event only after the earlier ones of its key',
+    // What the relay's NOT EXISTS reads: the waiting events of one key. Small (published rows leave it).
+    sql: `
+      SET LOCAL lock_timeout = '10s';
+      CREATE INDEX outbox_waiting_by_key ON outbox (key, id) WHERE published_at IS NULL AND parked_at IS NULL;
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -38,10 +38,17 @@ export class PgOutbox implements Outbox {
     try {
       await client.query('BEGIN');
       // SKIP LOCKED: concurrent relays claim disjoint batches; the row locks end with the transaction,
-      // so a relay that dies mid-publish hands its batch back.
+      // so a relay that dies mid-publish hands its batch back. An event is taken only when no earlier event
+      // of its key waits (being published by another relay counts as waiting): two relays never publish
+      // one order's events out of order. An order's events commit in id order (a status change needs the
+      // committed order), so the earlier one is always seen.
       const { rows } = await client.query<OutboxRow>(
         `UPDATE outbox SET attempts = attempts + 1
-          WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (
+            SELECT id FROM outbox o
+             WHERE published_at IS NULL AND parked_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.key = o.key AND p.id < o.id AND p.published_at IS NULL AND p.parked_at IS NULL)
+             ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
           RETURNING id, type, version, key, payload, metadata, created_at, attempts`,
         [limit],
       );
