@@ -26,6 +26,7 @@ import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
 import type { Mailer } from '../application/ports/mailer.js';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
 import type { EventCodecs } from '../adapters/kafka/event-codec.js';
@@ -81,7 +82,10 @@ export const T = {
   Logger: token<Logger>('Logger'),
   Database: token<SqlDatabase>('Database'),
   Kafka: token<Kafka>('Kafka'),
-  Metrics: token<PrometheusMetrics>('Metrics'),
+  /** What the use cases report (the port). */
+  Metrics: token<Metrics>('Metrics'),
+  /** The same metrics as a Prometheus registry: for /metrics and the gauges read when it is scraped. */
+  MetricsRegistry: token<PrometheusMetrics>('MetricsRegistry'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),

@@ -27,7 +27,7 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
       (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag, orderRateLimiter) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);

@@ -8,7 +8,7 @@ import { registerOutboxGauges } from './metrics-gauges.js';
 /** Runs the outbox relay loop as a service of the role. */
 export function relayModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.Service, [T.RelayOutbox, T.Outbox, T.Metrics, T.Config, T.Logger], (relay, outbox, metrics, config, logger) => {
+    provide(bind, T.Service, [T.RelayOutbox, T.Outbox, T.MetricsRegistry, T.Config, T.Logger], (relay, outbox, metrics, config, logger) => {
       registerOutboxGauges(metrics, outbox);
       return new RelayService(relay, config.relay.batchSize, logger.child({ component: 'relay' }));
     });
