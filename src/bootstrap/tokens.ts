@@ -31,10 +31,9 @@ import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publishe
 import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
 import type { EventCodecs } from '../adapters/kafka/event-codec.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
-import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
+import type { KafkaConsumerLag } from '../adapters/kafka/kafka-consumer-lag.js';
 import type { InProcessEventChannel } from '../adapters/memory/in-process-event-channel.js';
 import type { EmbeddedInbox } from '../adapters/smtp/embedded-inbox.js';
-import type { ConsumerLagProbe } from '../application/ports/admin-read-model.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -108,8 +107,8 @@ export const T = {
   NotifierGate: token<Gate>('NotifierGate'),
   EventCodecs: token<EventCodecs>('EventCodecs'),
   EventConsumer: token<KafkaEventConsumer>('EventConsumer'),
-  ConsumerLag: token<ConsumerLagProbe>('ConsumerLag'),
-  KafkaLag: token<ConsumerLag>('KafkaLag'),
+  /** The notifier group's lag on Kafka, per partition (the /metrics gauge) and in all (the admin page); the in-process channel is its own. */
+  KafkaConsumerLag: token<KafkaConsumerLag>('KafkaConsumerLag'),
   Channel: token<InProcessEventChannel>('Channel'),
   Inbox: token<EmbeddedInbox>('Inbox'),
   SmtpUrl: token<string>('SmtpUrl'),
