@@ -1,6 +1,8 @@
 import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { SqlDatabase } from '../adapters/postgres/sql-database.js';
+import type { PgOutbox } from '../adapters/postgres/pg-outbox.js';
+import type { SmtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import type { ChangeOrderStatus } from '../application/change-order-status.js';
 import type { CreateOrder } from '../application/create-order.js';
 import type { GetOrder } from '../application/get-order.js';
@@ -89,9 +91,13 @@ export const T = {
   IdGenerator: token<IdGenerator>('IdGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),
   Outbox: token<Outbox>('Outbox'),
+  /** The outbox as bound, so that its LISTEN connection is closed on the way out. */
+  PgOutbox: token<PgOutbox>('PgOutbox'),
   EventPublisher: token<EventPublisher>('EventPublisher'),
   KafkaPublisher: token<KafkaEventPublisher>('KafkaPublisher'),
   Mailer: token<Mailer>('Mailer'),
+  /** The mailer as bound, so that its connection pool is closed on the way out. */
+  SmtpMailer: token<SmtpMailer>('SmtpMailer'),
   MailCircuit: token<MailCircuit>('MailCircuit'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   /** The notifications this process is sending now: shared by the three use cases below. */

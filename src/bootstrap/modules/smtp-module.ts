@@ -16,9 +16,10 @@ export function smtpModule(server: MailServer): ContainerModule {
     } else {
       bind(T.SmtpUrl).toConstantValue(server.url);
     }
-    provide(bind, T.Mailer, [T.Config, T.SmtpUrl], (config, url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation((mailer) =>
-      (mailer as SmtpMailer).close(),
+    provide(bind, T.SmtpMailer, [T.Config, T.SmtpUrl], (config, url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation((mailer) =>
+      mailer.close(),
     );
+    provide(bind, T.Mailer, [T.SmtpMailer], (mailer) => mailer);
     provide(bind, T.MailCircuit, [T.Mailer, T.Logger, T.Metrics], (mailer, logger, metrics) => new MailCircuit(mailer, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
       circuit.stop(),
     );
