@@ -39,8 +39,8 @@ describe('smtpHealthCheck', () => {
   const setUp = () => {
     const mailer = new CountingMailer();
     const { logger, lines } = capturingLogger();
-    const circuit = new MailCircuit(mailer, logger, { min: 60_000, max: 60_000 });
     const clock = new FakeClock();
+    const circuit = new MailCircuit(mailer, clock, logger, { min: 60_000, max: 60_000 });
     return { mailer, circuit, clock, lines, check: smtpHealthCheck(circuit, mailer, clock, logger) };
   };
 
@@ -83,7 +83,7 @@ describe('smtpHealthCheck', () => {
     try {
       const failure = await failureOf(() => check.check());
       expect(failure.message).to.equal('auth-failed');
-      expect(failure.details).to.have.property('circuit', 'open');
+      expect(failure.details).to.deep.equal({ circuit: 'open', since: '2026-11-24T12:00:00.000Z' });
       expect(mailer.verifications).to.equal(0);
     } finally {
       await circuit.stop();

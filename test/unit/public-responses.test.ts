@@ -154,7 +154,7 @@ describe('Public responses (property)', () => {
         const failures = new Map(scenario.orders.flatMap((o) => (o.failure ? [[o.orderId.trim(), o.failure] as const] : [])));
         const mailer = new ScriptedMailer(failures, scenario.smtpVerify);
         const logger = silentLogger();
-        const circuit = new MailCircuit(mailer, logger, { min: 5, max: 20 });
+        const circuit = new MailCircuit(mailer, new SystemClock(), logger, { min: 5, max: 20 });
         const options = { maxRetries: scenario.maxRetries, retryBaseMs: 1, leaseMs: 60_000, owner: 'property', ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}) };
         const sender = new NotificationSender(ledger, mailer, new InMemoryDeadLetters(), circuit, { now: () => new Date() }, logger, new NotificationsInFlight(), options);
         const sendNotification = new SendNotification(ledger, sender, logger, options);

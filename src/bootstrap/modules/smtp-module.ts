@@ -20,7 +20,7 @@ export function smtpModule(server: MailServer): ContainerModule {
       mailer.close(),
     );
     provide(bind, T.Mailer, [T.SmtpMailer], (mailer) => mailer);
-    provide(bind, T.MailCircuit, [T.Mailer, T.Logger, T.Metrics], (mailer, logger, metrics) => new MailCircuit(mailer, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
+    provide(bind, T.MailCircuit, [T.Mailer, T.Clock, T.Logger, T.Metrics], (mailer, clock, logger, metrics) => new MailCircuit(mailer, clock, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
       circuit.stop(),
     );
     provide(bind, T.NotifierGate, [T.MailCircuit], (circuit) => circuit.gate);
