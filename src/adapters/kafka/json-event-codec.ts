@@ -29,8 +29,12 @@ export function jsonEventCodec<E extends DomainEvent<string, { readonly orderId:
 }
 
 function encodeJsonEvent(topic: string, event: DomainEvent, metadata: EventMetadata): KafkaRecord {
+  return { topic, ...jsonRecord(event, metadata) };
+}
+
+/** Any event as JSON: keyed by its aggregate, its type and schema version in the headers. */
+export function jsonRecord(event: DomainEvent, metadata: EventMetadata): Omit<KafkaRecord, 'topic'> {
   return {
-    topic,
     key: event.aggregateId,
     value: JSON.stringify(event.payload),
     headers: {
