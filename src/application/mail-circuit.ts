@@ -1,5 +1,6 @@
 import type { Gate } from './gate.js';
 import type { NotificationFailureKind } from '../domain/notification.js';
+import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type MailFailureKind } from './ports/mailer.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
@@ -35,6 +36,7 @@ export class MailCircuit {
 
   constructor(
     private readonly mailer: Mailer,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly probeIntervalMs: { min: number; max: number } = { min: 1000, max: 15_000 },
     private readonly metrics: Metrics = NO_METRICS,
@@ -62,7 +64,7 @@ export class MailCircuit {
       this.announce(kind, reason, responseCode);
       return;
     }
-    this.current = { open: true, kind, failureKind, reason, since: new Date() };
+    this.current = { open: true, kind, failureKind, reason, since: this.clock.now() };
     this.openings += 1;
     this.metrics.mailCircuitOpened(kind);
     this.announce(kind, reason, responseCode);
@@ -124,7 +126,7 @@ export class MailCircuit {
 
   private close(message: string): void {
     if (!this.current.open) return;
-    const downForMs = Date.now() - this.current.since.getTime();
+    const downForMs = this.clock.now().getTime() - this.current.since.getTime();
     this.current = { open: false };
     this.trial = 'none';
     this.logger.info(message, { downForMs });

@@ -1,3 +1,4 @@
+import type { Clock } from './ports/clock.js';
 import type { EventPublisher } from './ports/event-publisher.js';
 import type { Logger } from './ports/logger.js';
 import { NO_METRICS, type Metrics } from './ports/metrics.js';
@@ -35,6 +36,7 @@ export class RelayOutbox {
   constructor(
     private readonly outbox: Outbox,
     private readonly publisher: EventPublisher,
+    private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: RelayOptions,
     private readonly metrics: Metrics = NO_METRICS,
@@ -80,13 +82,13 @@ export class RelayOutbox {
    */
   async prune(): Promise<number> {
     if (this.options.retentionMs === undefined) return 0;
-    const before = new Date(Date.now() - this.options.retentionMs);
-    const until = Date.now() + PRUNE_BUDGET_MS;
+    const before = new Date(this.clock.now().getTime() - this.options.retentionMs);
+    const until = performance.now() + PRUNE_BUDGET_MS;
     let deleted = 0;
     for (;;) {
       const count = await this.outbox.prune(before, PRUNE_BATCH);
       deleted += count;
-      if (count < PRUNE_BATCH || Date.now() >= until) break;
+      if (count < PRUNE_BATCH || performance.now() >= until) break;
     }
     if (deleted > 0) this.logger.info('published outbox events past their retention deleted', { count: deleted });
     return deleted;
@@ -114,7 +116,7 @@ export class RelayOutbox {
     this.state = {
       circuit: 'closed',
       consecutiveFailures: 0,
-      lastPublishedAt: published > 0 ? new Date() : this.state.lastPublishedAt,
+      lastPublishedAt: published > 0 ? this.clock.now() : this.state.lastPublishedAt,
     };
   }
 

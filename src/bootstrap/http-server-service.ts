@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../application/ports/logger.js';
-import { beforeDeadline, PAST_DEADLINE } from './deadline.js';
+import { beforeDeadline, PAST_DEADLINE } from '../application/deadline.js';
 import type { Service } from './tokens.js';
 
 /**

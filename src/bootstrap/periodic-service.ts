@@ -1,5 +1,5 @@
 import type { Logger } from '../application/ports/logger.js';
-import { beforeDeadline } from './deadline.js';
+import { beforeDeadline } from '../application/deadline.js';
 import type { Service } from './tokens.js';
 
 /** How often housekeeping runs (pruning old rows of the outbox, the rate limits, the recipient quota). */

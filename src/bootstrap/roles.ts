@@ -6,7 +6,12 @@ import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
-import { kafkaConsumerModule, notifierModule, opsServerModule, recipientQuotaModule, smtpModule } from './modules/notifier-module.js';
+import { kafkaConsumerModule } from './modules/kafka-consumer-module.js';
+import { notifierModule } from './modules/notifier-module.js';
+import { opsServerModule } from './modules/ops-server-module.js';
+import { recipientQuotaModule } from './modules/recipient-quota-module.js';
+import { retrySweeperModule } from './modules/retry-sweeper-module.js';
+import { smtpModule } from './modules/smtp-module.js';
 import { inProcessChannelModule } from './modules/in-process-channel-module.js';
 import { postgresModule } from './modules/postgres-module.js';
 import { orderRateLimitModule } from './modules/rate-limit-module.js';
@@ -72,6 +77,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule({ url: config.smtp.url as string }),
         ...recipientCap,
         notifierModule(),
+        retrySweeperModule(),
         kafkaConsumerModule(),
         opsServerModule(),
       ];
@@ -84,6 +90,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
         ...recipientCap,
         notifierModule(),
+        retrySweeperModule(),
         relayModule(),
         ...(limit ? [orderRateLimitModule(limit, config.databaseUrl !== undefined)] : []),
         httpModule(),

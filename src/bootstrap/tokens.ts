@@ -1,6 +1,8 @@
 import type { Bind, BindWhenOnFluentSyntax } from 'inversify';
 import type { Kafka } from 'kafkajs';
 import type { SqlDatabase } from '../adapters/postgres/sql-database.js';
+import type { PgOutbox } from '../adapters/postgres/pg-outbox.js';
+import type { SmtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import type { ChangeOrderStatus } from '../application/change-order-status.js';
 import type { CreateOrder } from '../application/create-order.js';
 import type { GetOrder } from '../application/get-order.js';
@@ -26,14 +28,14 @@ import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
 import type { Mailer } from '../application/ports/mailer.js';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
 import type { EventCodecs } from '../adapters/kafka/event-codec.js';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.js';
-import type { ConsumerLag } from '../adapters/kafka/consumer-lag.js';
+import type { KafkaConsumerLag } from '../adapters/kafka/kafka-consumer-lag.js';
 import type { InProcessEventChannel } from '../adapters/memory/in-process-event-channel.js';
 import type { EmbeddedInbox } from '../adapters/smtp/embedded-inbox.js';
-import type { ConsumerLagProbe } from '../application/ports/admin-read-model.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -81,14 +83,21 @@ export const T = {
   Logger: token<Logger>('Logger'),
   Database: token<SqlDatabase>('Database'),
   Kafka: token<Kafka>('Kafka'),
-  Metrics: token<PrometheusMetrics>('Metrics'),
+  /** What the use cases report (the port). */
+  Metrics: token<Metrics>('Metrics'),
+  /** The same metrics as a Prometheus registry: for /metrics and the gauges read when it is scraped. */
+  MetricsRegistry: token<PrometheusMetrics>('MetricsRegistry'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),
   Outbox: token<Outbox>('Outbox'),
+  /** The outbox as bound, so that its LISTEN connection is closed on the way out. */
+  PgOutbox: token<PgOutbox>('PgOutbox'),
   EventPublisher: token<EventPublisher>('EventPublisher'),
   KafkaPublisher: token<KafkaEventPublisher>('KafkaPublisher'),
   Mailer: token<Mailer>('Mailer'),
+  /** The mailer as bound, so that its connection pool is closed on the way out. */
+  SmtpMailer: token<SmtpMailer>('SmtpMailer'),
   MailCircuit: token<MailCircuit>('MailCircuit'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   /** The notifications this process is sending now: shared by the three use cases below. */
@@ -104,8 +113,8 @@ export const T = {
   NotifierGate: token<Gate>('NotifierGate'),
   EventCodecs: token<EventCodecs>('EventCodecs'),
   EventConsumer: token<KafkaEventConsumer>('EventConsumer'),
-  ConsumerLag: token<ConsumerLagProbe>('ConsumerLag'),
-  KafkaLag: token<ConsumerLag>('KafkaLag'),
+  /** The notifier group's lag on Kafka, per partition (the /metrics gauge) and in all (the admin page); the in-process channel is its own. */
+  KafkaConsumerLag: token<KafkaConsumerLag>('KafkaConsumerLag'),
   Channel: token<InProcessEventChannel>('Channel'),
   Inbox: token<EmbeddedInbox>('Inbox'),
   SmtpUrl: token<string>('SmtpUrl'),

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { randomUUID } from 'node:crypto';
 import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-letters.js';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
@@ -95,7 +96,7 @@ describe('SendNotification and SendDueNotifications with SmtpMailer: an SMTP fai
     deadLetters = new InMemoryDeadLetters();
     metrics = new CountingMetrics();
     logs = capturingLogger('notifier');
-    circuit = new MailCircuit(mailer, logs.logger, { min: 20, max: 100 }, metrics);
+    circuit = new MailCircuit(mailer, new SystemClock(), logs.logger, { min: 20, max: 100 }, metrics);
     const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' };
     const inFlight = new NotificationsInFlight();
     const sender = new NotificationSender(ledger, mailer, deadLetters, circuit, { now: () => new Date() }, logs.logger, inFlight, options, metrics);

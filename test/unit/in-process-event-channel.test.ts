@@ -85,6 +85,14 @@ describe('InProcessEventChannel: the events of one aggregate one at a time, in t
     expect(channel.depth).to.equal(0);
   });
 
+  it('reports the events queued and not yet handed over as its consumer lag', async () => {
+    await channel.publish(['a1', 'b1'].map(anEvent));
+    expect(await channel.total(), 'nothing consumes yet').to.equal(2);
+    channel.consume(dispatch);
+    await until(() => dispatch.running.length === 2, 'both events in hand');
+    expect(await channel.total()).to.equal(0);
+  });
+
   it('redelivers an event whose handling failed before any later event of its aggregate', async () => {
     channel.consume(dispatch);
     await channel.publish(['a1', 'a2', 'b1'].map(anEvent));

@@ -6,6 +6,7 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryStore } from '../../src/adapters/memory/in-memory-store.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
+import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { PrometheusMetrics } from '../../src/adapters/metrics/prometheus-metrics.js';
 import { databaseHealthCheck } from '../../src/adapters/postgres/database-health.js';
 import type { SqlDatabase } from '../../src/adapters/postgres/sql-database.js';
@@ -22,7 +23,7 @@ import type { HealthCheck } from '../../src/application/ports/health-check.js';
 import { MAIL_FAILURE_KINDS, MailDeliveryError, type Mailer, type EmailMessage, type MailFailureKind, type SentEmail } from '../../src/application/ports/mailer.js';
 import type { OrderRepository } from '../../src/application/ports/order-repository.js';
 import type { OrderCreatedEvent } from '../../src/domain/order-created.js';
-import { smtpHealthCheck } from '../../src/bootstrap/modules/notifier-module.js';
+import { smtpHealthCheck } from '../../src/application/smtp-health-check.js';
 import { silentLogger } from '../support/logs.js';
 
 /** What a driver or a mail server says when it fails: addresses, a recipient, a stack. */
@@ -153,13 +154,13 @@ describe('Public responses (property)', () => {
         const failures = new Map(scenario.orders.flatMap((o) => (o.failure ? [[o.orderId.trim(), o.failure] as const] : [])));
         const mailer = new ScriptedMailer(failures, scenario.smtpVerify);
         const logger = silentLogger();
-        const circuit = new MailCircuit(mailer, logger, { min: 5, max: 20 });
+        const circuit = new MailCircuit(mailer, new SystemClock(), logger, { min: 5, max: 20 });
         const options = { maxRetries: scenario.maxRetries, retryBaseMs: 1, leaseMs: 60_000, owner: 'property', ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}) };
         const sender = new NotificationSender(ledger, mailer, new InMemoryDeadLetters(), circuit, { now: () => new Date() }, logger, new NotificationsInFlight(), options);
         const sendNotification = new SendNotification(ledger, sender, logger, options);
         const healthChecks: HealthCheck[] = [
           databaseHealthCheck(failingDatabase(scenario.databaseText), 'server'),
-          smtpHealthCheck(circuit, mailer, logger),
+          smtpHealthCheck(circuit, mailer, new SystemClock(), logger),
           { name: 'leaky', critical: false, check: () => Promise.reject(new Error(scenario.databaseText)) },
         ];
         const app = createHttpApp({

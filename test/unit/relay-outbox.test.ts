@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { InMemoryEventPublisher } from '../../src/adapters/memory/in-memory-event-publisher.js';
 import { InMemoryOrderRepository } from '../../src/adapters/memory/in-memory-order-repository.js';
 import { InMemoryOutbox } from '../../src/adapters/memory/in-memory-outbox.js';
@@ -18,7 +19,7 @@ function setUp(options: Partial<typeof OPTIONS & { retentionMs: number }> = {}) 
   const { logger, lines } = capturingLogger();
   let parked = 0;
   const metrics = { ...NO_METRICS, eventParked: () => void (parked += 1) };
-  const relay = new RelayOutbox(outbox, publisher, logger, { ...OPTIONS, ...options }, metrics);
+  const relay = new RelayOutbox(outbox, publisher, new SystemClock(), logger, { ...OPTIONS, ...options }, metrics);
   const add = async (orderId: string) => {
     const order = Order.create({ orderId, itemIds: ['sku'] }, `id-${orderId}`, new Date());
     await orders.add(order, [{ type: 'order.created', version: 1, aggregateId: orderId, payload: { orderId } }], {});

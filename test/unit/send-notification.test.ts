@@ -103,7 +103,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     mailer = new InMemoryMailer();
     deadLetters = new InMemoryDeadLetters();
     logs = capturingLogger('notifier');
-    circuit = new MailCircuit(mailer, logs.logger, { min: 5, max: 20 });
+    circuit = new MailCircuit(mailer, clock, logs.logger, { min: 5, max: 20 });
     counted = [];
     metrics = {
       ...NO_METRICS,

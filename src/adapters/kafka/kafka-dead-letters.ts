@@ -4,10 +4,10 @@ import { CompressionTypes, type Producer } from 'kafkajs';
 import { DependencyUnavailableError } from '../../application/errors.js';
 import { DEAD_LETTER_KINDS, isDeadEvent, type DeadLetter, type DeadLetterKind, type DeadLetters, type DeadNotification, type RawMessage } from '../../application/ports/dead-letters.js';
 import type { EventSource } from '../../application/ports/notification-ledger.js';
-import type { EventMetadata } from '../../application/ports/outbox.js';
 import type { DomainEvent } from '../../domain/domain-event.js';
 import { ORDER_CREATED } from '../../domain/order-created.js';
-import { EVENT_TYPE_HEADER, SCHEMA_VERSION_HEADER, type EventCodecs } from './event-codec.js';
+import { EVENT_TYPE_HEADER, type EventCodecs } from './event-codec.js';
+import { jsonRecord } from './json-event-codec.js';
 import { brokerRefusal } from './kafka-client.js';
 
 /** What is kept of a letter the dead-letter topic refuses whole: enough to find and identify the original. */
@@ -45,7 +45,8 @@ export class KafkaDeadLetters implements DeadLetters {
   /** The record the letter is about: the original bytes, or its event as this process would publish it. */
   private recordOf(letter: DeadLetter): RawMessage {
     if (!isDeadEvent(letter)) return letter.message;
-    const record = this.codecs.encode(letter.event, letter.metadata) ?? genericRecord(letter.event, letter.metadata);
+    // An event no codec here writes (none today: every dead event was decoded or written by this process): the generic JSON envelope.
+    const record = this.codecs.encode(letter.event, letter.metadata) ?? jsonRecord(letter.event, letter.metadata);
     return { key: record.key, value: Buffer.from(record.value), headers: record.headers };
   }
 
@@ -71,20 +72,6 @@ export class KafkaDeadLetters implements DeadLetters {
     const producer = await this.producer();
     await producer.send({ topic: this.topic, acks: -1, compression: CompressionTypes.GZIP, messages: [{ key, value, headers }] });
   }
-}
-
-/** An event no codec here writes (none today: every dead event was decoded or written by this process): the generic JSON envelope. */
-function genericRecord(event: DomainEvent, metadata: EventMetadata): { key: string; value: string; headers: Record<string, string> } {
-  return {
-    key: event.aggregateId,
-    value: JSON.stringify(event.payload),
-    headers: {
-      [EVENT_TYPE_HEADER]: event.type,
-      [SCHEMA_VERSION_HEADER]: String(event.version),
-      'content-type': 'application/json',
-      ...(metadata.correlationId === undefined ? {} : { 'correlation-id': metadata.correlationId }),
-    },
-  };
 }
 
 function dlqHeaders(letter: DeadLetter): Record<string, string> {

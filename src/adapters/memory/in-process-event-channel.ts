@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { DispatchEvent } from '../../application/dispatch-event.js';
 import { ALWAYS_OPEN, whenOpen, type Gate } from '../../application/gate.js';
+import type { ConsumerLagProbe } from '../../application/ports/admin-read-model.js';
 import type { EventPublisher, RejectedEvent } from '../../application/ports/event-publisher.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { OutgoingEvent } from '../../application/ports/outbox.js';
@@ -15,7 +16,7 @@ export type EventDispatch = Pick<DispatchEvent, 'execute'>;
  * event again after a pause, before any later event of its aggregate (at least once); events still queued
  * when the process dies are recovered from the outbox at the next start (see requeueUnclaimedEvents).
  */
-export class InProcessEventChannel implements EventPublisher {
+export class InProcessEventChannel implements EventPublisher, ConsumerLagProbe {
   private readonly queue: OutgoingEvent[] = [];
   private readonly arrivals = new EventEmitter();
   private readonly stopping = new AbortController();
@@ -30,6 +31,11 @@ export class InProcessEventChannel implements EventPublisher {
 
   get depth(): number {
     return this.queue.length;
+  }
+
+  /** The consumer lag of the single-process mode: the events queued and not yet handed to the dispatch table. */
+  async total(): Promise<number> {
+    return this.depth;
   }
 
   /** In process, no event is too large: nothing is ever refused. */

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
+import { CIRCUIT_OPENING_KINDS, MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
 import { DEAD_LETTER_KINDS, type DeadLetterKind } from '../../application/ports/dead-letters.js';
 import { NOTIFICATION_RESULTS, type Metrics, type NotificationResult } from '../../application/ports/metrics.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notification.js';
@@ -73,7 +73,7 @@ export class PrometheusMetrics implements Metrics {
     // Start the series at zero so rate() and increase() see the first event.
     for (const result of NOTIFICATION_RESULTS) for (const kind of NOTIFICATION_KINDS) this.notifications.inc({ result, kind }, 0);
     for (const kind of MAIL_FAILURE_KINDS) this.smtpErrors.inc({ kind }, 0);
-    for (const kind of ['unavailable', 'auth', 'refused']) this.circuitOpened.inc({ kind }, 0);
+    for (const kind of CIRCUIT_OPENING_KINDS) this.circuitOpened.inc({ kind }, 0);
     for (const kind of DEAD_LETTER_KINDS) this.deadLetters.inc({ kind }, 0);
   }
 

@@ -1,4 +1,5 @@
 import { isDeadEvent, type DeadLetter, type DeadLetters } from '../../application/ports/dead-letters.js';
+import { SURROGATE_CLASS } from '../../domain/text-rules.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
@@ -45,6 +46,8 @@ export class PgDeadLetters implements DeadLetters {
 }
 
 /** PostgreSQL's text and jsonb refuse NUL and unpaired surrogates: a dead letter must be storable whatever it carries. */
+const UNSTORABLE = new RegExp(`[\\u0000${SURROGATE_CLASS}]`, 'gu');
+
 function storable<T extends string | null>(text: T): T {
-  return (text === null ? null : text.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')) as T;
+  return (text === null ? null : text.replace(UNSTORABLE, '\ufffd')) as T;
 }

@@ -29,6 +29,9 @@ export interface SentEmail {
 export const MAIL_FAILURE_KINDS = ['unavailable', 'auth', 'refused', 'transient', 'permanent'] as const;
 export type MailFailureKind = (typeof MAIL_FAILURE_KINDS)[number];
 
+/** The failures that stop all sending (the mail circuit opens): they say nothing about one email. */
+export const CIRCUIT_OPENING_KINDS = ['unavailable', 'auth', 'refused'] as const satisfies readonly MailFailureKind[];
+
 export class MailDeliveryError extends Error {
   constructor(
     readonly kind: MailFailureKind,

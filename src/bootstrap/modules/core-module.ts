@@ -4,14 +4,15 @@ import { RandomIdGenerator } from '../../adapters/system/random-id-generator.js'
 import { SystemClock } from '../../adapters/system/system-clock.js';
 import { PrometheusMetrics } from '../../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config.js';
-import { T } from '../tokens.js';
+import { provide, T } from '../tokens.js';
 
 export function coreModule(config: Config, logger: Logger, role: string): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(T.Config).toConstantValue(config);
     bind(T.Logger).toConstantValue(logger);
     bind(T.Clock).toConstantValue(new SystemClock());
-    bind(T.Metrics).toConstantValue(new PrometheusMetrics({ service: config.serviceName, role }));
+    bind(T.MetricsRegistry).toConstantValue(new PrometheusMetrics({ service: config.serviceName, role }));
+    provide(bind, T.Metrics, [T.MetricsRegistry], (registry) => registry);
     bind(T.IdGenerator).toConstantValue(new RandomIdGenerator());
   });
 }

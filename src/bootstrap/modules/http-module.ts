@@ -27,8 +27,8 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.Metrics, T.Database, T.NotificationLedger, optional(T.ConsumerLag), optional(T.Inbox), optional(T.KafkaLag), optional(T.OrderRateLimiter)],
-      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, lag, inbox, kafkaLag, orderRateLimiter) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter)],
+      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
@@ -36,7 +36,8 @@ export function httpModule(adminToken?: string): ContainerModule {
           ? {
               token,
               trustedProxyCount: config.trustedProxyCount,
-              overview: new AdminOverview(new PgAdminReadModel(database), lag),
+              // Kafka's lag, or the in-process channel's queue in the single-process mode.
+              overview: new AdminOverview(new PgAdminReadModel(database), kafkaLag ?? channel),
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
             }

@@ -10,7 +10,6 @@ export function inProcessChannelModule(): ContainerModule {
     provide(bind, T.Channel, [T.Logger], (logger) => new InProcessEventChannel(logger.child({ component: 'channel' })));
     provide(bind, T.EventPublisher, [T.Channel], (channel) => channel);
     provide(bind, T.DeadLetters, [T.Database], (database) => new PgDeadLetters(database));
-    provide(bind, T.ConsumerLag, [T.Channel], (channel) => ({ total: async () => channel.depth }));
     provide(bind, T.Service, [T.Channel, T.DispatchEvent, T.Database, T.Logger], (channel, dispatch, database, logger) => ({
       name: 'channel',
       start: async () => {

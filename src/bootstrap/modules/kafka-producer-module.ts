@@ -1,7 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { createKafka, type TopicSpec } from '../../adapters/kafka/kafka-client.js';
 import type { Config } from '../config.js';
-import { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
+import { KafkaConsumerLag } from '../../adapters/kafka/kafka-consumer-lag.js';
 import { KafkaDeadLetters } from '../../adapters/kafka/kafka-dead-letters.js';
 import { KafkaEventPublisher } from '../../adapters/kafka/kafka-event-publisher.js';
 import { EventCodecs } from '../../adapters/kafka/event-codec.js';
@@ -31,8 +31,7 @@ export function kafkaProducerModule(brokers: readonly string[]): ContainerModule
     provide(bind, T.DeadLetters, [T.KafkaPublisher, T.Config, T.EventCodecs], (publisher, config, codecs) => new KafkaDeadLetters(() => publisher.producer(), config.kafka.deadLetterTopic, codecs));
     provide(bind, T.HealthCheck, [T.KafkaPublisher], (publisher) => publisher.healthCheck());
     // The notifier group's lag, for /metrics and the admin page of whichever role serves them.
-    provide(bind, T.KafkaLag, [T.Kafka, T.Config], (kafka, config) => new ConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());
-    provide(bind, T.ConsumerLag, [T.KafkaLag], (lag) => lag);
+    provide(bind, T.KafkaConsumerLag, [T.Kafka, T.Config], (kafka, config) => new KafkaConsumerLag(kafka, config.kafka.groupId, config.kafka.topic)).onDeactivation((lag) => lag.close());
     provide(bind, T.Service, [T.KafkaPublisher], (publisher) => ({
       name: 'kafka-producer',
       // In the background: a broker that is down must not hold up start-up (orders wait in the outbox).

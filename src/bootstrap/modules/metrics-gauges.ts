@@ -1,7 +1,7 @@
 import type { HealthCheck } from '../../application/ports/health-check.js';
 import type { Outbox } from '../../application/ports/outbox.js';
 import { HEALTH_CHECK_TIMEOUT_MS, runHealthChecks } from '../../adapters/http/health-route.js';
-import type { ConsumerLag } from '../../adapters/kafka/consumer-lag.js';
+import type { KafkaConsumerLag } from '../../adapters/kafka/kafka-consumer-lag.js';
 import type { PrometheusMetrics } from '../../adapters/metrics/prometheus-metrics.js';
 
 /** ordermail_health_check_up{check}: 1 while a dependency check passes, 0 while it fails. */
@@ -22,7 +22,7 @@ export function registerOutboxGauges(metrics: PrometheusMetrics, outbox: Outbox)
 }
 
 /** ordermail_kafka_consumer_lag{topic,partition}; a broker that does not answer within 2 s leaves the series out rather than hang the scrape. */
-export function registerLagGauge(metrics: PrometheusMetrics, lag: ConsumerLag): void {
+export function registerLagGauge(metrics: PrometheusMetrics, lag: KafkaConsumerLag): void {
   metrics.gauge('ordermail_kafka_consumer_lag', 'Messages of the topic not yet committed by the notifier group', ['topic', 'partition'], async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<[]>((resolve) => (timer = setTimeout(() => resolve([]), HEALTH_CHECK_TIMEOUT_MS)));

@@ -26,7 +26,8 @@ export function postgresModule(location: DatabaseLocation): ContainerModule {
       return database;
     }).onDeactivation((database) => database.end());
     provide(bind, T.OrderRepository, [T.Database, T.Config], (database, config) => new PgOrderRepository(database, config.kafka.topic));
-    provide(bind, T.Outbox, [T.Database, T.Logger], (database, logger) => new PgOutbox(database, logger)).onDeactivation((outbox) => (outbox as PgOutbox).close());
+    provide(bind, T.PgOutbox, [T.Database, T.Logger], (database, logger) => new PgOutbox(database, logger)).onDeactivation((outbox) => outbox.close());
+    provide(bind, T.Outbox, [T.PgOutbox], (outbox) => outbox);
     provide(bind, T.NotificationLedger, [T.Database], (database) => new PgNotificationLedger(database));
     provide(bind, T.HealthCheck, [T.Database], (database) => databaseHealthCheck(database, 'url' in location ? 'server' : 'embedded (PGlite)'));
   });

@@ -18,9 +18,9 @@ export function useCasesModule(): ContainerModule {
     provide(
       bind,
       T.RelayOutbox,
-      [T.Outbox, T.EventPublisher, T.Logger, T.Config, T.Metrics],
-      (outbox, publisher, logger, config, metrics) =>
-        new RelayOutbox(outbox, publisher, logger.child({ component: 'relay' }), {
+      [T.Outbox, T.EventPublisher, T.Clock, T.Logger, T.Config, T.Metrics],
+      (outbox, publisher, clock, logger, config, metrics) =>
+        new RelayOutbox(outbox, publisher, clock, logger.child({ component: 'relay' }), {
           batchSize: config.relay.batchSize,
           pollIntervalMs: config.relay.pollIntervalMs,
           minBackoffMs: 200,

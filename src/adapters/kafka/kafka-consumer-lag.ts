@@ -7,8 +7,8 @@ export interface PartitionLag {
   readonly lag: number;
 }
 
-/** Consumer lag per partition: the topic's end offsets minus the group's committed offsets. */
-export class ConsumerLag implements ConsumerLagProbe {
+/** The notifier group's lag per partition: the topic's end offsets minus the group's committed offsets. */
+export class KafkaConsumerLag implements ConsumerLagProbe {
   private admin?: Admin;
 
   constructor(
