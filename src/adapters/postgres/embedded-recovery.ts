@@ -14,6 +14,11 @@ export async function requeueUnclaimedEvents(database: SqlDatabase): Promise<num
           SELECT 1 FROM notifications n
            WHERE n.order_id = outbox.key AND n.channel = 'email'
              AND n.kind = CASE outbox.type WHEN 'order.created' THEN 'order-created' ELSE 'order-' || (outbox.payload->>'status') END)
+        -- Dead-lettered before it reached the ledger (a value the database refuses, a bug): handled, by an
+        -- operator now; relayed again it would only be dead-lettered, and alerted, once more at every start.
+        AND NOT EXISTS (
+          SELECT 1 FROM dead_letters d
+           WHERE d.key = outbox.key AND d.event->>'type' = outbox.type AND d.event->'payload'->>'id' = outbox.payload->>'id')
       RETURNING id`,
     [],
   );
