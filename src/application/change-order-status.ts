@@ -1,6 +1,6 @@
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
-import type { StatusChange, StatusChangeRequest } from '../domain/order-status.js';
+import { validStatusChange, type StatusChange, type StatusChangeRequest } from '../domain/order-status.js';
 import { ConcurrentChangeError } from './errors.js';
 import type { Clock } from './ports/clock.js';
 import type { IdGenerator } from './ports/id-generator.js';
@@ -35,8 +35,10 @@ export class ChangeOrderStatus {
 
   /** @throws ValidationError, OrderNotFoundError, InvalidTransitionError (naming the current status), DependencyUnavailableError */
   async execute(command: ChangeOrderStatusCommand): Promise<OrderStatusState> {
+    const { orderId: _orderId, correlationId, ...requested } = command;
+    // The request's own rules before the order: a bad request is a 400 whether the order exists or not.
+    const request = validStatusChange(requested);
     if (!Order.isPossibleOrderId(command.orderId)) throw new OrderNotFoundError(command.orderId);
-    const { orderId: _orderId, correlationId, ...request } = command;
     for (let attempt = 1; ; attempt++) {
       // Decided on what is stored now: after a lost race, the winner's status may make this request a repeat or invalid.
       const order = await this.orders.findByOrderId(command.orderId.trim());

@@ -1,5 +1,5 @@
-import type { FieldError } from './errors.js';
-import { CONTROL_CHARACTERS, PLAIN_TEXT_RULE } from './text-rules.js';
+import { ValidationError, type FieldError } from './errors.js';
+import { atMostCharactersMessage, characterCount, PLAIN_TEXT_RULE, plainTextProblems } from './text-rules.js';
 
 /** Where an order stands: every order starts `created`. */
 export const ORDER_STATUSES = ['created', 'shipped', 'delivered', 'cancelled'] as const;
@@ -8,6 +8,10 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** The statuses a change can move an order to: all but the first. */
 export const TARGET_STATUSES = ['shipped', 'delivered', 'cancelled'] as const satisfies readonly OrderStatus[];
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+export function isTargetStatus(status: string): status is TargetStatus {
+  return (TARGET_STATUSES as readonly string[]).includes(status);
+}
 
 /** The rule: which status may follow which. `created → shipped → delivered`, `created | shipped → cancelled`; the last two are final. */
 export const ORDER_TRANSITIONS = {
@@ -54,12 +58,17 @@ export const STATUS_CHANGE_RULES = {
 
 const TRACKING_URL = new RegExp(TRACKING_URL_PATTERN, 'u');
 
-/** What a caller asks for: the new status, and what the customer is told about it. */
+/** What a caller asks for: the new status, and what the customer is told about it; unchecked. */
 export interface StatusChangeRequest {
-  readonly status: TargetStatus;
+  readonly status: string;
   readonly note?: string;
   readonly trackingUrl?: string;
   readonly carrier?: string;
+}
+
+/** A request that breaks no rule, its texts trimmed. */
+export interface ValidStatusChangeRequest extends StatusChangeRequest {
+  readonly status: TargetStatus;
 }
 
 /** An accepted change, as the order's history keeps it and its `order.status-changed` event tells it. */
@@ -76,21 +85,38 @@ export interface StatusChange {
   readonly carrier?: string;
 }
 
-function textProblems(field: string, value: string | undefined, maxLength: number): FieldError[] {
-  if (value === undefined) return [];
-  if (value.length === 0 || value.length > maxLength) return [{ field, message: `must be 1 to ${maxLength} characters` }];
-  if (CONTROL_CHARACTERS.test(value)) return [{ field, message: STATUS_CHANGE_RULES.text.message }];
-  return [];
+function trackingUrlProblems(url: string): FieldError[] {
+  // The length first: the pattern is never run on a text too long to be a tracking URL.
+  if (characterCount(url) > STATUS_CHANGE_LIMITS.trackingUrlMaxLength) return [{ field: 'trackingUrl', message: atMostCharactersMessage(STATUS_CHANGE_LIMITS.trackingUrlMaxLength) }];
+  return TRACKING_URL.test(url) ? [] : [{ field: 'trackingUrl', message: STATUS_CHANGE_RULES.trackingUrl.message }];
 }
 
-/** Every rule a status change breaks, by field; none means it is well-formed (whether it is allowed is the order's call). */
-export function checkStatusChange(change: StatusChangeRequest): FieldError[] {
+/**
+ * Every rule the given fields of a status change break, on their trimmed texts, one message per rule, as
+ * every adapter reports it. A field left out breaks none: whether it may be is the caller's shape.
+ */
+export function checkStatusChange(change: Partial<StatusChangeRequest>): FieldError[] {
   const problems: FieldError[] = [];
-  if (!(TARGET_STATUSES as readonly unknown[]).includes(change.status)) problems.push({ field: 'status', message: `must be one of ${TARGET_STATUSES.join(', ')}` });
-  problems.push(...textProblems('note', change.note, STATUS_CHANGE_LIMITS.noteMaxLength));
-  problems.push(...textProblems('carrier', change.carrier, STATUS_CHANGE_LIMITS.carrierMaxLength));
-  const url = change.trackingUrl;
-  if (url !== undefined && (url.length > STATUS_CHANGE_LIMITS.trackingUrlMaxLength || !TRACKING_URL.test(url)))
-    problems.push({ field: 'trackingUrl', message: `${STATUS_CHANGE_RULES.trackingUrl.message}, at most ${STATUS_CHANGE_LIMITS.trackingUrlMaxLength} characters` });
+  if (change.status !== undefined && !isTargetStatus(change.status)) problems.push({ field: 'status', message: `must be one of ${TARGET_STATUSES.join(', ')}` });
+  if (change.note !== undefined) problems.push(...plainTextProblems('note', change.note.trim(), STATUS_CHANGE_LIMITS.noteMaxLength));
+  if (change.trackingUrl !== undefined) problems.push(...trackingUrlProblems(change.trackingUrl.trim()));
+  if (change.carrier !== undefined) problems.push(...plainTextProblems('carrier', change.carrier.trim(), STATUS_CHANGE_LIMITS.carrierMaxLength));
   return problems;
+}
+
+/**
+ * The request as an order records it, its texts trimmed; whether its status may follow the order's is the order's call.
+ * @throws ValidationError naming every rule it breaks
+ */
+export function validStatusChange(request: StatusChangeRequest): ValidStatusChangeRequest {
+  const change = {
+    status: request.status,
+    ...(request.note === undefined ? {} : { note: request.note.trim() }),
+    ...(request.trackingUrl === undefined ? {} : { trackingUrl: request.trackingUrl.trim() }),
+    ...(request.carrier === undefined ? {} : { carrier: request.carrier.trim() }),
+  };
+  const problems = checkStatusChange(change);
+  const { status } = change;
+  if (problems.length === 0 && isTargetStatus(status)) return { ...change, status };
+  throw new ValidationError(problems);
 }

@@ -2,8 +2,8 @@ import { RecordedEvents, type DomainEvent } from './domain-event.js';
 import { InvalidTransitionError, ValidationError, type FieldError } from './errors.js';
 import { orderCreatedEvent } from './order-created.js';
 import { orderStatusChangedEvent } from './order-status-changed.js';
-import { checkStatusChange, transition, type ChangeableStatus, type OrderStatus, type StatusChange, type StatusChangeRequest } from './order-status.js';
-import { CONTROL_CHARACTERS, PLAIN_TEXT_RULE } from './text-rules.js';
+import { transition, validStatusChange, type ChangeableStatus, type OrderStatus, type StatusChange, type StatusChangeRequest } from './order-status.js';
+import { atMostCharactersMessage, characterCount, PLAIN_TEXT_RULE, plainTextProblems } from './text-rules.js';
 
 export const ORDER_LIMITS = {
   orderIdMaxLength: 128,
@@ -13,8 +13,12 @@ export const ORDER_LIMITS = {
   emailMaxLength: 254,
 } as const;
 
-// Deliberately simple: one @, no spaces, a dot in the domain; the SMTP server has the last word.
-const EMAIL_PATTERN = '^[^\\s@<>(),;:"\\\\[\\]]+@[^\\s@<>(),;:"\\\\[\\]]+\\.[^\\s@<>(),;:"\\\\[\\]]+$';
+// JSON Schema's `email` format as the event schema asserts it (ajv-formats' reading, in ASCII): dot-separated
+// atoms, an @, then host name labels with at least one dot. The API must never accept an address its event
+// could not carry; the SMTP server has the last word.
+const EMAIL_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const EMAIL_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const EMAIL_PATTERN = `^${EMAIL_ATOM}(?:\\.${EMAIL_ATOM})*@(?:${EMAIL_LABEL}\\.)+${EMAIL_LABEL}$`;
 
 /**
  * The order's rules as JSON Schema patterns (ECMAScript, u flag) with their messages: the domain checks
@@ -28,15 +32,25 @@ export const ORDER_RULES = {
   internalId: { pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', message: 'must be a UUID (8-4-4-4-12 hex digits)' },
 } as const;
 
-const EMAIL = new RegExp(ORDER_RULES.email.pattern);
+const EMAIL = new RegExp(ORDER_RULES.email.pattern, 'u');
 
 function orderIdProblems(raw: string): FieldError[] {
+  return plainTextProblems('orderId', raw.trim(), ORDER_LIMITS.orderIdMaxLength);
+}
+
+function itemIdsProblems(itemIds: readonly string[]): FieldError[] {
   const problems: FieldError[] = [];
-  const orderId = raw.trim();
-  if (orderId.length === 0) problems.push({ field: 'orderId', message: 'must not be empty' });
-  if (orderId.length > ORDER_LIMITS.orderIdMaxLength) problems.push({ field: 'orderId', message: `must be at most ${ORDER_LIMITS.orderIdMaxLength} characters` });
-  if (CONTROL_CHARACTERS.test(orderId)) problems.push({ field: 'orderId', message: ORDER_RULES.text.message });
+  if (itemIds.length < ORDER_LIMITS.minItems || itemIds.length > ORDER_LIMITS.maxItems)
+    problems.push({ field: 'itemId', message: `must hold ${ORDER_LIMITS.minItems} to ${ORDER_LIMITS.maxItems} items` });
+  itemIds.forEach((item, index) => problems.push(...plainTextProblems(`itemId[${index}]`, item, ORDER_LIMITS.itemIdMaxLength)));
   return problems;
+}
+
+function emailProblems(raw: string): FieldError[] {
+  const email = raw.trim();
+  // The length first: the pattern is never run on a text too long to be an address.
+  if (characterCount(email) > ORDER_LIMITS.emailMaxLength) return [{ field: 'email', message: atMostCharactersMessage(ORDER_LIMITS.emailMaxLength) }];
+  return EMAIL.test(email) ? [] : [{ field: 'email', message: ORDER_RULES.email.message }];
 }
 
 export interface OrderProps {
@@ -105,14 +119,7 @@ export class Order {
    * @throws ValidationError when a field breaks a rule; InvalidTransitionError naming the current status
    */
   changeStatus(request: StatusChangeRequest, id: string, at: Date): StatusChangeOutcome {
-    const change = {
-      status: request.status,
-      ...(request.note === undefined ? {} : { note: request.note.trim() }),
-      ...(request.trackingUrl === undefined ? {} : { trackingUrl: request.trackingUrl.trim() }),
-      ...(request.carrier === undefined ? {} : { carrier: request.carrier.trim() }),
-    };
-    const problems = checkStatusChange(change);
-    if (problems.length > 0) throw new ValidationError(problems);
+    const change = validStatusChange(request);
     const verdict = transition(this.currentStatus, change.status);
     if (verdict === 'same') return { changed: false };
     if (verdict === 'invalid') throw new InvalidTransitionError(this.orderId, this.currentStatus, change.status);
@@ -130,26 +137,16 @@ export class Order {
     return { changed: true, change: accepted };
   }
 
-  static check(input: NewOrder): FieldError[] {
-    const problems: FieldError[] = orderIdProblems(input.orderId);
-    if (input.itemIds.length < ORDER_LIMITS.minItems || input.itemIds.length > ORDER_LIMITS.maxItems)
-      problems.push({
-        field: 'itemId',
-        message: `must hold ${ORDER_LIMITS.minItems} to ${ORDER_LIMITS.maxItems} items`,
-      });
-    input.itemIds.forEach((item, index) => {
-      if (item.length === 0 || item.length > ORDER_LIMITS.itemIdMaxLength || CONTROL_CHARACTERS.test(item))
-        problems.push({
-          field: `itemId[${index}]`,
-          message: `must be 1 to ${ORDER_LIMITS.itemIdMaxLength} characters without control characters or unpaired surrogates`,
-        });
-    });
-    if (input.email !== undefined) {
-      const email = input.email.trim();
-      if (email.length > ORDER_LIMITS.emailMaxLength || !EMAIL.test(email))
-        problems.push({ field: 'email', message: ORDER_RULES.email.message });
-    }
-    return problems;
+  /**
+   * Every rule the given fields break, one message per rule, as every adapter reports it. A field left out
+   * breaks none: whether it may be left out is the caller's shape (the HTTP adapter's schema).
+   */
+  static check(input: Partial<NewOrder>): FieldError[] {
+    return [
+      ...(input.orderId === undefined ? [] : orderIdProblems(input.orderId)),
+      ...(input.itemIds === undefined ? [] : itemIdsProblems(input.itemIds)),
+      ...(input.email === undefined ? [] : emailProblems(input.email)),
+    ];
   }
 
   /** Whether `orderId` could name an order at all; anything else is known to be absent without asking the store. */

@@ -1,3 +1,5 @@
+import type { FieldError } from './errors.js';
+
 /** C0, DEL and C1 control characters, as the inside of a regular expression's character class. */
 export const CONTROL_CODE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f';
 
@@ -14,3 +16,26 @@ export const PLAIN_TEXT_RULE = {
 } as const;
 
 export const CONTROL_CHARACTERS = new RegExp(`[${CONTROL_CHARACTER_CLASS}]`, 'u');
+
+/** A text's length as JSON Schema's minLength and maxLength count it: in code points, so an emoji is one character. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _codePoint of text) count++;
+  return count;
+}
+
+export const NOT_EMPTY_MESSAGE = 'must not be empty';
+
+/** The message of every maximum length, whichever field it limits. */
+export function atMostCharactersMessage(maxLength: number): string {
+  return `must be at most ${maxLength} characters`;
+}
+
+/** Every rule a plain text breaks, one message each: not empty, at most `maxLength` characters, no control characters. */
+export function plainTextProblems(field: string, text: string, maxLength: number): FieldError[] {
+  const problems: FieldError[] = [];
+  if (text.length === 0) problems.push({ field, message: NOT_EMPTY_MESSAGE });
+  if (characterCount(text) > maxLength) problems.push({ field, message: atMostCharactersMessage(maxLength) });
+  if (CONTROL_CHARACTERS.test(text)) problems.push({ field, message: PLAIN_TEXT_RULE.message });
+  return problems;
+}

@@ -95,6 +95,13 @@ describe('ChangeOrderStatus', () => {
     expect(store.outbox).to.have.length(0);
   });
 
+  it('checks the request before it looks for the order: a bad request to an unknown order is a ValidationError too', async () => {
+    for (const orderId of ['nope', 'A\u0000']) {
+      const error = await changeStatus.execute({ orderId, status: 'lost', correlationId: 'c' }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ValidationError).with.property('details').that.deep.equals([{ field: 'status', message: 'must be one of shipped, delivered, cancelled' }]);
+    }
+  });
+
   describe('after losing a race, it reads the order again and decides anew', () => {
     const raced = (competing: StatusChangeRequest[]) => {
       const repository = new RacedRepository(store, competing);

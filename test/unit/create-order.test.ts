@@ -59,8 +59,9 @@ describe('The size of an order-created event', () => {
   const identifier = fc.array(costly, { minLength: 1, maxLength: 64 }).map((chars) => chars.join('').slice(0, ORDER_LIMITS.itemIdMaxLength));
 
   it('stays within ORDER_CREATED_MAX_BYTES for the largest and strangest orders the rules allow', async () => {
-    const largest = '\u4e00'.repeat(ORDER_LIMITS.itemIdMaxLength);
-    const worst = { orderId: largest, itemIds: Array.from({ length: ORDER_LIMITS.maxItems }, () => largest), email: `${'\u4e00'.repeat(240)}@x.io`, correlationId: 'c' };
+    // A character is a code point: an emoji, four bytes in UTF-8, is the costliest one; an address is ASCII.
+    const largest = '\u{1f600}'.repeat(ORDER_LIMITS.itemIdMaxLength);
+    const worst = { orderId: largest, itemIds: Array.from({ length: ORDER_LIMITS.maxItems }, () => largest), email: `${'a'.repeat(ORDER_LIMITS.emailMaxLength - 5)}@x.io`, correlationId: 'c' };
     const store = new InMemoryStore();
     await new CreateOrder(new InMemoryOrderRepository(store), ids, fixedClock()).execute(worst);
     const bytes = Buffer.byteLength(JSON.stringify(store.outbox[0]?.event.payload));

@@ -114,11 +114,43 @@ describe('HTTP API contract (in-memory adapters)', () => {
       });
     }
 
-    it('names every bad field at once', async () => {
-      const { error } = await expectError(await post({ orderId: '', itemId: [1, ''], email: 'bad', extra: true }), 400, 'VALIDATION_FAILED');
-      expect(error.details?.map((d) => d.field).sort()).to.deep.equal(['email', 'extra', 'itemId[0]', 'itemId[1]', 'orderId']);
-      for (const detail of error.details ?? []) expect(detail.message).to.be.a('string').with.length.above(0);
+    it('names every bad field at once: the shape\'s problems and the rules broken by the well-shaped fields', async () => {
+      const { error } = await expectError(await post({ orderId: '', itemId: ['ok', ''], email: 'bad', extra: true }), 400, 'VALIDATION_FAILED');
+      expect(error.details).to.have.deep.members([
+        { field: 'extra', message: 'is not an allowed field' },
+        { field: 'orderId', message: 'must not be empty' },
+        { field: 'itemId[1]', message: 'must not be empty' },
+        { field: 'email', message: 'must be a valid email address' },
+      ]);
     });
+
+    it('checks the rules of a list once its items are all strings', async () => {
+      const { error } = await expectError(await post({ orderId: 'A-1', itemId: [1, ''] }), 400, 'VALIDATION_FAILED');
+      expect(error.details).to.deep.equal([{ field: 'itemId[0]', message: 'must be string' }]);
+    });
+
+    const messages: [string, Record<string, unknown>, { field: string; message: string }][] = [
+      ['a missing orderId', { orderId: undefined }, { field: 'orderId', message: 'is required' }],
+      ['a numeric orderId', { orderId: 7 }, { field: 'orderId', message: 'must be string' }],
+      ['an itemId that is a string', { itemId: 'sku-1' }, { field: 'itemId', message: 'must be array' }],
+      ['an unknown field', { price: 10 }, { field: 'price', message: 'is not an allowed field' }],
+      ['an orderId of 129 characters', { orderId: 'o'.repeat(129) }, { field: 'orderId', message: 'must be at most 128 characters' }],
+      ['an orderId with a control character', { orderId: 'A\u0007' }, { field: 'orderId', message: 'must not contain control characters or unpaired surrogates' }],
+      ['an empty itemId list', { itemId: [] }, { field: 'itemId', message: 'must hold 1 to 100 items' }],
+      ['101 items', { itemId: Array.from({ length: 101 }, (_, i) => `s${i}`) }, { field: 'itemId', message: 'must hold 1 to 100 items' }],
+      ['an itemId of 129 characters', { itemId: ['a', 'b', 'c', 'i'.repeat(129)] }, { field: 'itemId[3]', message: 'must be at most 128 characters' }],
+      ['an item with a control character', { itemId: ['a\u0085b'] }, { field: 'itemId[0]', message: 'must not contain control characters or unpaired surrogates' }],
+      ['a bad email', { email: 'ada@example' }, { field: 'email', message: 'must be a valid email address' }],
+      ['an email of 255 characters', { email: `${'a'.repeat(243)}@example.com` }, { field: 'email', message: 'must be at most 254 characters' }],
+    ];
+    for (const [what, override, detail] of messages)
+      it(`says "${detail.field} ${detail.message}" for ${what}, and nothing else`, async () => {
+        const body: Record<string, unknown> = { ...anOrderBody(), ...override };
+        for (const key of Object.keys(override)) if (override[key] === undefined) delete body[key];
+        const { error } = await expectError(await post(body), 400, 'VALIDATION_FAILED');
+        expect(error.details).to.deep.equal([detail]);
+        nothingStored();
+      });
 
     it('answers 400 to a body that is not an object', async () => {
       await expectError(await post('[1,2]'), 400, 'VALIDATION_FAILED');

@@ -122,6 +122,27 @@ describe('HTTP API: POST /orders/{orderId}/status (in-memory adapters)', () => {
         expect(subject.store.orders.get('A-1')?.status).to.equal('created');
       });
 
+    const messages: [string, Record<string, unknown>, { field: string; message: string }][] = [
+      ['a numeric status', { status: 2 }, { field: 'status', message: 'must be string' }],
+      ['a null carrier', { status: 'shipped', carrier: null }, { field: 'carrier', message: 'must be string' }],
+      ['an unknown field', { status: 'shipped', version: 3 }, { field: 'version', message: 'is not an allowed field' }],
+      ['an http tracking URL', { status: 'shipped', trackingUrl: 'http://track.example.com/1' }, { field: 'trackingUrl', message: 'must be an https:// URL with a host name, without spaces or quotes' }],
+      ['a tracking URL of 2049 characters', { status: 'shipped', trackingUrl: `https://t.example.com/${'x'.repeat(2027)}` }, { field: 'trackingUrl', message: 'must be at most 2048 characters' }],
+      ['a note of 501 characters', { status: 'shipped', note: 'n'.repeat(501) }, { field: 'note', message: 'must be at most 500 characters' }],
+      ['a note of spaces', { status: 'shipped', note: '  ' }, { field: 'note', message: 'must not be empty' }],
+      ['a carrier with a control character', { status: 'shipped', carrier: 'D\u0000HL' }, { field: 'carrier', message: 'must not contain control characters or unpaired surrogates' }],
+    ];
+    for (const [what, body, detail] of messages)
+      it(`says "${detail.field} ${detail.message}" for ${what}, and nothing else`, async () => {
+        const { error } = await expectError(await change(body), 400, 'VALIDATION_FAILED');
+        expect(error.details).to.deep.equal([detail]);
+      });
+
+    it('answers 400 to a bad request for an unknown order too: the request is checked before the order is looked for', async () => {
+      const { error } = await expectError(await change({ status: 'shipped', note: 'n'.repeat(501) }, 'nope'), 400, 'VALIDATION_FAILED');
+      expect(error.details).to.deep.equal([{ field: 'note', message: 'must be at most 500 characters' }]);
+    });
+
     it('says what a status must be and what a tracking URL must be', async () => {
       const { error } = await expectError(await change({ status: 'lost', trackingUrl: 'ftp://x' }), 400, 'VALIDATION_FAILED');
       expect(error.details).to.deep.include({ field: 'status', message: 'must be one of shipped, delivered, cancelled' });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InvalidTransitionError, ValidationError } from '../../src/domain/errors.js';
 import { Order } from '../../src/domain/order.js';
 import { ORDER_STATUS_CHANGED } from '../../src/domain/order-status-changed.js';
-import { ORDER_STATUSES, STATUS_CHANGE_LIMITS, transition, type OrderStatus, type TargetStatus } from '../../src/domain/order-status.js';
+import { checkStatusChange, ORDER_STATUSES, STATUS_CHANGE_LIMITS, transition, type OrderStatus, type TargetStatus } from '../../src/domain/order-status.js';
 
 const at = new Date('2026-11-25T09:30:00.000Z');
 const anOrder = (status: OrderStatus = 'created', version = 1, email: string | null = 'ada@example.com'): Order =>
@@ -116,6 +116,20 @@ describe('Order.changeStatus', () => {
         .that.satisfies((details: { field: string }[]) => details.some((d) => d.field === field));
       expect(order.status).to.equal('created');
       expect(order.pullEvents()).to.deep.equal([]);
+    });
+
+  const messages: [string, Parameters<typeof checkStatusChange>[0], { field: string; message: string }[]][] = [
+    ['an unknown status', { status: 'lost' }, [{ field: 'status', message: 'must be one of shipped, delivered, cancelled' }]],
+    ['a note of spaces', { note: '   ' }, [{ field: 'note', message: 'must not be empty' }]],
+    ['a note of 501 characters', { note: 'n'.repeat(501) }, [{ field: 'note', message: 'must be at most 500 characters' }]],
+    ['a carrier of 101 characters', { carrier: 'c'.repeat(101) }, [{ field: 'carrier', message: 'must be at most 100 characters' }]],
+    ['a carrier with a control character', { carrier: 'D\u0085HL' }, [{ field: 'carrier', message: 'must not contain control characters or unpaired surrogates' }]],
+    ['an http tracking URL', { trackingUrl: 'http://track.example.com/1' }, [{ field: 'trackingUrl', message: 'must be an https:// URL with a host name, without spaces or quotes' }]],
+    ['a tracking URL of 2049 characters', { trackingUrl: `https://t.example.com/${'x'.repeat(2027)}` }, [{ field: 'trackingUrl', message: 'must be at most 2048 characters' }]],
+  ];
+  for (const [what, change, problems] of messages)
+    it(`says what is wrong with ${what}, one message per rule`, () => {
+      expect(checkStatusChange(change)).to.deep.equal(problems);
     });
 
   it('is restored with its status and version, and a restored order without them is created at version 1', () => {

@@ -30,6 +30,40 @@ describe('Order', () => {
     expect(Order.check({ orderId: 'A\u0007', itemIds: ['x\u0085'] }).map((p) => p.field)).to.deep.equal(['orderId', 'itemId[0]']);
   });
 
+  describe('its rules, one message each, whichever adapter asks', () => {
+    const cases: [string, Parameters<typeof Order.check>[0], { field: string; message: string }[]][] = [
+      ['an orderId of spaces', { orderId: '  ' }, [{ field: 'orderId', message: 'must not be empty' }]],
+      ['an orderId of 129 characters', { orderId: 'o'.repeat(129) }, [{ field: 'orderId', message: 'must be at most 128 characters' }]],
+      ['an orderId with a control character', { orderId: 'A\u0007' }, [{ field: 'orderId', message: 'must not contain control characters or unpaired surrogates' }]],
+      ['no items', { itemIds: [] }, [{ field: 'itemId', message: 'must hold 1 to 100 items' }]],
+      ['101 items', { itemIds: Array.from({ length: 101 }, (_, i) => `s${i}`) }, [{ field: 'itemId', message: 'must hold 1 to 100 items' }]],
+      ['an empty item', { itemIds: ['ok', ''] }, [{ field: 'itemId[1]', message: 'must not be empty' }]],
+      ['an item of 129 characters', { itemIds: ['ok', 'ok', 'ok', 'i'.repeat(129)] }, [{ field: 'itemId[3]', message: 'must be at most 128 characters' }]],
+      ['an item with an unpaired surrogate', { itemIds: ['\udc00'] }, [{ field: 'itemId[0]', message: 'must not contain control characters or unpaired surrogates' }]],
+      ['an invalid email', { email: 'ada@example' }, [{ field: 'email', message: 'must be a valid email address' }]],
+      ['an email of 255 characters', { email: `${'a'.repeat(243)}@example.com` }, [{ field: 'email', message: 'must be at most 254 characters' }]],
+    ];
+    for (const [what, input, problems] of cases)
+      it(`says what is wrong with ${what}`, () => {
+        expect(Order.check(input)).to.deep.equal(problems);
+      });
+
+    it('counts characters as JSON Schema does: 128 emoji are 128 characters, 129 are too many', () => {
+      expect(Order.check({ orderId: '\u{1f600}'.repeat(128), itemIds: ['\u{1f600}'.repeat(128)] })).to.deep.equal([]);
+      expect(Order.check({ orderId: '\u{1f600}'.repeat(129) })).to.deep.equal([{ field: 'orderId', message: 'must be at most 128 characters' }]);
+    });
+
+    it('accepts exactly the addresses of the email format the event schema asserts: ASCII atoms, a host name with a dot', () => {
+      for (const email of ['ada@example.com', "o'hara+shop@mail.example.co.uk", 'A.B@EXAMPLE.IO']) expect(Order.check({ email }), email).to.deep.equal([]);
+      for (const email of ['ü@example.com', 'a..b@example.com', '.a@example.com', 'a@-example.com', 'a@example', 'a b@example.com', '"a"@example.com'])
+        expect(Order.check({ email }), email).to.have.length(1);
+    });
+
+    it('checks only the fields it is given: whether one may be left out is the caller\'s shape', () => {
+      expect(Order.check({})).to.deep.equal([]);
+    });
+  });
+
   it('records order.created when it is created, handed over once; a restored order records nothing', () => {
     const order = Order.create({ orderId: 'A', itemIds: ['a'] }, 'id-1', at);
     expect(order.pullEvents()).to.deep.equal([{ type: 'order.created', version: 1, aggregateId: 'A', payload: orderCreated(order) }]);

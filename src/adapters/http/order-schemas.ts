@@ -1,13 +1,12 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { FieldError } from '../../domain/errors.js';
-import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
-import { STATUS_CHANGE_LIMITS, STATUS_CHANGE_RULES, TARGET_STATUSES, type TargetStatus } from '../../domain/order-status.js';
+import { ORDER_LIMITS, ORDER_RULES, Order } from '../../domain/order.js';
+import { checkStatusChange, STATUS_CHANGE_LIMITS, STATUS_CHANGE_RULES, TARGET_STATUSES } from '../../domain/order-status.js';
 
-// ajv-formats ships CommonJS with the plugin as its default export.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-/** The body of `POST /orders`; the OpenAPI document is built from this same object. */
+/**
+ * The body of `POST /orders` as the OpenAPI document shows it: its shape, and the domain's rules read from
+ * the domain's constants, for clients to see. The server validates only the shape against it (shapeOf).
+ */
 export const createOrderSchema = {
   $id: 'CreateOrderRequest',
   type: 'object',
@@ -31,6 +30,7 @@ export const createOrderSchema = {
       type: 'string',
       format: 'email',
       maxLength: ORDER_LIMITS.emailMaxLength,
+      pattern: ORDER_RULES.email.pattern,
       description: 'Where the confirmation goes; without it, NOTIFY_DEFAULT_TO.',
     },
   },
@@ -42,14 +42,18 @@ export interface CreateOrderBody {
   email?: string;
 }
 
-/** The body of `POST /orders/{orderId}/status`; the OpenAPI document is built from this same object. */
+/** The body of `POST /orders/{orderId}/status` as the OpenAPI document shows it, rules included, like createOrderSchema. */
 export const changeOrderStatusSchema = {
   $id: 'ChangeOrderStatusRequest',
   type: 'object',
   additionalProperties: false,
   required: ['status'],
   properties: {
-    status: { enum: [...TARGET_STATUSES], description: 'created → shipped → delivered; created or shipped → cancelled. The status the order has already changes nothing (200).' },
+    status: {
+      type: 'string',
+      enum: [...TARGET_STATUSES],
+      description: 'created → shipped → delivered; created or shipped → cancelled. The status the order has already changes nothing (200).',
+    },
     note: {
       type: 'string',
       minLength: 1,
@@ -68,40 +72,76 @@ export const changeOrderStatusSchema = {
 } as const;
 
 export interface ChangeOrderStatusBody {
-  status: TargetStatus;
+  status: string;
   note?: string;
   trackingUrl?: string;
   carrier?: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, unicodeRegExp: true });
-addFormats(ajv, ['email']);
-const validateCreateOrder = ajv.compile<CreateOrderBody>(createOrderSchema);
-const validateChangeOrderStatus = ajv.compile<ChangeOrderStatusBody>(changeOrderStatusSchema);
+interface SchemaNode {
+  readonly [keyword: string]: unknown;
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly items?: SchemaNode;
+}
+
+// The rules' keywords: the domain checks what they say, with one message per rule, whichever adapter calls it.
+const RULE_KEYWORDS: ReadonlySet<string> = new Set(['minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems', 'enum']);
+
+/** A schema without its rules: the types, the required fields and no others. */
+export function shapeOf(schema: SchemaNode): SchemaNode {
+  const shape: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (RULE_KEYWORDS.has(keyword)) continue;
+    shape[keyword] = value;
+  }
+  if (schema.properties) shape.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, shapeOf(property)]));
+  if (schema.items) shape.items = shapeOf(schema.items);
+  return shape;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateCreateOrder = ajv.compile<CreateOrderBody>(shapeOf(createOrderSchema));
+const validateChangeOrderStatus = ajv.compile<ChangeOrderStatusBody>(shapeOf(changeOrderStatusSchema));
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-/** Trims what the contract says is trimmed, then validates; returns the body or every problem found. */
+/**
+ * The body when its shape is right (its rules are the domain's, checked when the order is created), or every
+ * problem found: the shape's, and the domain's rules broken by the fields whose shape is right.
+ */
 export function parseCreateOrder(body: unknown): Parsed<CreateOrderBody> {
-  return parse(body, validateCreateOrder, ['orderId', 'email'], {});
+  return parse(body, validateCreateOrder, (fields) =>
+    Order.check({
+      ...(fields.orderId === undefined ? {} : { orderId: fields.orderId }),
+      ...(fields.itemId === undefined ? {} : { itemIds: fields.itemId }),
+      ...(fields.email === undefined ? {} : { email: fields.email }),
+    }),
+  );
 }
 
-/** The same for a status change: the texts are trimmed, a tracking URL's pattern has its own message. */
+/** The same for a status change, whose rules the domain checks before it looks for the order. */
 export function parseChangeOrderStatus(body: unknown): Parsed<ChangeOrderStatusBody> {
-  return parse(body, validateChangeOrderStatus, ['note', 'trackingUrl', 'carrier'], { trackingUrl: STATUS_CHANGE_RULES.trackingUrl.message });
+  return parse(body, validateChangeOrderStatus, checkStatusChange);
 }
 
-function parse<T>(body: unknown, validate: ValidateFunction<T>, trimmed: readonly string[], patternMessages: Readonly<Record<string, string>>): Parsed<T> {
+function parse<T>(body: unknown, validate: ValidateFunction<T>, ruleProblems: (wellShaped: Partial<T>) => FieldError[]): Parsed<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
-  const candidate: Record<string, unknown> = { ...body };
-  for (const field of trimmed)
-    if (typeof candidate[field] === 'string') candidate[field] = (candidate[field] as string).trim();
-  if (validate(candidate)) return { ok: true, value: candidate };
-  return { ok: false, errors: dedupe((validate.errors ?? []).map((error) => toFieldError(error, patternMessages))) };
+  if (validate(body)) return { ok: true, value: body };
+  const errors = validate.errors ?? [];
+  const misshapen = new Set(errors.map(topLevelField));
+  // ajv reports every misshapen field (allErrors), so the fields left have the types the body's type says.
+  const wellShaped = Object.fromEntries(Object.entries(body).filter(([field]) => !misshapen.has(field))) as Partial<T>;
+  return { ok: false, errors: dedupe([...errors.map(toFieldError), ...ruleProblems(wellShaped)]) };
 }
 
-function toFieldError(error: ErrorObject, patternMessages: Readonly<Record<string, string>>): FieldError {
+function topLevelField(error: ErrorObject): string {
+  if (error.keyword === 'required') return String(error.params.missingProperty);
+  if (error.keyword === 'additionalProperties') return String(error.params.additionalProperty);
+  return error.instancePath.split('/')[1] ?? '';
+}
+
+function toFieldError(error: ErrorObject): FieldError {
   const path = error.instancePath
     .split('/')
     .slice(1)
@@ -113,14 +153,6 @@ function toFieldError(error: ErrorObject, patternMessages: Readonly<Record<strin
       return { field: String(error.params.missingProperty), message: 'is required' };
     case 'additionalProperties':
       return { field: String(error.params.additionalProperty), message: 'is not an allowed field' };
-    case 'pattern':
-      return { field: path, message: patternMessages[path] ?? ORDER_RULES.text.message };
-    case 'enum':
-      return { field: path, message: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
-    case 'format':
-      return { field: path, message: ORDER_RULES.email.message };
-    case 'minLength':
-      return { field: path, message: error.params.limit === 1 ? 'must not be empty' : String(error.message) };
     default:
       return { field: path || '(body)', message: String(error.message) };
   }
