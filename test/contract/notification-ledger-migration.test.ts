@@ -3,23 +3,11 @@ import { createHash } from 'node:crypto';
 import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
 import { PgRecipientQuota } from '../../src/adapters/postgres/pg-recipient-quota.js';
-import { PgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
-import { NodePgDatabase, type SqlDatabase } from '../../src/adapters/postgres/sql-database.js';
+import type { SqlDatabase } from '../../src/adapters/postgres/sql-database.js';
 import { confirmationKey } from '../support/builders.js';
-import { silentLogger } from '../support/logs.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { UNMIGRATED_DATABASES } from '../support/databases.js';
 
-const unmigrated = {
-  'a PostgreSQL server': async () => {
-    const created = await createTestDatabase();
-    const database = new NodePgDatabase({ connectionString: created.url, max: 4, logger: silentLogger() });
-    return { database, close: async () => (await database.end(), await created.drop()) };
-  },
-  'embedded PGlite': async () => {
-    const database = await PgliteDatabase.open('memory://');
-    return { database, close: () => database.end() };
-  },
-} as const;
+const unmigrated = UNMIGRATED_DATABASES;
 
 const payloadOf = (orderId: string, email?: string) => ({
   id: `00000000-0000-4000-8000-${orderId.replace(/\D/g, '').padStart(12, '0')}`,

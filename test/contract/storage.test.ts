@@ -6,11 +6,8 @@ import { PgOutbox } from '../../src/adapters/postgres/pg-outbox.js';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { MIGRATIONS, migrate } from '../../src/adapters/postgres/migrations.js';
-import { PgliteDatabase } from '../../src/adapters/postgres/pglite-database.js';
-import { NodePgDatabase } from '../../src/adapters/postgres/sql-database.js';
 import type { PendingEvent } from '../../src/application/ports/outbox.js';
-import { embeddedDatabase, serverDatabase, type TestDatabase } from '../support/databases.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { embeddedDatabase, serverDatabase, UNMIGRATED_DATABASES, type TestDatabase } from '../support/databases.js';
 import { silentLogger } from '../support/logs.js';
 import { anEvent, anOrderNamed, metadataOf, orderRepositoryContract, type StorageSubject } from './order-repository.contract.js';
 import { outboxContract } from './outbox.contract.js';
@@ -52,17 +49,7 @@ for (const [name, makeSubject, concurrentRelays] of [
   describe(`Outbox contract: ${name}`, () => outboxContract(makeSubject, { concurrentRelays }));
 }
 
-const unmigrated = {
-  'a PostgreSQL server': async () => {
-    const created = await createTestDatabase();
-    const database = new NodePgDatabase({ connectionString: created.url, max: 4, logger: silentLogger() });
-    return { database, close: async () => (await database.end(), await created.drop()) };
-  },
-  'embedded PGlite': async () => {
-    const database = await PgliteDatabase.open('memory://');
-    return { database, close: () => database.end() };
-  },
-} as const;
+const unmigrated = UNMIGRATED_DATABASES;
 
 for (const [name, open] of Object.entries(unmigrated)) {
   describe(`Migration 9 on ${name}: outbox rows become domain events`, () => {

@@ -29,3 +29,16 @@ export async function embeddedDatabase(): Promise<TestDatabase> {
   await migrate(database);
   return { database, close: () => database.end() };
 }
+
+/** Empty databases with no migration applied, for tests that migrate step by step (rows of an older shape first). */
+export const UNMIGRATED_DATABASES: Readonly<Record<string, () => Promise<TestDatabase>>> = {
+  'a PostgreSQL server': async () => {
+    const created = await createTestDatabase();
+    const database = new NodePgDatabase({ connectionString: created.url, max: 4, logger: silentLogger() });
+    return { database, close: async () => (await database.end(), await created.drop()) };
+  },
+  'embedded PGlite': async () => {
+    const database = await PgliteDatabase.open('memory://');
+    return { database, close: () => database.end() };
+  },
+};

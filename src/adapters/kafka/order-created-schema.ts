@@ -11,6 +11,28 @@ export const TRIMMED = '^\\S(?:[\\s\\S]*\\S)?$';
  * The `order-created` v1 event as JSON Schema, built from the order's own rules, so the notifier accepts
  * exactly what the API could have stored. `npm run schemas` writes it to schemas/order-created.v1.json.
  */
+/**
+ * The Kafka headers of one event kind, as JSON Schema: a wrong event-type, schema-version or content-type
+ * makes the message poison; an invalid correlation-id is ignored. `eventType` says whether the header may be
+ * absent (the topic's first kind) or must be there.
+ */
+export function eventHeadersSchema<T extends string, V extends number>(
+  kind: { readonly type: T; readonly version: V },
+  notes: { readonly handled: string; readonly eventType: { readonly description: string; readonly required?: true } },
+) {
+  return {
+    description: `The Kafka headers, as UTF-8 strings. A message whose event-type, schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (${notes.handled}).`,
+    type: 'object',
+    ...(notes.eventType.required ? { required: ['event-type'] } : {}),
+    properties: {
+      'event-type': { const: kind.type, description: notes.eventType.description },
+      'schema-version': { const: String(kind.version), description: 'When absent, 1.' },
+      'content-type': { const: 'application/json' },
+      'correlation-id': { type: 'string', pattern: CORRELATION_ID_PATTERN, description: 'Printable ASCII without spaces, at most 128 characters.' },
+    },
+  } as const;
+}
+
 export const orderCreatedSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://ordermail.dev/schemas/order-created.v1.json',
@@ -39,16 +61,10 @@ export const orderCreatedSchema = {
     createdAt: { type: 'string', format: 'date-time', pattern: UTC_TIMESTAMP, description: 'UTC, as 2026-11-24T12:00:00.000Z.' },
   },
   $defs: {
-    headers: {
-      description: 'The Kafka headers, as UTF-8 strings. A message whose event-type, schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (the order is still emailed).',
-      type: 'object',
-      properties: {
-        'event-type': { const: ORDER_CREATED.type, description: 'When absent, the type the topic carries: order.created on the order-created topic.' },
-        'schema-version': { const: String(ORDER_CREATED.version), description: 'When absent, 1.' },
-        'content-type': { const: 'application/json' },
-        'correlation-id': { type: 'string', pattern: CORRELATION_ID_PATTERN, description: 'Printable ASCII without spaces, at most 128 characters.' },
-      },
-    },
+    headers: eventHeadersSchema(ORDER_CREATED, {
+      handled: 'the order is still emailed',
+      eventType: { description: 'When absent, the type the topic carries: order.created on the order-created topic.' },
+    }),
   },
 } as const;
 

@@ -1,8 +1,7 @@
-import { CORRELATION_ID_PATTERN } from '../../application/correlation-id.js';
 import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
 import { CHANGEABLE_STATUSES, ORDER_TRANSITIONS, STATUS_CHANGE_LIMITS, STATUS_CHANGE_RULES, TARGET_STATUSES } from '../../domain/order-status.js';
 import { ORDER_STATUS_CHANGED } from '../../domain/order-status-changed.js';
-import { TRIMMED, UTC_TIMESTAMP } from './order-created-schema.js';
+import { eventHeadersSchema, TRIMMED, UTC_TIMESTAMP } from './order-created-schema.js';
 
 /**
  * The `order-status-changed` v1 event as JSON Schema, built from the order's and the status change's own
@@ -43,18 +42,10 @@ export const orderStatusChangedSchema = {
     then: { properties: { status: { enum: [...ORDER_TRANSITIONS[from]] } } },
   })),
   $defs: {
-    headers: {
-      description:
-        'The Kafka headers, as UTF-8 strings. A message whose event-type, schema-version or content-type is wrong is poison; an invalid correlation-id is ignored (the event is still handled).',
-      type: 'object',
-      required: ['event-type'],
-      properties: {
-        'event-type': { const: ORDER_STATUS_CHANGED.type, description: 'Required: the topic also carries order.created.' },
-        'schema-version': { const: String(ORDER_STATUS_CHANGED.version), description: 'When absent, 1.' },
-        'content-type': { const: 'application/json' },
-        'correlation-id': { type: 'string', pattern: CORRELATION_ID_PATTERN, description: 'Printable ASCII without spaces, at most 128 characters.' },
-      },
-    },
+    headers: eventHeadersSchema(ORDER_STATUS_CHANGED, {
+      handled: 'the event is still handled',
+      eventType: { description: 'Required: the topic also carries order.created.', required: true },
+    }),
   },
 } as const;
 
