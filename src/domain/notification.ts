@@ -4,18 +4,23 @@ import type { DomainEvent } from './domain-event.js';
 export const NOTIFICATION_KINDS = ['order-created', 'order-shipped', 'order-delivered', 'order-cancelled'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-/** How a notification reaches its recipient; issue 13 adds webhooks. */
-export const NOTIFICATION_CHANNELS = ['email'] as const;
+/** How a notification reaches its recipient: the customer's email, or one of the shop's webhook endpoints. */
+export const NOTIFICATION_CHANNELS = ['email', 'webhook'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 export const isNotificationKind = (value: unknown): value is NotificationKind => (NOTIFICATION_KINDS as readonly unknown[]).includes(value);
 export const isNotificationChannel = (value: unknown): value is NotificationChannel => (NOTIFICATION_CHANNELS as readonly unknown[]).includes(value);
 
-/** Which notification: one order, one kind, one channel. Sent at most once each. */
+/**
+ * Which notification: one order, one kind, one channel, and for a webhook one endpoint. Sent at most once each.
+ * The notifications of one (order, channel, endpoint) go out in order; one stream never waits for another.
+ */
 export interface NotificationKey {
   readonly orderId: string;
   readonly kind: NotificationKind;
   readonly channel: NotificationChannel;
+  /** The webhook endpoint (`ep_…`) of a webhook notification; absent for email. */
+  readonly endpointId?: string;
 }
 
 /** What to announce to whom: built by a reaction from an event. */
@@ -30,8 +35,16 @@ export interface Notification extends NotificationKey {
   readonly occurredAt: string;
 }
 
-/** One string per notification (`email:order-created/A-1`), to key maps by. */
-export const notificationId = (key: NotificationKey): string => `${key.channel}:${key.kind}/${key.orderId}`;
+/** One string per notification (`email:order-created/A-1`, `webhook:order-created/A-1@ep_…`), to key maps by. */
+export const notificationId = (key: NotificationKey): string => `${key.channel}:${key.kind}/${key.orderId}${key.endpointId === undefined ? '' : `@${key.endpointId}`}`;
+
+/** The key alone, without whatever else the object carries (a Notification's event, email...). */
+export const keyOf = (key: NotificationKey): NotificationKey => ({
+  orderId: key.orderId,
+  kind: key.kind,
+  channel: key.channel,
+  ...(key.endpointId === undefined ? {} : { endpointId: key.endpointId }),
+});
 
 /**
  * Where a notification stands: `pending` until a notifier has looked at it, or while it waits behind an
@@ -65,6 +78,16 @@ export const NOTIFICATION_FAILURE_KINDS = [
   'recipient-rate-limited',
   /** The order could not be handled at all (a bug, a value the database refuses): dead-lettered. */
   'poison',
+  /** The webhook endpoint could not be reached, or did not answer in time: tried again. */
+  'endpoint-unreachable',
+  /** The webhook endpoint answered 408, 429 or 5xx: tried again. */
+  'endpoint-failed',
+  /** The webhook endpoint answered another 4xx, or a redirect (not followed): not tried again. */
+  'endpoint-rejected',
+  /** The webhook endpoint's host resolves to a private, loopback, link-local or metadata address: refused. */
+  'address-refused',
+  /** Skipped: the webhook endpoint was disabled or deleted before the delivery went out. */
+  'endpoint-disabled',
   /** Recorded before failure kinds were. */
   'unknown',
 ] as const;
@@ -106,4 +129,5 @@ export function isUnfinished(status: NotificationStatus): boolean {
 export interface NotificationRecord extends NotificationState {
   readonly kind: NotificationKind;
   readonly channel: NotificationChannel;
+  readonly endpointId?: string;
 }
