@@ -153,6 +153,16 @@ describe('HttpWebhookSender', () => {
       expect(() => new Webhook(current).verify(tampered, headers)).to.throw('No matching signature found');
     });
 
+    it('keeps its own headers over extra ones of the same name, and refuses an extra header that would break its line', async () => {
+      const delivery = aDelivery(server.url(), { headers: { 'Webhook-Id': 'forged', 'Content-Type': 'text/plain' } });
+      await aSender().send(delivery);
+      expect(server.received[0]?.headers).to.include({ 'webhook-id': delivery.id, 'content-type': 'application/json' });
+      const error = await failureOf(aSender().send(aDelivery(server.url(), { headers: { 'x-correlation-id': 'a\r\nx-evil: 1' } })));
+      expect(error.kind).to.equal('rejected');
+      expect(error.message).to.match(/^the request could not be built: /);
+      expect(server.received).to.have.length(1);
+    });
+
     it('refuses a body over its bound without sending anything', async () => {
       const error = await failureOf(aSender({ maxRequestBytes: 1024 }).send(aDelivery(server.url(), { body: JSON.stringify({ data: 'x'.repeat(2000) }) })));
       expect(error.kind).to.equal('rejected');
