@@ -24,7 +24,7 @@ const anEvent = (): Notification => aNotification();
 const anEndpointId = (): string => `ep_${randomBytes(12).toString('hex')}`;
 /** The webhook delivery of `kind` to one endpoint, for the order of `of` (a new order without). */
 const aDelivery = (endpointId: string, kind: NotificationKind = 'order-created', of?: Notification): Notification => ({ ...aNotification(kind, of), channel: 'webhook', endpointId });
-const kindsOf = (jobs: readonly NotificationJob[]): string[] => jobs.map((j) => `${j.notification.kind}${j.notification.endpointId === undefined ? '' : `@${j.notification.endpointId}`}`);
+const labelsOf = (jobs: readonly NotificationJob[]): string[] => jobs.map((j) => `${j.notification.kind}${j.notification.endpointId === undefined ? '' : `@${j.notification.endpointId}`}`);
 const past = (): Date => new Date(Date.now() - 1000);
 const future = (): Date => new Date(Date.now() + 60_000);
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -287,7 +287,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       const toA = aDelivery(a);
       const toB = aDelivery(b, 'order-created', toA);
       await ledger.enqueue([toA, toB], { correlationId: 'c-w' });
-      expect(kindsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
       await ledger.markSent(toA, 'w', 'msg_a');
       await ledger.scheduleRetry(toB, 'w', { attempts: 1, kind: 'endpoint-failed', error: 'HTTP 503', dueAt: future() });
       expect(await ledger.stateOf(toA)).to.deep.include({ status: 'sent', messageId: 'msg_a' });
@@ -300,7 +300,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       await ledger.claim(created, {}, 'a', 60_000);
       const delivery = aDelivery(anEndpointId(), 'order-shipped', created);
       await ledger.enqueue([delivery], {});
-      expect(kindsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')), 'the email is still being sent').to.deep.equal([`order-shipped@${delivery.endpointId}`]);
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')), 'the email is still being sent').to.deep.equal([`order-shipped@${delivery.endpointId}`]);
 
       const other = aNotification();
       const waiting = aDelivery(anEndpointId(), 'order-created', other);
@@ -316,14 +316,14 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       const createdB = aDelivery(b, 'order-created', createdA);
       const shippedB = aDelivery(b, 'order-shipped', createdA);
       await ledger.enqueue([createdA, createdB, shippedA, shippedB], {});
-      expect(kindsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
       await ledger.scheduleRetry(createdA, 'w', { attempts: 1, kind: 'endpoint-unreachable', error: 'connect ECONNREFUSED', dueAt: past() });
       await ledger.markSent(createdB, 'w', 'msg_b1');
-      expect(kindsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort(), 'A retried, and B goes on meanwhile').to.deep.equal([`order-created@${a}`, `order-shipped@${b}`].sort());
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort(), 'A retried, and B goes on meanwhile').to.deep.equal([`order-created@${a}`, `order-shipped@${b}`].sort());
       expect(await ledger.stateOf(shippedA)).to.deep.include({ status: 'pending' });
       expect(await ledger.claim(shippedA, {}, 'w', 60_000), 'a claim of its own waits too').to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
       await ledger.markDead(createdA, 'w', { attempts: 2, kind: 'endpoint-rejected', error: 'HTTP 410' });
-      expect(kindsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook'))).to.deep.equal([`order-shipped@${a}`]);
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook'))).to.deep.equal([`order-shipped@${a}`]);
     });
 
     it('enqueues each delivery once: enqueued again, a known one keeps its state, context and place', async () => {
