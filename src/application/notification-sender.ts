@@ -1,4 +1,4 @@
-import type { NotificationFailure, NotificationKey, NotificationKind } from '../domain/notification.js';
+import { keyOf, type NotificationFailure, type NotificationKey, type NotificationKind } from '../domain/notification.js';
 import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
@@ -256,7 +256,7 @@ export class NotificationSender {
     await this.deadLetters.publish({
       event: notification.event,
       metadata: job.correlationId ? { correlationId: job.correlationId } : {},
-      notification: { orderId: notification.orderId, kind: notification.kind, channel: notification.channel },
+      notification: keyOf(notification),
       reason,
       kind,
       attempts,

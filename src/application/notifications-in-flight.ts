@@ -1,4 +1,4 @@
-import { notificationId, type NotificationKey } from '../domain/notification.js';
+import { keyOf, notificationId, type NotificationKey } from '../domain/notification.js';
 
 /**
  * The notifications this process is sending now: their leases are renewed, and the sweeper leaves them
@@ -8,7 +8,7 @@ export class NotificationsInFlight {
   private readonly keys = new Map<string, NotificationKey>();
 
   add(key: NotificationKey): void {
-    this.keys.set(notificationId(key), { orderId: key.orderId, kind: key.kind, channel: key.channel });
+    this.keys.set(notificationId(key), keyOf(key));
   }
 
   delete(key: NotificationKey): void {

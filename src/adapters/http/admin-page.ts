@@ -1,4 +1,4 @@
-import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 
 /** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
 export function adminPage(csrfToken: string): string {
@@ -36,6 +36,7 @@ export function adminPage(csrfToken: string): string {
     <form class="filters" id="filters">
       <label>status <select name="status"><option value="">any</option>${options(NOTIFICATION_STATUSES)}</select></label>
       <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
+      <label>channel <select name="channel"><option value="">any</option>${options(NOTIFICATION_CHANNELS)}</select></label>
     </form>
     <table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table>
     <div class="empty" id="no-notifications">No notifications yet.</div>
@@ -116,11 +117,13 @@ const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '';
 const badge = (status) => { const td = document.createElement('td'); const span = document.createElement('span'); span.className = 'badge ' + status; span.textContent = status; td.append(span); return td; };
 const failure = (n) => n.lastError ? n.failureKind + ': ' + n.lastError : '';
 const when = (n) => n.sentAt ? time(n.sentAt) : n.nextAttemptAt ? 'next ' + time(n.nextAttemptAt) : '';
+const channelOf = (n) => n.endpointId ? n.channel + ' ' + n.endpointId : n.channel;
 
 async function replay(n, button) {
   button.disabled = true;
   const path = [n.orderId, n.kind, n.channel].map(encodeURIComponent).join('/');
-  const response = await fetch('/admin/api/notifications/' + path + '/replay', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
+  const endpoint = n.endpointId ? '?endpoint=' + encodeURIComponent(n.endpointId) : '';
+  const response = await fetch('/admin/api/notifications/' + path + '/replay' + endpoint, { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
   button.textContent = response.ok ? 'replayed' : 'failed';
   refresh();
 }
@@ -131,6 +134,7 @@ function row(n, cells, dead) {
   tr.dataset.orderId = n.orderId;
   tr.dataset.kind = n.kind;
   tr.dataset.channel = n.channel;
+  if (n.endpointId) tr.dataset.endpointId = n.endpointId;
   const action = document.createElement('td');
   if (dead) {
     const button = document.createElement('button');
@@ -162,10 +166,10 @@ async function refresh() {
       tr.append(cell(k.kind), cell(String(k.sentLastMinute)), cell(String(k.dead), k.dead > 0 ? 'error' : undefined));
       return tr;
     }));
-    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(n.channel), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
+    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(channelOf(n)), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
     document.getElementById('notifications').replaceChildren(...rows);
     document.getElementById('no-notifications').hidden = rows.length > 0;
-    const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(d.channel), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));
+    const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(channelOf(d)), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));
     document.getElementById('dead-letters').replaceChildren(...letters);
     document.getElementById('no-dead-letters').hidden = letters.length > 0;
     document.getElementById('status').textContent = 'updated ' + new Date().toLocaleTimeString();

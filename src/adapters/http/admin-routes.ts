@@ -14,6 +14,7 @@ import {
   type NotificationChannel,
   type NotificationKind,
 } from '../../domain/notification.js';
+import { WEBHOOK_ENDPOINT_ID } from '../../domain/webhook-endpoint.js';
 import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from './admin-page.js';
 import { AdminSessions } from './admin-session.js';
 import { HttpError } from './http-error.js';
@@ -40,8 +41,8 @@ export const ADMIN_COOKIE = 'ordermail_admin';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=],
- * POST /admin/api/notifications/:orderId/:kind/:channel/replay (and the confirmation's former
+ * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=&channel=],
+ * POST /admin/api/notifications/:orderId/:kind/:channel/replay[?endpoint=] (and the confirmation's former
  * /admin/api/dead-letters/:orderId/replay), and /admin/inbox in the single-process mode.
  */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
@@ -62,8 +63,8 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   });
   // An id no order can have answers 404 (ORDER_NOT_FOUND), like GET /orders/{orderId}.
   router.post('/admin/api/notifications/:orderId/:kind/:channel/replay', authorised, async (ctx) => {
-    const { kind, channel } = kindAndChannel(ctx.params.kind, ctx.params.channel);
-    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? '', kind, channel));
+    const { kind, channel, endpointId } = notificationKeyOf(ctx.params.kind, ctx.params.channel, ctx.query.endpoint);
+    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? '', kind, channel, endpointId));
   });
   // The address of earlier versions, kept for scripts: an order's confirmation email.
   router.post('/admin/api/dead-letters/:orderId/replay', authorised, async (ctx) => {
@@ -95,25 +96,42 @@ function replied(ctx: Koa.Context, outcome: ReplayOutcome): void {
   ctx.body = { success: outcome === 'reset', outcome };
 }
 
-/** `?status=` and `?kind=` of the overview: each one of the domain's values, or absent. */
+/** `?status=`, `?kind=` and `?channel=` of the overview: each one of the domain's values, or absent. */
 function overviewFilter(query: Koa.Context['query']): NotificationFilter {
   // `?status=` (an empty select on the page) narrows nothing, like no status at all.
   const status = query.status || undefined;
   const kind = query.kind || undefined;
+  const channel = query.channel || undefined;
   const problems: FieldError[] = [];
   if (status !== undefined && !isNotificationStatus(status)) problems.push({ field: 'status', message: `must be one of ${NOTIFICATION_STATUSES.join(', ')}` });
   if (kind !== undefined && !isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
+  if (channel !== undefined && !isNotificationChannel(channel)) problems.push({ field: 'channel', message: `must be one of ${NOTIFICATION_CHANNELS.join(', ')}` });
   if (problems.length > 0) throw new ValidationError(problems);
-  return { ...(isNotificationStatus(status) ? { status } : {}), ...(isNotificationKind(kind) ? { kind } : {}) };
+  return {
+    ...(isNotificationStatus(status) ? { status } : {}),
+    ...(isNotificationKind(kind) ? { kind } : {}),
+    ...(isNotificationChannel(channel) ? { channel } : {}),
+  };
 }
 
-/** The kind and channel of a replay's path: one of the domain's each, or 400 before the ledger is asked. */
-function kindAndChannel(kind: string | undefined, channel: string | undefined): { kind: NotificationKind; channel: NotificationChannel } {
-  if (isNotificationKind(kind) && isNotificationChannel(channel)) return { kind, channel };
+/**
+ * The key a replay names: the kind and channel of its path, one of the domain's each, and `?endpoint=` for a
+ * webhook delivery (an endpoint id), never for an email; or 400 before the ledger is asked.
+ */
+function notificationKeyOf(
+  kind: string | undefined,
+  channel: string | undefined,
+  endpoint: string | string[] | undefined,
+): { kind: NotificationKind; channel: NotificationChannel; endpointId?: string } {
   const problems: FieldError[] = [];
   if (!isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
   if (!isNotificationChannel(channel)) problems.push({ field: 'channel', message: `must be one of ${NOTIFICATION_CHANNELS.join(', ')}` });
-  throw new ValidationError(problems);
+  else if (channel === 'email' && endpoint !== undefined) problems.push({ field: 'endpoint', message: 'must be absent for an email: only a webhook delivery has an endpoint' });
+  else if (channel === 'webhook' && endpoint === undefined) problems.push({ field: 'endpoint', message: 'is required for a webhook delivery: ?endpoint=<endpoint id>' });
+  else if (channel === 'webhook' && (typeof endpoint !== 'string' || !WEBHOOK_ENDPOINT_ID.test(endpoint)))
+    problems.push({ field: 'endpoint', message: `must be one endpoint id, matching ${WEBHOOK_ENDPOINT_ID.source}` });
+  if (problems.length > 0 || !isNotificationKind(kind) || !isNotificationChannel(channel)) throw new ValidationError(problems);
+  return { kind, channel, ...(typeof endpoint === 'string' && channel === 'webhook' ? { endpointId: endpoint } : {}) };
 }
 
 interface AdminCaller {

@@ -1,5 +1,6 @@
 import { NOTIFICATION_CHANNELS, NOTIFICATION_FAILURE_KINDS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
+import { WEBHOOK_ENDPOINT_ID } from '../../domain/webhook-endpoint.js';
 import { changeOrderStatusSchema, createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
 
@@ -111,7 +112,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
                                 description: 'Every notification of the order, in the order of its events',
                                 items: {
                                   allOf: [
-                                    { type: 'object', required: ['kind', 'channel'], properties: { kind: { enum: [...NOTIFICATION_KINDS] }, channel: { enum: [...NOTIFICATION_CHANNELS] } } },
+                                    {
+                                      type: 'object',
+                                      required: ['kind', 'channel'],
+                                      properties: {
+                                        kind: { enum: [...NOTIFICATION_KINDS] },
+                                        channel: { enum: [...NOTIFICATION_CHANNELS] },
+                                        endpointId: {
+                                          type: 'string',
+                                          pattern: WEBHOOK_ENDPOINT_ID.source,
+                                          description: 'The webhook endpoint a webhook delivery goes to (channel webhook only; one entry per endpoint)',
+                                        },
+                                      },
+                                    },
                                     { $ref: '#/components/schemas/Notification' },
                                   ],
                                 },
@@ -228,11 +241,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['status', 'attempts'],
           properties: {
-            status: { enum: [...NOTIFICATION_STATUSES], description: 'pending: not seen by a notifier yet, or waiting for an earlier notification of its order' },
+            status: {
+              enum: [...NOTIFICATION_STATUSES],
+              description: 'pending: not seen by a notifier yet, or waiting for an earlier notification of its order on the same channel (and webhook endpoint)',
+            },
             attempts: { type: 'integer' },
             failureKind: {
               enum: [...NOTIFICATION_FAILURE_KINDS],
-              description: 'Why the email did not go (yet), by kind only: the failure\'s text, which may name a mail server or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
+              description:
+                'Why the email or webhook delivery did not go (yet), by kind only: the failure\'s text, which may name a mail server, an endpoint\'s address or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
             },
             sentAt: { type: 'string', format: 'date-time' },
           },

@@ -1,4 +1,4 @@
-import type { Notification, NotificationFailure, NotificationKey, NotificationRecord, NotificationState } from '../../domain/notification.js';
+import type { Notification, NotificationChannel, NotificationFailure, NotificationKey, NotificationRecord, NotificationState } from '../../domain/notification.js';
 
 /** Where an event came from, for dead letters and logs. */
 export interface EventSource {
@@ -27,9 +27,10 @@ export interface RetryPlan extends NotificationFailure {
 }
 
 /**
- * Every notification, by key, with its lease and retry state. The notifications of one order go out in the
- * order they reached the ledger: one waits (`pending`) while an earlier one of its order is pending, being
- * sent or failed; sent, dead and skipped are finished, so nothing waits for ever.
+ * Every notification, by key, with its lease and retry state. The notifications of one stream (order, channel,
+ * endpoint) go out in the order they reached the ledger: one waits (`pending`) while an earlier one of its
+ * stream is pending, being sent or failed; sent, dead and skipped are finished, so nothing waits for ever.
+ * Streams never wait for each other: a webhook endpoint that is down holds back neither email nor other endpoints.
  */
 export interface NotificationLedger {
   /** The state of one notification, or null when no notifier has seen it yet. */
@@ -43,8 +44,13 @@ export interface NotificationLedger {
    * Otherwise tells its current state (sent, being sent, scheduled, queued, dead...).
    */
   claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim>;
-  /** Takes up to `limit` notifications whose retry is due, whose holder's lease ran out, or whose turn has come. */
-  claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]>;
+  /**
+   * Records notifications to be sent later by claimDue (webhook deliveries: the event's handler does not wait
+   * for the shop's endpoints), as `pending`; one the ledger knows already is left as it is. Resolves once durable.
+   */
+  enqueue(notifications: readonly Notification[], context: { correlationId?: string; source?: EventSource }): Promise<void>;
+  /** Takes up to `limit` notifications of `channel` whose retry is due, whose holder's lease ran out, or whose turn has come. */
+  claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel): Promise<NotificationJob[]>;
   /** Extends the leases `owner` still holds on these notifications, so a slow send is not taken over. */
   renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void>;
   markSent(key: NotificationKey, owner: string, messageId: string): Promise<void>;
