@@ -62,6 +62,16 @@ export interface Config {
     readonly maxPerRecipientPerHour: number;
     readonly opsPort: number;
   };
+  readonly webhooks: {
+    /** Development: endpoints may be `http://localhost…`, and loopback addresses may be called. Never in production. */
+    readonly allowInsecure: boolean;
+    /** One delivery, from connecting to the end of the answer. */
+    readonly timeoutMs: number;
+    /** After a rotation, how long the previous secret still signs beside the new one. */
+    readonly secretGraceMs: number;
+    /** The development receiver (`npm run receiver`): http://localhost:<port>/webhooks. */
+    readonly receiverPort: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -140,6 +150,12 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       leaseMs: read.integer('NOTIFY_LEASE_MS', 60_000, 1000, 3_600_000),
       maxPerRecipientPerHour: read.integer('NOTIFY_MAX_PER_RECIPIENT_PER_HOUR', 20, 0, 100_000),
       opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
+    },
+    webhooks: {
+      allowInsecure: read.boolean('WEBHOOK_ALLOW_INSECURE', false),
+      timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      secretGraceMs: read.integer('WEBHOOK_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
+      receiverPort: read.integer('RECEIVER_PORT', 4400, 1, 65535),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

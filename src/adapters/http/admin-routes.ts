@@ -17,6 +17,7 @@ import {
 import { WEBHOOK_ENDPOINT_ID } from '../../domain/webhook-endpoint.js';
 import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from './admin-page.js';
 import { AdminSessions } from './admin-session.js';
+import { mountAdminWebhookRoutes, type AdminWebhookDeps } from './admin-webhook-routes.js';
 import { HttpError } from './http-error.js';
 import { cameOverHttps, htmlPolicy, ownOrigin } from './security-headers.js';
 import { bearerToken } from './request-trust.js';
@@ -31,6 +32,8 @@ export interface AdminDeps {
   readonly overview: AdminOverview;
   readonly replay: ReplayDeadLetter;
   readonly inbox?: InboxView;
+  /** The webhook endpoints' administration (/admin/api/webhooks and the page's Webhooks section); absent = neither. */
+  readonly webhooks?: AdminWebhookDeps;
   /** TRUSTED_PROXY_COUNT: how many proxies in front of us set X-Forwarded-Proto (0: none is believed). */
   readonly trustedProxyCount?: number;
   /** Epoch milliseconds, for the session's expiry. */
@@ -43,7 +46,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=&channel=],
  * POST /admin/api/notifications/:orderId/:kind/:channel/replay[?endpoint=] (and the confirmation's former
- * /admin/api/dead-letters/:orderId/replay), and /admin/inbox in the single-process mode.
+ * /admin/api/dead-letters/:orderId/replay), /admin/api/webhooks…, and /admin/inbox in the single-process mode.
  */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   const sessions = new AdminSessions(deps.token, deps.now);
@@ -53,7 +56,10 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     const session = (ctx.state.admin as AdminCaller).session;
-    ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session));
+    ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session), {
+      webhooks: deps.webhooks !== undefined,
+      localReceiver: deps.webhooks?.localReceiver !== undefined,
+    });
   });
   router.get('/admin/app.js', authorised, asset('application/javascript', ADMIN_SCRIPT));
   router.get('/admin/app.css', authorised, asset('text/css', ADMIN_STYLES));
@@ -70,6 +76,7 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   router.post('/admin/api/dead-letters/:orderId/replay', authorised, async (ctx) => {
     replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? ''));
   });
+  if (deps.webhooks) mountAdminWebhookRoutes(router, authorised, deps.webhooks);
   const inbox = deps.inbox;
   if (inbox) {
     router.get('/admin/inbox', authorised, (ctx) => {

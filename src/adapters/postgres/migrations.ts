@@ -290,6 +290,26 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE status IN ('pending', 'sending', 'failed');
     `,
   },
+  {
+    version: 21,
+    name: 'webhook endpoints',
+    // events: notification kinds (order-created…), not the event types receivers see. The secrets sign and are
+    // never listed; the previous one signs beside the current one until it expires (a rotation's grace period).
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id                         text PRIMARY KEY,
+        url                        text NOT NULL,
+        events                     text[] NOT NULL,
+        enabled                    boolean NOT NULL DEFAULT true,
+        description                text,
+        secret                     text NOT NULL,
+        previous_secret            text,
+        previous_secret_expires_at timestamptz,
+        created_at                 timestamptz NOT NULL,
+        updated_at                 timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -26,9 +26,23 @@ export function httpModule(adminToken?: string): ContainerModule {
     });
     provide(
       bind,
+      T.AdminWebhooks,
+      [T.RegisterWebhookEndpoint, T.ListWebhookEndpoints, T.SetWebhookEndpointEnabled, T.RotateWebhookSecret, T.RemoveWebhookEndpoint, T.RegisterLocalReceiver, T.Config],
+      (register, list, setEnabled, rotate, remove, localReceiver, config) => ({
+        register,
+        list,
+        setEnabled,
+        rotate,
+        remove,
+        // The local receiver's route exists only in development (WEBHOOK_ALLOW_INSECURE=true).
+        ...(config.webhooks.allowInsecure ? { localReceiver } : {}),
+      }),
+    );
+    provide(
+      bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter)],
-      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter), T.AdminWebhooks],
+      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter, webhooks) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
@@ -40,6 +54,7 @@ export function httpModule(adminToken?: string): ContainerModule {
               overview: new AdminOverview(new PgAdminReadModel(database), kafkaLag ?? channel),
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
+              webhooks,
             }
           : undefined;
         const callers = { trustedProxyCount: config.trustedProxyCount, ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}), ...(orderRateLimiter ? { orderRateLimiter } : {}) };
