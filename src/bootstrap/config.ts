@@ -69,7 +69,7 @@ export interface Config {
     readonly timeoutMs: number;
     /** After a rotation, how long the previous secret still signs beside the new one. */
     readonly secretGraceMs: number;
-    /** The development receiver (`npm run receiver`): http://localhost:<port>/webhooks. */
+    /** The development receiver (`npm run receiver`): http://127.0.0.1:<port>/webhooks. */
     readonly receiverPort: number;
   };
 }

@@ -279,7 +279,7 @@ describe('the admin API and page for webhook endpoints (in-memory adapters)', ()
       expect(body).to.deep.equal({
         endpoint: {
           id: idOf(1),
-          url: `http://localhost:${port}/webhooks`,
+          url: `http://127.0.0.1:${port}/webhooks`,
           events: [...WEBHOOK_EVENT_TYPE_LIST],
           enabled: true,
           description: 'the local receiver (npm run receiver)',

@@ -51,8 +51,8 @@ describe('HttpLocalReceiver (against a real HTTP server)', () => {
     ]);
   });
 
-  it('names http://localhost:<port>/webhooks as the URL deliveries go to', () => {
-    expect(new HttpLocalReceiver({ port: 4400 }).url).to.equal('http://localhost:4400/webhooks');
+  it('names http://127.0.0.1:<port>/webhooks, where the receiver listens, as the URL deliveries go to', () => {
+    expect(new HttpLocalReceiver({ port: 4400 }).url).to.equal('http://127.0.0.1:4400/webhooks');
   });
 
   it('says the receiver refused the secret when it answers other than 2xx', async () => {

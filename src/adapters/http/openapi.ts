@@ -257,7 +257,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           operationId: 'registerLocalReceiver',
           summary: 'Development only (WEBHOOK_ALLOW_INSECURE=true): register the local receiver (npm run receiver) for every event type and hand it the secret',
           description:
-            'Registers http://localhost:<RECEIVER_PORT>/webhooks and posts { endpointId, secret } to http://127.0.0.1:<RECEIVER_PORT>/secrets. Registered already, it is enabled and gets a new secret, handed over the same way (200).',
+            'Registers http://127.0.0.1:<RECEIVER_PORT>/webhooks and posts { endpointId, secret } to http://127.0.0.1:<RECEIVER_PORT>/secrets. Registered already, it is enabled and gets a new secret, handed over the same way (200).',
           tags: ['admin'],
           security: adminSecurity,
           responses: {

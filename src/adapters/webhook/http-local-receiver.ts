@@ -5,7 +5,7 @@ const HAND_OVER_TIMEOUT_MS = 2000;
 
 /**
  * The development receiver (`npm run receiver`) on RECEIVER_PORT: deliveries go to
- * `http://localhost:<port>/webhooks`, and its secrets are handed over with `POST http://127.0.0.1:<port>/secrets`
+ * `http://127.0.0.1:<port>/webhooks` (the address it listens on: `localhost` may resolve to ::1 first), and its secrets are handed over with `POST http://127.0.0.1:<port>/secrets`
  * (which it accepts only from loopback).
  */
 export class HttpLocalReceiver implements LocalReceiver {
@@ -14,7 +14,7 @@ export class HttpLocalReceiver implements LocalReceiver {
   private readonly timeoutMs: number;
 
   constructor(options: { readonly port: number; readonly timeoutMs?: number }) {
-    this.url = `http://localhost:${options.port}/webhooks`;
+    this.url = `http://127.0.0.1:${options.port}/webhooks`;
     this.secretsUrl = `http://127.0.0.1:${options.port}/secrets`;
     this.timeoutMs = options.timeoutMs ?? HAND_OVER_TIMEOUT_MS;
   }
