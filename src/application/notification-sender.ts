@@ -1,4 +1,4 @@
-import type { NotificationFailure, NotificationKey, NotificationKind } from '../domain/notification.js';
+import { type NotificationFailure, type NotificationKey, type NotificationKind } from '../domain/notification.js';
 import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';

@@ -1,6 +1,6 @@
 import { OrderNotFoundError } from '../domain/errors.js';
 import { Order } from '../domain/order.js';
-import type { NotificationChannel, NotificationKey, NotificationKind } from '../domain/notification.js';
+import { keyOf, type NotificationChannel, type NotificationKey, type NotificationKind } from '../domain/notification.js';
 import { deadLetterKey, isDeadEvent, type DeadLetter } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
@@ -16,15 +16,15 @@ export class ReplayDeadLetter {
 
   /**
    * Replays one dead notification by its key (the admin page's button): the order's confirmation email unless
-   * `kind` and `channel` say otherwise.
+   * `kind` and `channel` say otherwise; a webhook delivery names its endpoint.
    * @throws OrderNotFoundError for an id no order can have (a NUL, an unpaired surrogate...): never stored, never asked for.
    */
-  async forOrder(rawOrderId: string, kind: NotificationKind = 'order-created', channel: NotificationChannel = 'email'): Promise<ReplayOutcome> {
+  async forOrder(rawOrderId: string, kind: NotificationKind = 'order-created', channel: NotificationChannel = 'email', endpointId?: string): Promise<ReplayOutcome> {
     if (!Order.isPossibleOrderId(rawOrderId)) throw new OrderNotFoundError(rawOrderId);
     const orderId = rawOrderId.trim();
-    const reset = await this.ledger.resetDead({ orderId, kind, channel });
+    const reset = await this.ledger.resetDead({ orderId, kind, channel, ...(endpointId === undefined ? {} : { endpointId }) });
     this.logger
-      .child({ orderId, notificationKind: kind, channel })
+      .child({ orderId, notificationKind: kind, channel, ...(endpointId === undefined ? {} : { endpointId }) })
       .info(reset ? 'dead letter replayed: the notifier will send it again' : 'dead letter not replayed: the notification is not dead');
     return reset ? 'reset' : 'not-dead';
   }
@@ -39,13 +39,14 @@ export class ReplayDeadLetter {
       log.warn(isDeadEvent(letter) ? 'dead letter not replayed: no notification of it was attempted' : 'dead letter not replayed: it is not a readable event', { reason: letter.reason });
       return 'poison';
     }
-    const key: NotificationKey = { orderId: notification.orderId, kind: notification.kind, channel: notification.channel };
+    const key: NotificationKey = keyOf(notification);
+    const about = { notification: key.kind, channel: key.channel, ...(key.endpointId === undefined ? {} : { endpointId: key.endpointId }) };
     if (await this.ledger.resetDead(key)) {
-      log.info('dead letter replayed: the notifier will send it again', { notification: notification.kind });
+      log.info('dead letter replayed: the notifier will send it again', about);
       return 'reset';
     }
     const state = await this.ledger.stateOf(key);
-    log.info('dead letter not replayed: the notification is no longer dead', { notification: notification.kind, status: state?.status ?? 'unknown' });
+    log.info('dead letter not replayed: the notification is no longer dead', { ...about, status: state?.status ?? 'unknown' });
     return 'not-dead';
   }
 }

@@ -4,8 +4,9 @@ import type { NotificationsInFlight } from './notifications-in-flight.js';
 import type { NotificationLedger } from './ports/notification-ledger.js';
 
 /**
- * Sends the notifications whose retry is due, whose previous holder died, or whose turn has come (queued
- * behind an earlier one of their order, now finished). While the mail circuit is open, only its one trial.
+ * Sends the emails whose retry is due, whose previous holder died, or whose turn has come (queued behind an
+ * earlier email of their order, now finished). While the mail circuit is open, only its one trial. Webhook
+ * deliveries are not taken here: they have their own dispatcher.
  */
 export class SendDueNotifications {
   constructor(
@@ -19,7 +20,7 @@ export class SendDueNotifications {
   /** Resolves with how many were taken. */
   async execute(limit: number): Promise<number> {
     if (this.circuit.state.open) return this.tryOne();
-    const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs);
+    const jobs = await this.ledger.claimDue(limit, this.options.owner, this.options.leaseMs, 'email');
     // A job of our own whose lease ran out while the ledger was unreachable is still being handled here.
     await Promise.all(jobs.filter((job) => !this.inFlight.has(job.notification)).map((job) => this.sender.send(job)));
     return jobs.length;
@@ -30,7 +31,7 @@ export class SendDueNotifications {
     const trial = this.circuit.takeTrial();
     if (!trial) return 0;
     try {
-      const [job] = await this.ledger.claimDue(1, this.options.owner, this.options.leaseMs);
+      const [job] = await this.ledger.claimDue(1, this.options.owner, this.options.leaseMs, 'email');
       if (!job) {
         this.circuit.nothingToTry();
         return 0;

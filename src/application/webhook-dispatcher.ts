@@ -65,7 +65,7 @@ export class WebhookDispatcher {
     if (free <= 0) return 0;
     const jobs = await this.ledger.claimDue(free, this.options.owner, this.options.leaseMs, 'webhook', this.busyEndpoints());
     // One still being sent here (its lease ran out while the ledger was unreachable) is not sent a second time.
-    for (const job of jobs) if (!this.inFlight.has(job.notification)) this.start(job);
+    for (const job of jobs) if (!this.inFlight.has(job.notification)) this.deliver(job);
     return jobs.length;
   }
 
@@ -89,7 +89,7 @@ export class WebhookDispatcher {
     }
   }
 
-  private start(job: NotificationJob): void {
+  private deliver(job: NotificationJob): void {
     const endpointId = job.notification.endpointId ?? '';
     const delivery: Promise<void> = this.sender
       .send(job)

@@ -62,6 +62,16 @@ export interface Config {
     readonly maxPerRecipientPerHour: number;
     readonly opsPort: number;
   };
+  readonly webhooks: {
+    /** Development: endpoints may be `http://localhost…`, and loopback addresses may be called. Never in production. */
+    readonly allowInsecure: boolean;
+    /** One delivery, from connecting to the end of the answer. */
+    readonly timeoutMs: number;
+    /** After a rotation, how long the previous secret still signs beside the new one. */
+    readonly secretGraceMs: number;
+    /** The development receiver (`npm run receiver`): http://127.0.0.1:<port>/webhooks. */
+    readonly receiverPort: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -73,7 +83,12 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The only reader of the environment: every setting, its default, and its check. Throws ConfigError listing every bad variable. */
-export function loadConfig(env: Env = readEnvironment()): Config {
+/**
+ * Reads the configuration; `role`, when given, sets the defaults that differ by role: the embedded mode
+ * (--role=all with neither DATABASE_URL nor SMTP_URL, everything on this machine) allows insecure webhook URLs
+ * unless WEBHOOK_ALLOW_INSECURE says otherwise, so its admin page can register the local receiver.
+ */
+export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 120_000);
@@ -140,6 +155,12 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       leaseMs: read.integer('NOTIFY_LEASE_MS', 60_000, 1000, 3_600_000),
       maxPerRecipientPerHour: read.integer('NOTIFY_MAX_PER_RECIPIENT_PER_HOUR', 20, 0, 100_000),
       opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
+    },
+    webhooks: {
+      allowInsecure: read.boolean('WEBHOOK_ALLOW_INSECURE', role === 'all' && !env.DATABASE_URL?.trim() && !env.SMTP_URL?.trim()),
+      timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      secretGraceMs: read.integer('WEBHOOK_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
+      receiverPort: read.integer('RECEIVER_PORT', 4400, 1, 65535),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

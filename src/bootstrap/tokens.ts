@@ -16,6 +16,21 @@ import type { OrderRepository } from '../application/ports/order-repository.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import type { RecipientQuota } from '../application/ports/recipient-quota.js';
+import type { LocalReceiver } from '../application/ports/local-receiver.js';
+import type { SecretGenerator } from '../application/ports/secret-generator.js';
+import type { WebhookEndpoints } from '../application/ports/webhook-endpoints.js';
+import type { WebhookAddressCheck, WebhookSender } from '../application/ports/webhook-sender.js';
+import type { Doorbell } from '../application/doorbell.js';
+import type { Notify } from '../application/notify-every-channel.js';
+import type { WebhookCircuits } from '../application/webhook-circuits.js';
+import type { WebhookNotificationSender } from '../application/webhook-notification-sender.js';
+import type { WebhookSubscribers } from '../application/webhook-subscribers.js';
+import type { ListWebhookEndpoints } from '../application/list-webhook-endpoints.js';
+import type { RegisterLocalReceiver } from '../application/register-local-receiver.js';
+import type { RegisterWebhookEndpoint } from '../application/register-webhook-endpoint.js';
+import type { RemoveWebhookEndpoint } from '../application/remove-webhook-endpoint.js';
+import type { RotateWebhookSecret } from '../application/rotate-webhook-secret.js';
+import type { SetWebhookEndpointEnabled } from '../application/set-webhook-endpoint-enabled.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
 import type { MailCircuit } from '../application/mail-circuit.js';
 import type { NotificationSender } from '../application/notification-sender.js';
@@ -36,6 +51,7 @@ import type { PrometheusMetrics } from '../adapters/metrics/prometheus-metrics.j
 import type { KafkaConsumerLag } from '../adapters/kafka/kafka-consumer-lag.js';
 import type { InProcessEventChannel } from '../adapters/memory/in-process-event-channel.js';
 import type { EmbeddedInbox } from '../adapters/smtp/embedded-inbox.js';
+import type { AdminWebhookDeps } from '../adapters/http/admin-webhook-routes.js';
 import type { Config } from './config.js';
 
 /** A service identifier that remembers the type it stands for, so bindings and look-ups are typed. */
@@ -89,6 +105,8 @@ export const T = {
   MetricsRegistry: token<PrometheusMetrics>('MetricsRegistry'),
   Clock: token<Clock>('Clock'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
+  /** Random bytes for webhook endpoints' ids and signing secrets. */
+  SecretGenerator: token<SecretGenerator>('SecretGenerator'),
   OrderRepository: token<OrderRepository>('OrderRepository'),
   Outbox: token<Outbox>('Outbox'),
   /** The outbox as bound, so that its LISTEN connection is closed on the way out. */
@@ -127,6 +145,31 @@ export const T = {
   /** The notifier's cap per recipient per hour; bound only while the cap is on. */
   RecipientQuota: token<RecipientQuota>('RecipientQuota'),
   RelayOutbox: token<RelayOutbox>('RelayOutbox'),
+  WebhookEndpoints: token<WebhookEndpoints>('WebhookEndpoints'),
+  /** Where a URL may point, checked when an endpoint is registered (the sender checks again at each delivery). */
+  WebhookAddressCheck: token<WebhookAddressCheck>('WebhookAddressCheck'),
+  /** The development receiver (`npm run receiver`) on RECEIVER_PORT. */
+  LocalReceiver: token<LocalReceiver>('LocalReceiver'),
+  RegisterWebhookEndpoint: token<RegisterWebhookEndpoint>('RegisterWebhookEndpoint'),
+  ListWebhookEndpoints: token<ListWebhookEndpoints>('ListWebhookEndpoints'),
+  SetWebhookEndpointEnabled: token<SetWebhookEndpointEnabled>('SetWebhookEndpointEnabled'),
+  RotateWebhookSecret: token<RotateWebhookSecret>('RotateWebhookSecret'),
+  RemoveWebhookEndpoint: token<RemoveWebhookEndpoint>('RemoveWebhookEndpoint'),
+  RegisterLocalReceiver: token<RegisterLocalReceiver>('RegisterLocalReceiver'),
+  /** Posts signed deliveries (the notifier's). */
+  WebhookSender: token<WebhookSender>('WebhookSender'),
+  WebhookCircuits: token<WebhookCircuits>('WebhookCircuits'),
+  /** The registry as the notifier reads it, remembered for a second. */
+  WebhookSubscribers: token<WebhookSubscribers>('WebhookSubscribers'),
+  WebhookNotificationSender: token<WebhookNotificationSender>('WebhookNotificationSender'),
+  /** Rung when this process queued webhook deliveries: the dispatcher takes them at once. */
+  WebhooksQueued: token<Doorbell>('WebhooksQueued'),
+  /** Who holds this process's claims in the ledger: unique per process, shared by every use case that claims. */
+  ClaimOwner: token<string>('ClaimOwner'),
+  /** What the reactions hand their notification to: every channel. */
+  Notify: token<Notify>('Notify'),
+  /** The webhook use cases the admin API and page call. */
+  AdminWebhooks: token<AdminWebhookDeps>('AdminWebhooks'),
   HealthCheck: token<HealthCheck>('HealthCheck'),
   Service: token<Service>('Service'),
   Task: token<Task>('Task'),

@@ -1,5 +1,6 @@
-import { ValidationError } from './errors.js';
+import { DomainError, ValidationError } from './errors.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from './notification.js';
+import { plainTextProblems } from './text-rules.js';
 
 /**
  * The event types a webhook endpoint subscribes to, as receivers see them in the body's `type`: one per
@@ -26,6 +27,8 @@ export const WEBHOOK_ENDPOINT_ID = /^ep_[0-9a-f]{24}$/;
 export const WEBHOOK_URL_MAX_LENGTH = 2048;
 /** The most endpoints one installation may register: each is a label value of the metrics and a delivery per event. */
 export const WEBHOOK_ENDPOINTS_MAX = 50;
+/** The most an endpoint's description (for the admins, never sent) may have, in characters. */
+export const WEBHOOK_DESCRIPTION_MAX_LENGTH = 200;
 
 /** A shop's system that receives signed notifications of the events it subscribed to. */
 export interface WebhookEndpoint {
@@ -101,4 +104,34 @@ export function checkWebhookEvents(input: unknown): NotificationKind[] {
     kinds.add(kind);
   }
   return NOTIFICATION_KINDS.filter((kind) => kinds.has(kind));
+}
+
+/**
+ * Checks the optional description of a registration: absent, or a plain text (surrounding whitespace trimmed)
+ * of at most WEBHOOK_DESCRIPTION_MAX_LENGTH characters.
+ * @returns the description trimmed, or undefined when there is none
+ * @throws ValidationError naming `description`
+ */
+export function checkWebhookDescription(input: unknown): string | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'string') throw new ValidationError([{ field: 'description', message: 'must be string' }]);
+  const description = input.trim();
+  const problems = plainTextProblems('description', description, WEBHOOK_DESCRIPTION_MAX_LENGTH);
+  if (problems.length > 0) throw new ValidationError(problems);
+  return description;
+}
+
+export class WebhookEndpointNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_ENDPOINT_NOT_FOUND';
+  constructor(readonly endpointId: string) {
+    super(`No webhook endpoint with id "${endpointId}"`);
+  }
+}
+
+/** WEBHOOK_ENDPOINTS_MAX endpoints are registered already: one must be removed before another is added. */
+export class WebhookEndpointsFullError extends DomainError {
+  readonly code = 'WEBHOOK_ENDPOINTS_FULL';
+  constructor() {
+    super(`At most ${WEBHOOK_ENDPOINTS_MAX} webhook endpoints can be registered: remove one before adding another`);
+  }
 }

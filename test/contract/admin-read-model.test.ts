@@ -107,6 +107,31 @@ for (const [name, open] of [
       for (const letter of letters) expect(letter.failedAt).to.be.instanceOf(Date);
     });
 
+    it('names the endpoint of each webhook delivery, in the list and the dead letters, and narrows the list by channel', async () => {
+      const order = await confirmedOrder('W-1');
+      const [a, b] = ['ep_aaaaaaaaaaaaaaaaaaaaaaaa', 'ep_bbbbbbbbbbbbbbbbbbbbbbbb'];
+      const deliveries = [a, b].map((endpointId): Notification => ({ ...confirmationOfOrder(order), channel: 'webhook', endpointId }));
+      await ledger.enqueue(deliveries, {});
+      await ledger.claimDue(10, 'w1', 60_000, 'webhook');
+      await ledger.markSent(deliveries[0] as Notification, 'w1', 'msg_a');
+      await ledger.markDead(deliveries[1] as Notification, 'w1', { attempts: 1, kind: 'endpoint-rejected', error: 'HTTP 410 Gone' });
+
+      const list = await readModel.recentNotifications({}, 50);
+      expect(list.map((n) => [n.orderId, n.kind, n.channel, n.endpointId, n.status])).to.deep.equal([
+        ['W-1', 'order-created', 'webhook', b, 'dead'],
+        ['W-1', 'order-created', 'webhook', a, 'sent'],
+        ['W-1', 'order-created', 'email', undefined, 'sent'],
+      ]);
+      expect(list[2]).not.to.have.property('endpointId');
+      expect(list[1]).to.deep.include({ messageId: 'msg_a', orderStatus: 'created' });
+      expect(keys(await readModel.recentNotifications({ channel: 'email' }, 50))).to.deep.equal(['W-1 order-created email']);
+      expect((await readModel.recentNotifications({ channel: 'webhook', status: 'dead' }, 50)).map((n) => n.endpointId)).to.deep.equal([b]);
+      expect(await readModel.recentNotifications({ channel: 'webhook', kind: 'order-shipped' }, 50)).to.deep.equal([]);
+
+      const [letter] = await readModel.deadLetters(50);
+      expect(letter).to.deep.include({ orderId: 'W-1', kind: 'order-created', channel: 'webhook', endpointId: b, failureKind: 'endpoint-rejected', lastError: 'HTTP 410 Gone' });
+    });
+
     it('counts the last minute\'s sent notifications and the dead ones by kind, every kind listed', async () => {
       await deadShippingEmail(await confirmedOrder('C-1'));
       await confirmedOrder('C-2');

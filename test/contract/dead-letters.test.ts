@@ -52,6 +52,12 @@ function aDeadNotification(overrides: Partial<DeadEvent> = {}): DeadEvent {
   };
 }
 
+/** The dead letter of an order's webhook delivery to one endpoint, refused by it. */
+function aDeadDelivery(): DeadEvent {
+  const letter = aDeadNotification({ reason: 'HTTP 410 Gone', kind: 'permanent', attempts: 1 });
+  return { ...letter, notification: { orderId: letter.event.aggregateId, kind: 'order-created', channel: 'webhook', endpointId: 'ep_0123456789abcdef01234567' } };
+}
+
 /** A message no codec reads. */
 function anUnreadableMessage(overrides: Partial<UnreadableMessage['message']> = {}, rest: Partial<UnreadableMessage> = {}): UnreadableMessage {
   return {
@@ -74,6 +80,12 @@ function deadLettersContract(makeSubject: () => Promise<DeadLettersSubject>): vo
 
   it('keeps the dead letter of a notification as its event, metadata and notification, with the reason, kind, attempts, times and source', async () => {
     const letter = aDeadNotification();
+    await subject.deadLetters.publish(letter);
+    expect(await subject.readBack(1)).to.deep.equal([letter]);
+  });
+
+  it('keeps the dead letter of a webhook delivery with the endpoint of its notification', async () => {
+    const letter = aDeadDelivery();
     await subject.deadLetters.publish(letter);
     expect(await subject.readBack(1)).to.deep.equal([letter]);
   });
@@ -238,6 +250,23 @@ describe('DeadLetters contract: KafkaDeadLetters (real broker)', () => {
     }
   });
 
+  it("names the endpoint of a webhook delivery's dead letter in a dlq header", async () => {
+    const subject = await kafkaSubject();
+    try {
+      const letter = aDeadDelivery();
+      await subject.deadLetters.publish(letter);
+      const [record] = await subject.records(1);
+      expect(record?.headers).to.deep.include({
+        'dlq-notification-order-id': letter.event.aggregateId,
+        'dlq-notification-kind': 'order-created',
+        'dlq-notification-channel': 'webhook',
+        'dlq-notification-endpoint': 'ep_0123456789abcdef01234567',
+      });
+    } finally {
+      await subject.close();
+    }
+  });
+
   it('stores a letter larger than the topic takes cut down, with the original size and SHA-256, instead of retrying it for ever', async () => {
     const subject = await kafkaSubject([{ name: 'max.message.bytes', value: '50000' }]);
     try {
@@ -286,5 +315,26 @@ describe('Dead-letter records written before dead letters named their notificati
   it('read as an unreadable message when they hold no event, whatever their kind', () => {
     const letter = readDeadLetter({ key: 'k', value: Buffer.from('not json'), headers: { 'x-trace': 't', 'dlq-reason': 'value is not JSON', 'dlq-kind': 'poison' } }, codecs, EVENT_TOPIC);
     expect(letter).to.deep.include({ message: { key: 'k', value: Buffer.from('not json'), headers: { 'x-trace': 't' } }, kind: 'poison', reason: 'value is not JSON' });
+  });
+});
+
+describe('Dead-letter records of webhook deliveries', () => {
+  it('name no notification the ledger could reset when they do not name the endpoint', () => {
+    const { payload } = anEvent();
+    const headers = {
+      'event-type': 'order.created',
+      'schema-version': '1',
+      'content-type': 'application/json',
+      'dlq-reason': 'HTTP 410',
+      'dlq-kind': 'permanent',
+      'dlq-notification-order-id': payload.orderId,
+      'dlq-notification-kind': 'order-created',
+      'dlq-notification-channel': 'webhook',
+    };
+    const letter = readDeadLetter({ key: payload.orderId, value: Buffer.from(JSON.stringify(payload)), headers }, codecs, EVENT_TOPIC);
+    expect(letter).to.have.property('event');
+    expect(letter).not.to.have.property('notification');
+    const named = readDeadLetter({ key: payload.orderId, value: Buffer.from(JSON.stringify(payload)), headers: { ...headers, 'dlq-notification-endpoint': 'ep_0123456789abcdef01234567' } }, codecs, EVENT_TOPIC);
+    expect(named).to.deep.include({ notification: { orderId: payload.orderId, kind: 'order-created', channel: 'webhook', endpointId: 'ep_0123456789abcdef01234567' } });
   });
 });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
-import type { NotificationLedger } from '../../src/application/ports/notification-ledger.js';
+import type { NotificationJob, NotificationLedger } from '../../src/application/ports/notification-ledger.js';
 import type { Notification, NotificationFailure, NotificationKind } from '../../src/domain/notification.js';
 import { ORDER_CREATED } from '../../src/domain/order-created.js';
 import { embeddedDatabase, serverDatabase } from '../support/databases.js';
@@ -21,6 +21,10 @@ function aNotification(kind: NotificationKind = 'order-created', of?: Notificati
   return { orderId, kind, channel: 'email', internalId, event: { ...ORDER_CREATED, aggregateId: orderId, payload }, occurredAt: createdAt };
 }
 const anEvent = (): Notification => aNotification();
+const anEndpointId = (): string => `ep_${randomBytes(12).toString('hex')}`;
+/** The webhook delivery of `kind` to one endpoint, for the order of `of` (a new order without). */
+const aDelivery = (endpointId: string, kind: NotificationKind = 'order-created', of?: Notification): Notification => ({ ...aNotification(kind, of), channel: 'webhook', endpointId });
+const labelsOf = (jobs: readonly NotificationJob[]): string[] => jobs.map((j) => `${j.notification.kind}${j.notification.endpointId === undefined ? '' : `@${j.notification.endpointId}`}`);
 const past = (): Date => new Date(Date.now() - 1000);
 const future = (): Date => new Date(Date.now() + 60_000);
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,7 +60,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.markSent(event, 'a', '<m-1@x>');
     expect(await ledger.stateOf(event)).to.deep.include({ status: 'sent', messageId: '<m-1@x>' });
     expect((await ledger.claim(event, {}, 'b', 1)).claimed).to.equal(false);
-    expect(await ledger.claimDue(10, 'b', 1)).to.have.length(0);
+    expect(await ledger.claimDue(10, 'b', 1, 'email')).to.have.length(0);
   });
 
   it('hands a scheduled retry out only once it is due, with its attempt count', async () => {
@@ -65,7 +69,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     for (const e of [later, due]) await ledger.claim(e, {}, 'a', 60_000);
     await ledger.scheduleRetry(later, 'a', { attempts: 1, kind: 'temporary-failure', error: '421', dueAt: future() });
     await ledger.scheduleRetry(due, 'a', { attempts: 2, kind: 'temporary-failure', error: '450', dueAt: past() });
-    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    const jobs = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([due.orderId]);
     expect(jobs[0]?.attempts).to.equal(2);
     expect(jobs[0]?.firstFailedAt).to.be.instanceOf(Date);
@@ -83,7 +87,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const event = anEvent();
     await ledger.claim(event, {}, 'crashed', 20);
     await pause(60);
-    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    const jobs = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([event.orderId]);
   });
 
@@ -94,7 +98,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.claim(lost, {}, 'other', 100);
     await ledger.renew([kept, lost], 'a', 60_000);
     await pause(150);
-    const jobs = await ledger.claimDue(10, 'b', 60_000);
+    const jobs = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(jobs.map((j) => j.notification.orderId)).to.deep.equal([lost.orderId]);
     expect((await ledger.claim(kept, {}, 'b', 60_000)).claimed).to.equal(false);
   });
@@ -104,7 +108,7 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.claim(event, {}, 'a', 60_000);
     await ledger.release(event, 'a', past(), { kind: 'smtp-unreachable', error: 'connect ECONNREFUSED 127.0.0.1:2651' });
     expect(await ledger.stateOf(event)).to.deep.include({ status: 'failed', failureKind: 'smtp-unreachable', lastError: 'connect ECONNREFUSED 127.0.0.1:2651' });
-    const [job] = await ledger.claimDue(10, 'b', 60_000);
+    const [job] = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(job?.attempts).to.equal(0);
   });
 
@@ -114,9 +118,9 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     expect(await ledger.resetDead(event)).to.equal(false);
     await ledger.markDead(event, 'a', { attempts: 6, kind: 'temporary-failure', error: '450 mailbox busy' });
     expect(await ledger.stateOf(event)).to.deep.include({ status: 'dead', attempts: 6, failureKind: 'temporary-failure' });
-    expect(await ledger.claimDue(10, 'b', 60_000)).to.have.length(0);
+    expect(await ledger.claimDue(10, 'b', 60_000, 'email')).to.have.length(0);
     expect(await ledger.resetDead(event)).to.equal(true);
-    const [job] = await ledger.claimDue(10, 'b', 60_000);
+    const [job] = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(job?.notification.orderId).to.equal(event.orderId);
     expect(job?.attempts).to.equal(0);
   });
@@ -127,17 +131,17 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     if (first.claimed) expect(first.job.unknownOutcomes).to.equal(0);
     await ledger.recordUnknownOutcome(event);
     await ledger.release(event, 'a', past(), { kind: 'smtp-unreachable', error: 'connection lost after the final dot, server unreachable' });
-    const [deferred] = await ledger.claimDue(10, 'b', 60_000);
+    const [deferred] = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(deferred).to.deep.include({ attempts: 0, unknownOutcomes: 1 });
 
     await ledger.recordUnknownOutcome(event);
     await ledger.scheduleRetry(event, 'b', { attempts: 1, kind: 'smtp-unreachable', error: 'connection lost after the final dot', dueAt: past() });
-    const [retried] = await ledger.claimDue(10, 'c', 60_000);
+    const [retried] = await ledger.claimDue(10, 'c', 60_000, 'email');
     expect(retried).to.deep.include({ attempts: 1, unknownOutcomes: 2 });
 
     await ledger.markDead(event, 'c', { attempts: 2, kind: 'smtp-unreachable', error: 'outcome unknown twice' });
     expect(await ledger.resetDead(event)).to.equal(true);
-    const [replayed] = await ledger.claimDue(10, 'd', 60_000);
+    const [replayed] = await ledger.claimDue(10, 'd', 60_000, 'email');
     expect(replayed).to.deep.include({ attempts: 0, unknownOutcomes: 0 });
   });
 
@@ -145,11 +149,11 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     const event = anEvent();
     await ledger.claim(event, {}, 'slow', 20);
     await pause(60);
-    const [taken] = await ledger.claimDue(10, 'b', 60_000);
+    const [taken] = await ledger.claimDue(10, 'b', 60_000, 'email');
     expect(taken?.notification.orderId).to.equal(event.orderId);
     await ledger.recordUnknownOutcome(event);
     await ledger.release(event, 'b', past(), { kind: 'smtp-unreachable', error: 'deferred' });
-    const [job] = await ledger.claimDue(10, 'c', 60_000);
+    const [job] = await ledger.claimDue(10, 'c', 60_000, 'email');
     expect(job?.unknownOutcomes).to.equal(1);
   });
 
@@ -165,10 +169,10 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     await ledger.claim(event, {}, 'a', 60_000);
     await ledger.scheduleRetry(event, 'a', { attempts: 1, kind: 'rate-limited', error: '450 4.4.5 quota', dueAt: past() });
     expect(await ledger.stateOf(event)).to.deep.include({ failureKind: 'rate-limited', lastError: '450 4.4.5 quota' });
-    await ledger.claimDue(10, 'a', 60_000);
+    await ledger.claimDue(10, 'a', 60_000, 'email');
     await ledger.release(event, 'a', past(), { kind: 'auth-failed', error: '535 5.7.8 bad credentials' });
     expect(await ledger.stateOf(event)).to.deep.include({ failureKind: 'auth-failed', attempts: 1 });
-    await ledger.claimDue(10, 'a', 60_000);
+    await ledger.claimDue(10, 'a', 60_000, 'email');
     await ledger.markSent(event, 'a', '<m@x>');
     const sent = await ledger.stateOf(event);
     expect(sent).to.not.have.property('failureKind');
@@ -205,10 +209,10 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       await ledger.claim(created, {}, 'a', 60_000);
       const queued = await ledger.claim(shipped, { correlationId: 'c2', source: { topic: 't', partition: 0, offset: '9' } }, 'a', 60_000);
       expect(queued).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
-      expect(await ledger.claimDue(10, 'b', 60_000)).to.deep.equal([]);
+      expect(await ledger.claimDue(10, 'b', 60_000, 'email')).to.deep.equal([]);
       expect((await ledger.claim(shipped, {}, 'b', 60_000)).claimed, 'a redelivery while it still waits').to.equal(false);
       await ledger.markSent(created, 'a', '<m@x>');
-      const jobs = await ledger.claimDue(10, 'b', 60_000);
+      const jobs = await ledger.claimDue(10, 'b', 60_000, 'email');
       expect(jobs).to.have.length(1);
       expect(jobs[0]).to.deep.include({ notification: shipped, correlationId: 'c2', source: { topic: 't', partition: 0, offset: '9' }, attempts: 0 });
       expect(await ledger.stateOf(shipped)).to.deep.include({ status: 'sending' });
@@ -226,10 +230,10 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
         await ledger.claim(created, {}, 'a', 60_000);
         await ledger.scheduleRetry(created, 'a', { attempts: 1, kind: 'temporary-failure', error: '451', dueAt: past() });
         expect(await ledger.claim(cancelled, {}, 'a', 60_000)).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
-        const retried = await ledger.claimDue(10, 'b', 60_000);
+        const retried = await ledger.claimDue(10, 'b', 60_000, 'email');
         expect(retried.map((j) => j.notification.kind), 'the retry of the first only').to.deep.equal(['order-created']);
         await finish(ledger, created, 'b');
-        expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-cancelled']);
+        expect((await ledger.claimDue(10, 'b', 60_000, 'email')).map((j) => j.notification.kind)).to.deep.equal(['order-cancelled']);
       });
 
     it('lets a queued one go through its own claim (a redelivery) once its turn has come', async () => {
@@ -251,10 +255,10 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       await ledger.claim(shipped, {}, 'a', 60_000);
       await ledger.claim(delivered, {}, 'a', 60_000);
       await ledger.markSent(created, 'a', '<1@x>');
-      expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-shipped']);
-      expect(await ledger.claimDue(10, 'b', 60_000)).to.deep.equal([]);
+      expect((await ledger.claimDue(10, 'b', 60_000, 'email')).map((j) => j.notification.kind)).to.deep.equal(['order-shipped']);
+      expect(await ledger.claimDue(10, 'b', 60_000, 'email')).to.deep.equal([]);
       await ledger.markSent(shipped, 'b', '<2@x>');
-      expect((await ledger.claimDue(10, 'b', 60_000)).map((j) => j.notification.kind)).to.deep.equal(['order-delivered']);
+      expect((await ledger.claimDue(10, 'b', 60_000, 'email')).map((j) => j.notification.kind)).to.deep.equal(['order-delivered']);
       expect((await ledger.statesOf(created.orderId)).map((n) => n.kind)).to.deep.equal(['order-created', 'order-shipped', 'order-delivered']);
     });
 
@@ -274,6 +278,147 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       await ledger.markSent(created, 'a', '<m@x>');
       const late = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claim(shipped, {}, `owner-${i}`, 60_000)));
       expect(late.filter((c) => c.claimed)).to.have.length(1);
+    });
+  });
+
+  describe('webhook deliveries: a stream per (order, channel, endpoint)', () => {
+    it('keeps the deliveries of one kind to two endpoints of an order as two rows, each with its own state', async () => {
+      const [a, b] = [anEndpointId(), anEndpointId()];
+      const toA = aDelivery(a);
+      const toB = aDelivery(b, 'order-created', toA);
+      await ledger.enqueue([toA, toB], { correlationId: 'c-w' });
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
+      await ledger.markSent(toA, 'w', 'msg_a');
+      await ledger.scheduleRetry(toB, 'w', { attempts: 1, kind: 'endpoint-failed', error: 'HTTP 503', dueAt: future() });
+      expect(await ledger.stateOf(toA)).to.deep.include({ status: 'sent', messageId: 'msg_a' });
+      expect(await ledger.stateOf(toB)).to.deep.include({ status: 'failed', attempts: 1, failureKind: 'endpoint-failed' });
+      expect(await ledger.stateOf({ orderId: toA.orderId, kind: 'order-created', channel: 'webhook' }), 'the key without its endpoint').to.equal(null);
+    });
+
+    it('leaves the deliveries of the endpoints it is told to skip (their circuit is open) due and untouched', async () => {
+      const [a, b] = [anEndpointId(), anEndpointId()];
+      const toA = aDelivery(a);
+      const toB = aDelivery(b, 'order-created', toA);
+      await ledger.enqueue([toA, toB], {});
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook', [a]))).to.deep.equal([`order-created@${b}`]);
+      expect(await ledger.stateOf(toA)).to.deep.include({ status: 'pending', attempts: 0 });
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook', []))).to.deep.equal([`order-created@${a}`]);
+    });
+
+    it('never makes a webhook delivery wait behind an email of its order, nor an email behind a delivery', async () => {
+      const created = aNotification();
+      await ledger.claim(created, {}, 'a', 60_000);
+      const delivery = aDelivery(anEndpointId(), 'order-shipped', created);
+      await ledger.enqueue([delivery], {});
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')), 'the email is still being sent').to.deep.equal([`order-shipped@${delivery.endpointId}`]);
+
+      const other = aNotification();
+      const waiting = aDelivery(anEndpointId(), 'order-created', other);
+      await ledger.enqueue([waiting], {});
+      const shipped = aNotification('order-shipped', other);
+      expect((await ledger.claim(shipped, {}, 'a', 60_000)).claimed, 'the delivery before it is still pending').to.equal(true);
+    });
+
+    it('sends the deliveries to one endpoint in order, the second pending until the first is finished, whatever the other endpoints do', async () => {
+      const [a, b] = [anEndpointId(), anEndpointId()];
+      const createdA = aDelivery(a);
+      const shippedA = aDelivery(a, 'order-shipped', createdA);
+      const createdB = aDelivery(b, 'order-created', createdA);
+      const shippedB = aDelivery(b, 'order-shipped', createdA);
+      await ledger.enqueue([createdA, createdB, shippedA, shippedB], {});
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort()).to.deep.equal([`order-created@${a}`, `order-created@${b}`].sort());
+      await ledger.scheduleRetry(createdA, 'w', { attempts: 1, kind: 'endpoint-unreachable', error: 'connect ECONNREFUSED', dueAt: past() });
+      await ledger.markSent(createdB, 'w', 'msg_b1');
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook')).sort(), 'A retried, and B goes on meanwhile').to.deep.equal([`order-created@${a}`, `order-shipped@${b}`].sort());
+      expect(await ledger.stateOf(shippedA)).to.deep.include({ status: 'pending' });
+      expect(await ledger.claim(shippedA, {}, 'w', 60_000), 'a claim of its own waits too').to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
+      await ledger.markDead(createdA, 'w', { attempts: 2, kind: 'endpoint-rejected', error: 'HTTP 410' });
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook'))).to.deep.equal([`order-shipped@${a}`]);
+    });
+
+    it('enqueues each delivery once: enqueued again, a known one keeps its state, context and place', async () => {
+      const delivery = aDelivery(anEndpointId());
+      const later = aDelivery(delivery.endpointId as string, 'order-shipped', delivery);
+      await ledger.enqueue([delivery, delivery], { correlationId: 'c-1', source: { topic: 'order-created', partition: 0, offset: '3' } });
+      expect(await ledger.stateOf(delivery)).to.deep.equal({ status: 'pending', attempts: 0 });
+      const [job] = await ledger.claimDue(10, 'w', 60_000, 'webhook');
+      await ledger.enqueue([delivery, later], { correlationId: 'c-2' });
+      expect(await ledger.stateOf(delivery), 'still being sent').to.deep.include({ status: 'sending' });
+      expect(await ledger.claimDue(10, 'other', 60_000, 'webhook'), 'the later one waits behind it').to.deep.equal([]);
+      await ledger.markSent(delivery, 'w', 'msg_1');
+      await ledger.enqueue([delivery], { correlationId: 'c-3' });
+      expect(await ledger.stateOf(delivery)).to.deep.include({ status: 'sent', messageId: 'msg_1' });
+      expect(job).to.deep.include({ correlationId: 'c-1', source: { topic: 'order-created', partition: 0, offset: '3' } });
+      expect((await ledger.statesOf(delivery.orderId)).map((n) => [n.kind, n.status])).to.deep.equal([
+        ['order-created', 'sent'],
+        ['order-shipped', 'pending'],
+      ]);
+      await ledger.enqueue([], {});
+    });
+
+    it('leaves an email the ledger knows as it is when it is enqueued', async () => {
+      const email = aNotification();
+      await ledger.claim(email, {}, 'a', 60_000);
+      await ledger.markSent(email, 'a', '<m@x>');
+      await ledger.enqueue([email], {});
+      expect(await ledger.stateOf(email)).to.deep.include({ status: 'sent', messageId: '<m@x>' });
+    });
+
+    it('hands out the due notifications of the channel asked for only', async () => {
+      const email = aNotification();
+      const failedEmail = aNotification();
+      const delivery = aDelivery(anEndpointId());
+      const failedDelivery = aDelivery(anEndpointId());
+      await ledger.enqueue([email, delivery], {});
+      for (const n of [failedEmail, failedDelivery]) {
+        await ledger.claim(n, {}, 'a', 60_000);
+        await ledger.scheduleRetry(n, 'a', { attempts: 1, kind: 'temporary-failure', error: 'later', dueAt: past() });
+      }
+      const emails = await ledger.claimDue(10, 'e', 20, 'email');
+      expect(emails.map((j) => j.notification.orderId).sort()).to.deep.equal([email.orderId, failedEmail.orderId].sort());
+      const deliveries = await ledger.claimDue(10, 'w', 20, 'webhook');
+      expect(deliveries.map((j) => j.notification.orderId).sort()).to.deep.equal([delivery.orderId, failedDelivery.orderId].sort());
+      await pause(60);
+      expect((await ledger.claimDue(10, 'w', 60_000, 'webhook')).map((j) => j.notification.channel), 'expired leases, by channel too').to.deep.equal(['webhook', 'webhook']);
+      expect((await ledger.claimDue(10, 'e', 60_000, 'email')).map((j) => j.notification.channel)).to.deep.equal(['email', 'email']);
+    });
+
+    it('keeps the endpoint of a delivery through claim, claimDue, statesOf, renew, markSent, markDead and resetDead', async () => {
+      const [a, b] = [anEndpointId(), anEndpointId()];
+      const email = aNotification();
+      const toA = aDelivery(a, 'order-created', email);
+      const toB = aDelivery(b, 'order-created', email);
+      await ledger.claim(email, {}, 'e', 60_000);
+      const claimed = await ledger.claim(toA, { correlationId: 'c-a' }, 'w', 100);
+      expect(claimed.claimed).to.equal(true);
+      if (claimed.claimed) expect(claimed.job.notification).to.deep.equal(toA);
+      await ledger.enqueue([toB], {});
+      const [taken] = await ledger.claimDue(10, 'other', 100, 'webhook');
+      expect(taken?.notification).to.deep.equal(toB);
+      expect((await ledger.statesOf(email.orderId)).map(({ kind, channel, endpointId, status }) => ({ kind, channel, endpointId, status }))).to.deep.equal([
+        { kind: 'order-created', channel: 'email', endpointId: undefined, status: 'sending' },
+        { kind: 'order-created', channel: 'webhook', endpointId: a, status: 'sending' },
+        { kind: 'order-created', channel: 'webhook', endpointId: b, status: 'sending' },
+      ]);
+      expect((await ledger.statesOf(email.orderId))[0]).not.to.have.property('endpointId');
+
+      // Renewed by its key: A's lease holds, B's (held by another) runs out and is taken over.
+      await ledger.renew([toA, toB], 'w', 60_000);
+      await pause(150);
+      const [takenOver] = await ledger.claimDue(10, 'w', 60_000, 'webhook');
+      expect(takenOver?.notification).to.deep.equal(toB);
+      expect(await ledger.claimDue(10, 'w', 60_000, 'webhook')).to.deep.equal([]);
+
+      await ledger.markSent(toA, 'w', 'msg_a');
+      await ledger.markDead(toB, 'w', { attempts: 5, kind: 'endpoint-failed', error: 'HTTP 500' });
+      expect(await ledger.stateOf(toA)).to.deep.include({ status: 'sent', messageId: 'msg_a' });
+      expect(await ledger.stateOf(toB)).to.deep.include({ status: 'dead', attempts: 5, failureKind: 'endpoint-failed' });
+      expect(await ledger.stateOf(email), 'the email untouched').to.deep.include({ status: 'sending' });
+      expect(await ledger.resetDead(toA)).to.equal(false);
+      expect(await ledger.resetDead({ orderId: toB.orderId, kind: 'order-created', channel: 'webhook', endpointId: a })).to.equal(false);
+      expect(await ledger.resetDead(toB)).to.equal(true);
+      const [replayed] = await ledger.claimDue(10, 'w', 60_000, 'webhook');
+      expect(replayed).to.deep.include({ notification: toB, attempts: 0 });
     });
   });
 }

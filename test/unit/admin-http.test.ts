@@ -5,7 +5,7 @@ import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { AdminOverview } from '../../src/application/admin-overview.js';
 import type { AdminReadModel, NotificationFilter, NotificationSummary } from '../../src/application/ports/admin-read-model.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
-import { NOTIFICATION_KINDS, type NotificationKey } from '../../src/domain/notification.js';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type Notification, type NotificationKey } from '../../src/domain/notification.js';
 import { confirmationKey, confirmationOf, inMemoryOrders, statusUpdateOf } from '../support/builders.js';
 import { silentLogger } from '../support/logs.js';
 
@@ -19,7 +19,9 @@ class CannedReadModel implements AdminReadModel {
 
   async recentNotifications(filter: NotificationFilter, limit: number): Promise<NotificationSummary[]> {
     this.filters.push(filter);
-    return this.notifications.filter((n) => (filter.status ?? n.status) === n.status && (filter.kind ?? n.kind) === n.kind).slice(0, limit);
+    return this.notifications
+      .filter((n) => (filter.status ?? n.status) === n.status && (filter.kind ?? n.kind) === n.kind && (filter.channel ?? n.channel) === n.channel)
+      .slice(0, limit);
   }
 
   async deadLetters(): Promise<[]> {
@@ -248,8 +250,19 @@ describe('the admin page and its API (in-memory adapters)', () => {
       expect(readModel.filters.slice(-1)).to.deep.equal([{ status: 'sent', kind: 'order-shipped' }]);
     });
 
-    it('answers 400 VALIDATION_FAILED to a status or kind the domain does not have, without asking the read model', async () => {
-      for (const query of ['?status=lost', '?kind=order-exploded', '?kind=order-created&kind=order-shipped', '?status=SENT']) {
+    it('lists the endpoint of a webhook delivery, and narrows the list by channel', async () => {
+      const delivery: NotificationSummary = { ...confirmation, channel: 'webhook', endpointId: 'ep_0123456789abcdef01234567', messageId: 'msg_2Q1' };
+      readModel.notifications = [delivery, shipped, confirmation];
+      const webhooks = await overview('?channel=webhook');
+      expect(webhooks.notifications).to.deep.equal([{ ...delivery, createdAt: '2026-11-24T12:00:01.000Z', sentAt: '2026-11-24T12:00:02.000Z' }]);
+      expect(webhooks.filter).to.deep.equal({ channel: 'webhook' });
+      const emails = await overview('?channel=email&kind=order-created');
+      expect(emails.notifications.map((n) => [n.kind, n.channel])).to.deep.equal([['order-created', 'email']]);
+      expect(emails.notifications[0]).not.to.have.property('endpointId');
+    });
+
+    it('answers 400 VALIDATION_FAILED to a status, kind or channel the domain does not have, without asking the read model', async () => {
+      for (const query of ['?status=lost', '?kind=order-exploded', '?kind=order-created&kind=order-shipped', '?status=SENT', '?channel=sms', '?channel=email&channel=webhook']) {
         const response = await fetch(`${base}/admin/api/overview${query}`, { headers: bearer });
         expect(response.status, query).to.equal(400);
         const body = (await response.json()) as { error: { code: string; details: { field: string }[] } };
@@ -259,10 +272,11 @@ describe('the admin page and its API (in-memory adapters)', () => {
       expect(readModel.filters).to.deep.equal([]);
     });
 
-    it('offers every status and every kind as a filter on the page', async () => {
+    it('offers every status, kind and channel as a filter on the page', async () => {
       const { cookie } = await signIn();
       const page = await (await fetch(`${base}/admin`, { headers: { cookie } })).text();
       for (const kind of NOTIFICATION_KINDS) expect(page).to.contain(`<option value="${kind}">`);
+      for (const channel of NOTIFICATION_CHANNELS) expect(page).to.contain(`<option value="${channel}">`);
       expect(page).to.contain('<option value="dead">').and.contain('<tbody id="notifications">');
     });
   });
@@ -270,8 +284,11 @@ describe('the admin page and its API (in-memory adapters)', () => {
   describe('replaying a notification', () => {
     beforeEach(() => start());
     const bearer = { authorization: `Bearer ${TOKEN}` };
-    const replayNotification = (path: string, headers: Record<string, string> = bearer): Promise<Response> =>
-      fetch(`${base}/admin/api/notifications/${path}/replay`, { method: 'POST', headers });
+    /** POST …/{path}/replay, `?query` after it: `W-1/order-created/webhook?endpoint=ep_…`. */
+    const replayNotification = (pathAndQuery: string, headers: Record<string, string> = bearer): Promise<Response> => {
+      const [path, query] = pathAndQuery.split('?');
+      return fetch(`${base}/admin/api/notifications/${path}/replay${query === undefined ? '' : `?${query}`}`, { method: 'POST', headers });
+    };
 
     it('replays a dead shipping email by its key, and leaves the order\'s other notifications alone', async () => {
       const key = await deadStatusUpdate('R-1');
@@ -319,6 +336,47 @@ describe('the admin page and its API (in-memory adapters)', () => {
 
     it('answers 404 ORDER_NOT_FOUND to an id no order can have', async () => {
       await expectError(await replayNotification('A%00B/order-shipped/email'), 404, 'ORDER_NOT_FOUND');
+    });
+
+    /** Two deliveries of the confirmation of `orderId`, one per endpoint, both dead. */
+    async function deadDeliveries(orderId: string, endpointIds: readonly string[]): Promise<Notification[]> {
+      const email = confirmationOf({ id: `id-${orderId}`, orderId, itemId: ['x'], createdAt: new Date(now).toISOString() });
+      const deliveries = endpointIds.map((endpointId): Notification => ({ ...email, channel: 'webhook', endpointId }));
+      await ledger.enqueue(deliveries, {});
+      await ledger.claimDue(10, 'dispatcher', 60_000, 'webhook');
+      for (const delivery of deliveries) await ledger.markDead(delivery, 'dispatcher', { attempts: 1, kind: 'endpoint-rejected', error: 'HTTP 410' });
+      return deliveries;
+    }
+
+    it('replays a dead webhook delivery by its endpoint, and leaves the delivery to another endpoint dead', async () => {
+      const [toA, toB] = await deadDeliveries('W-1', ['ep_aaaaaaaaaaaaaaaaaaaaaaaa', 'ep_bbbbbbbbbbbbbbbbbbbbbbbb']);
+      const response = await replayNotification('W-1/order-created/webhook?endpoint=ep_aaaaaaaaaaaaaaaaaaaaaaaa');
+      expect(response.status).to.equal(202);
+      expect((await ledger.stateOf(toA as Notification))?.status).to.equal('failed');
+      expect((await ledger.stateOf(toB as Notification))?.status).to.equal('dead');
+      expect((await replayNotification('W-1/order-created/webhook?endpoint=ep_cccccccccccccccccccccccc')).status, 'an endpoint it was never sent to').to.equal(409);
+    });
+
+    it('answers 400 VALIDATION_FAILED naming `endpoint` when a webhook replay lacks a valid one or an email replay has one', async () => {
+      const [delivery] = await deadDeliveries('W-2', ['ep_aaaaaaaaaaaaaaaaaaaaaaaa']);
+      await deadStatusUpdate('W-2');
+      for (const [path, message] of [
+        ['W-2/order-created/webhook', /required/],
+        ['W-2/order-created/webhook?endpoint=', /endpoint id/],
+        ['W-2/order-created/webhook?endpoint=ep_AAAAAAAAAAAAAAAAAAAAAAAA', /endpoint id/],
+        ['W-2/order-created/webhook?endpoint=https%3A%2F%2Fshop.example%2Fhook', /endpoint id/],
+        ['W-2/order-created/webhook?endpoint=ep_aaaaaaaaaaaaaaaaaaaaaaaa&endpoint=ep_bbbbbbbbbbbbbbbbbbbbbbbb', /endpoint id/],
+        ['W-2/order-shipped/email?endpoint=ep_aaaaaaaaaaaaaaaaaaaaaaaa', /absent/],
+      ] as const) {
+        const response = await replayNotification(path);
+        expect(response.status, path).to.equal(400);
+        const body = (await response.json()) as { error: { code: string; details: { field: string; message: string }[] } };
+        expect(body.error.code, path).to.equal('VALIDATION_FAILED');
+        expect(body.error.details.map((d) => d.field), path).to.deep.equal(['endpoint']);
+        expect(body.error.details[0]?.message, path).to.match(message);
+      }
+      expect((await ledger.stateOf(delivery as Notification))?.status).to.equal('dead');
+      expect((await ledger.stateOf({ orderId: 'W-2', kind: 'order-shipped', channel: 'email' }))?.status).to.equal('dead');
     });
 
     it('still replays an order\'s confirmation at the former address, for scripts', async () => {

@@ -45,6 +45,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10000', SHUTDOWN_HTTP_DRAIN_MS: '10000' })).to.throw(ConfigError, 'SHUTDOWN_HTTP_DRAIN_MS: must be an integer from 0 to 9999');
   });
 
+  describe('webhooks', () => {
+    it('allows no insecure endpoint, waits 10 s for a delivery, lets a rotated secret sign 24 h more and finds the receiver on 4400, by default', () => {
+      expect(loadConfig({}).webhooks).to.deep.equal({ allowInsecure: false, timeoutMs: 10_000, secretGraceMs: 86_400_000, receiverPort: 4400 });
+    });
+
+    it('reads WEBHOOK_ALLOW_INSECURE, WEBHOOK_TIMEOUT_MS, WEBHOOK_SECRET_GRACE_MS and RECEIVER_PORT', () => {
+      const config = loadConfig({ WEBHOOK_ALLOW_INSECURE: 'true', WEBHOOK_TIMEOUT_MS: '2500', WEBHOOK_SECRET_GRACE_MS: '0', RECEIVER_PORT: '4401' });
+      expect(config.webhooks).to.deep.equal({ allowInsecure: true, timeoutMs: 2500, secretGraceMs: 0, receiverPort: 4401 });
+    });
+
+    it('refuses values out of range, one line each', () => {
+      let thrown: unknown;
+      try {
+        loadConfig({ WEBHOOK_ALLOW_INSECURE: 'maybe', WEBHOOK_TIMEOUT_MS: '0', WEBHOOK_SECRET_GRACE_MS: '-1', RECEIVER_PORT: '70000' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).to.be.instanceOf(ConfigError);
+      expect((thrown as ConfigError).problems.map((p) => p.split(':')[0])).to.deep.equal(['WEBHOOK_ALLOW_INSECURE', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_SECRET_GRACE_MS', 'RECEIVER_PORT']);
+    });
+  });
+
   it('names what a role needs and is not set', () => {
     expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
     expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();

@@ -240,6 +240,33 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect(text).to.not.contain('mx.example').and.not.contain('ada@');
     });
 
+    it('lists each webhook delivery with the id of its endpoint, beside the emails, failures by kind only', async () => {
+      await post({ orderId: 'A-11', itemId: ['x'], email: 'ada@example.com' });
+      const order = subject.store.orders.get('A-11');
+      if (!order) throw new Error('not stored');
+      const confirmation = confirmationOf({ id: order.internalId, orderId: 'A-11', itemId: ['x'], createdAt: order.createdAt.toISOString() });
+      const [a, b] = ['ep_aaaaaaaaaaaaaaaaaaaaaaaa', 'ep_bbbbbbbbbbbbbbbbbbbbbbbb'];
+      await subject.ledger.claim(confirmation, {}, 'n', 60_000);
+      await subject.ledger.enqueue([a, b].map((endpointId) => ({ ...confirmation, channel: 'webhook' as const, endpointId })), {});
+      await subject.ledger.claimDue(10, 'w', 60_000, 'webhook');
+      await subject.ledger.markSent({ ...confirmation, channel: 'webhook', endpointId: a }, 'w', 'msg_1');
+      await subject.ledger.scheduleRetry({ ...confirmation, channel: 'webhook', endpointId: b }, 'w', {
+        attempts: 1,
+        kind: 'endpoint-unreachable',
+        error: 'connect ECONNREFUSED 203.0.113.7:443 (https://hooks.shop.example/orders)',
+        dueAt: new Date(Date.now() + 60_000),
+      });
+      const text = await (await fetch(`${base}/orders/A-11`)).text();
+      const body = JSON.parse(text) as { data: { notification: Record<string, unknown>; notifications: Record<string, unknown>[] } };
+      expect(body.data.notification).to.deep.equal({ status: 'sending', attempts: 0 });
+      expect(body.data.notifications.map(({ sentAt, ...rest }) => ({ ...rest, sentAt: typeof sentAt }))).to.deep.equal([
+        { kind: 'order-created', channel: 'email', status: 'sending', attempts: 0, sentAt: 'undefined' },
+        { kind: 'order-created', channel: 'webhook', endpointId: a, status: 'sent', attempts: 0, sentAt: 'string' },
+        { kind: 'order-created', channel: 'webhook', endpointId: b, status: 'failed', attempts: 1, failureKind: 'endpoint-unreachable', sentAt: 'undefined' },
+      ]);
+      expect(text).to.not.contain('203.0.113.7').and.not.contain('hooks.shop.example').and.not.contain('msg_1');
+    });
+
     it('shows a failure by its kind only, never its text, with the attempts so far', async () => {
       await post({ orderId: 'A-8', itemId: ['x'], email: 'ada@example.com' });
       const order = subject.store.orders.get('A-8');

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { openApiDocument } from '../../src/adapters/http/openapi.js';
 import { changeOrderStatusSchema, createOrderSchema, parseChangeOrderStatus, parseCreateOrder } from '../../src/adapters/http/order-schemas.js';
+import { registerWebhookSchema } from '../../src/adapters/http/webhook-schemas.js';
 import { Order } from '../../src/domain/order.js';
 import { checkStatusChange } from '../../src/domain/order-status.js';
 
@@ -26,6 +27,8 @@ describe('openapi.yaml', () => {
     expect(components.schemas.CreateOrderRequest).to.deep.equal(JSON.parse(JSON.stringify(served)));
     const { $id: _statusId, ...statusChange } = changeOrderStatusSchema;
     expect(components.schemas.ChangeOrderStatusRequest).to.deep.equal(JSON.parse(JSON.stringify(statusChange)));
+    const { $id: _webhookId, ...registration } = registerWebhookSchema;
+    expect(components.schemas.RegisterWebhookRequest).to.deep.equal(JSON.parse(JSON.stringify(registration)));
   });
 
   describe('documents exactly the rules the domain enforces, so a client can check a body before sending it', () => {

@@ -1,7 +1,16 @@
-import { NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
+import { WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPE_LIST, WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-endpoint.js';
+
+/** What the page offers beyond the notifications. */
+export interface AdminPageSections {
+  /** The Webhooks section: the endpoints, and the forms that change them. */
+  readonly webhooks: boolean;
+  /** Its one-click registration of the local receiver (development, WEBHOOK_ALLOW_INSECURE=true). */
+  readonly localReceiver: boolean;
+}
 
 /** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
-export function adminPage(csrfToken: string): string {
+export function adminPage(csrfToken: string, sections: AdminPageSections = { webhooks: false, localReceiver: false }): string {
   const options = (values: readonly string[]): string => values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('');
   return `<!doctype html>
 <html lang="en">
@@ -36,14 +45,39 @@ export function adminPage(csrfToken: string): string {
     <form class="filters" id="filters">
       <label>status <select name="status"><option value="">any</option>${options(NOTIFICATION_STATUSES)}</select></label>
       <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
+      <label>channel <select name="channel"><option value="">any</option>${options(NOTIFICATION_CHANNELS)}</select></label>
     </form>
     <table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table>
     <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
-</main>
+${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
 <script src="/admin/app.js"></script>
 </body>
 </html>
+`;
+}
+
+/** The Webhooks section: filled and driven by /admin/app.js through /admin/api/webhooks. A secret appears once, in #webhook-secret. */
+function webhooksSection(localReceiver: boolean): string {
+  const checkboxes = WEBHOOK_EVENT_TYPE_LIST.map((type) => `<label><input type="checkbox" name="events" value="${escapeHtml(type)}" checked> ${escapeHtml(type)}</label>`).join('');
+  return `  <section id="webhooks">
+    <h2>Webhooks</h2>
+    <div class="secret" id="webhook-secret" hidden>
+      <p><b id="webhook-secret-title">Signing secret</b> <span id="webhook-secret-note"></span></p>
+      <code id="webhook-secret-value"></code>
+      <p class="muted">Copy it now: it is not shown again.</p>
+      <button type="button" id="webhook-secret-done">Done</button>
+    </div>
+    <p id="webhook-message" class="message" hidden></p>
+    <table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table>
+    <div class="empty" id="no-webhook-endpoints">No webhook endpoints.</div>
+    <form class="webhook-form" id="webhook-form">
+      <label>url <input type="url" name="url" required maxlength="${WEBHOOK_URL_MAX_LENGTH}" placeholder="https://shop.example.com/webhooks"></label>
+      <label>description <input type="text" name="description" maxlength="${WEBHOOK_DESCRIPTION_MAX_LENGTH}" placeholder="optional"></label>
+      <fieldset><legend>events</legend>${checkboxes}</fieldset>
+      <button type="submit">Register</button>
+${localReceiver ? '      <button type="button" id="local-receiver">Register the local receiver (npm run receiver)</button>\n' : ''}    </form>
+  </section>
 `;
 }
 
@@ -106,6 +140,16 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .filters { display: flex; gap: 16px; padding: 8px 16px; border-bottom: 1px solid var(--line); color: var(--muted); }
   .filters select { font: inherit; margin-left: 4px; }
   td.id { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 260px; }
+  td.actions { white-space: nowrap; }
+  td.actions button + button { margin-left: 6px; }
+  .badge.enabled { background: var(--ok); } .badge.disabled { background: var(--muted); }
+  .webhook-form { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 16px; padding: 12px 16px; border-top: 1px solid var(--line); }
+  .webhook-form input[type=url] { width: 340px; } .webhook-form input { font: inherit; margin-left: 4px; }
+  .webhook-form fieldset { border: none; padding: 0; margin: 0; display: flex; gap: 12px; } .webhook-form legend { float: left; margin-right: 8px; color: var(--muted); }
+  .secret { margin: 12px 16px; padding: 12px 16px; border: 1px solid var(--warn); border-radius: 8px; background: #fffaf0; }
+  .secret p { margin: 0 0 8px; } .secret code { display: block; margin-bottom: 8px; font-size: 13px; overflow-wrap: anywhere; user-select: all; }
+  .muted { color: var(--muted); }
+  .message { margin: 12px 16px; } .message.error { color: var(--bad); }
 `;
 
 /** /admin/app.js: every value is set as text, never as HTML. */
@@ -116,11 +160,13 @@ const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : '';
 const badge = (status) => { const td = document.createElement('td'); const span = document.createElement('span'); span.className = 'badge ' + status; span.textContent = status; td.append(span); return td; };
 const failure = (n) => n.lastError ? n.failureKind + ': ' + n.lastError : '';
 const when = (n) => n.sentAt ? time(n.sentAt) : n.nextAttemptAt ? 'next ' + time(n.nextAttemptAt) : '';
+const channelOf = (n) => n.endpointId ? n.channel + ' ' + n.endpointId : n.channel;
 
 async function replay(n, button) {
   button.disabled = true;
   const path = [n.orderId, n.kind, n.channel].map(encodeURIComponent).join('/');
-  const response = await fetch('/admin/api/notifications/' + path + '/replay', { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
+  const endpoint = n.endpointId ? '?endpoint=' + encodeURIComponent(n.endpointId) : '';
+  const response = await fetch('/admin/api/notifications/' + path + '/replay' + endpoint, { method: 'POST', headers: { 'X-CSRF-Token': csrfToken } });
   button.textContent = response.ok ? 'replayed' : 'failed';
   refresh();
 }
@@ -131,6 +177,7 @@ function row(n, cells, dead) {
   tr.dataset.orderId = n.orderId;
   tr.dataset.kind = n.kind;
   tr.dataset.channel = n.channel;
+  if (n.endpointId) tr.dataset.endpointId = n.endpointId;
   const action = document.createElement('td');
   if (dead) {
     const button = document.createElement('button');
@@ -162,10 +209,10 @@ async function refresh() {
       tr.append(cell(k.kind), cell(String(k.sentLastMinute)), cell(String(k.dead), k.dead > 0 ? 'error' : undefined));
       return tr;
     }));
-    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(n.channel), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
+    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(channelOf(n)), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
     document.getElementById('notifications').replaceChildren(...rows);
     document.getElementById('no-notifications').hidden = rows.length > 0;
-    const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(d.channel), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));
+    const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(channelOf(d)), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));
     document.getElementById('dead-letters').replaceChildren(...letters);
     document.getElementById('no-dead-letters').hidden = letters.length > 0;
     document.getElementById('status').textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -177,4 +224,106 @@ filters.addEventListener('change', refresh);
 filters.addEventListener('submit', (event) => event.preventDefault());
 refresh();
 setInterval(refresh, 2000);
+
+/** The Webhooks section, when the page has one: each action calls /admin/api/webhooks, then lists the endpoints again. */
+function setUpWebhooks() {
+  const form = document.getElementById('webhook-form');
+  const message = document.getElementById('webhook-message');
+  const secretBox = document.getElementById('webhook-secret');
+  const say = (text, isError) => { message.textContent = text; message.hidden = !text; message.classList.toggle('error', Boolean(isError)); };
+  const showSecret = (title, secret, note) => {
+    document.getElementById('webhook-secret-title').textContent = title;
+    document.getElementById('webhook-secret-value').textContent = secret;
+    document.getElementById('webhook-secret-note').textContent = note ?? '';
+    secretBox.hidden = false;
+  };
+  const hideSecret = () => { document.getElementById('webhook-secret-value').textContent = ''; secretBox.hidden = true; };
+  const problem = (body) => body?.error?.details ? body.error.details.map((d) => d.field + ' ' + d.message).join('; ') : body?.error?.message ?? 'failed';
+
+  async function call(method, path, body) {
+    const headers = { 'X-CSRF-Token': csrfToken };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch('/admin/api/webhooks' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
+    const answer = response.status === 204 ? {} : await response.json();
+    if (!response.ok) throw new Error(problem(answer));
+    return answer;
+  }
+
+  /** Runs an action for a button: the button is off meanwhile, a failure is said, the list follows. */
+  async function act(button, action) {
+    button.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      button.disabled = false;
+      load();
+    }
+  }
+
+  const button = (label, onClick) => { const b = document.createElement('button'); b.type = 'button'; b.textContent = label; b.addEventListener('click', () => act(b, onClick)); return b; };
+  const path = (e) => '/' + encodeURIComponent(e.id);
+
+  function row(e) {
+    const tr = document.createElement('tr');
+    tr.dataset.endpointId = e.id;
+    const url = cell(e.url, 'id');
+    if (e.description) url.title = e.description;
+    const actions = document.createElement('td');
+    actions.className = 'actions';
+    actions.append(
+      button(e.enabled ? 'Disable' : 'Enable', async () => {
+        await call('POST', path(e) + (e.enabled ? '/disable' : '/enable'));
+        say(e.url + (e.enabled ? ' is disabled: it receives nothing.' : ' is enabled.'));
+      }),
+      button('Rotate secret', async () => {
+        const { secret, previousSecretExpiresAt } = await call('POST', path(e) + '/rotate-secret');
+        say('');
+        showSecret('New signing secret of ' + e.url, secret, '(the previous one still signs until ' + new Date(previousSecretExpiresAt).toLocaleString() + ')');
+      }),
+      button('Delete', async () => {
+        if (!window.confirm('Delete the webhook endpoint ' + e.url + '? It receives nothing more, and this cannot be undone.')) return;
+        await call('DELETE', path(e));
+        say(e.url + ' is deleted.');
+      }),
+    );
+    const previous = e.previousSecretExpiresAt ? 'signs until ' + new Date(e.previousSecretExpiresAt).toLocaleString() : '—';
+    tr.append(url, cell(e.events.join(', ')), badge(e.enabled ? 'enabled' : 'disabled'), cell(new Date(e.createdAt).toLocaleString()), cell(previous), actions);
+    return tr;
+  }
+
+  async function load() {
+    try {
+      const { endpoints } = await call('GET', '');
+      document.getElementById('webhook-endpoints').replaceChildren(...endpoints.map(row));
+      document.getElementById('no-webhook-endpoints').hidden = endpoints.length > 0;
+    } catch (error) {
+      say('cannot list the webhook endpoints: ' + error.message, true);
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const fields = new FormData(form);
+    const description = String(fields.get('description') ?? '').trim();
+    const registration = { url: String(fields.get('url') ?? ''), events: fields.getAll('events'), ...(description ? { description } : {}) };
+    act(form.querySelector('button[type=submit]'), async () => {
+      const { endpoint, secret } = await call('POST', '', registration);
+      form.reset();
+      say('');
+      showSecret('Signing secret of ' + endpoint.url, secret, '(' + endpoint.id + ')');
+    });
+  });
+  const localReceiver = document.getElementById('local-receiver');
+  if (localReceiver) localReceiver.addEventListener('click', () => act(localReceiver, async () => {
+    const { endpoint, secret, receiverTookSecret, message: said } = await call('POST', '/local-receiver');
+    say(said, !receiverTookSecret);
+    showSecret('Signing secret of the local receiver ' + endpoint.url, secret, receiverTookSecret ? '(handed to the receiver)' : '');
+  }));
+  document.getElementById('webhook-secret-done').addEventListener('click', hideSecret);
+  load();
+}
+if (document.getElementById('webhooks')) setUpWebhooks();
 `;

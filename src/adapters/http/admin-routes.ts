@@ -14,8 +14,10 @@ import {
   type NotificationChannel,
   type NotificationKind,
 } from '../../domain/notification.js';
+import { WEBHOOK_ENDPOINT_ID } from '../../domain/webhook-endpoint.js';
 import { ADMIN_SCRIPT, ADMIN_STYLES, adminPage, INBOX_STYLES, inboxPage } from './admin-page.js';
 import { AdminSessions } from './admin-session.js';
+import { mountAdminWebhookRoutes, type AdminWebhookDeps } from './admin-webhook-routes.js';
 import { HttpError } from './http-error.js';
 import { cameOverHttps, htmlPolicy, ownOrigin } from './security-headers.js';
 import { bearerToken } from './request-trust.js';
@@ -30,6 +32,8 @@ export interface AdminDeps {
   readonly overview: AdminOverview;
   readonly replay: ReplayDeadLetter;
   readonly inbox?: InboxView;
+  /** The webhook endpoints' administration (/admin/api/webhooks and the page's Webhooks section); absent = neither. */
+  readonly webhooks?: AdminWebhookDeps;
   /** TRUSTED_PROXY_COUNT: how many proxies in front of us set X-Forwarded-Proto (0: none is believed). */
   readonly trustedProxyCount?: number;
   /** Epoch milliseconds, for the session's expiry. */
@@ -40,9 +44,9 @@ export const ADMIN_COOKIE = 'ordermail_admin';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=],
- * POST /admin/api/notifications/:orderId/:kind/:channel/replay (and the confirmation's former
- * /admin/api/dead-letters/:orderId/replay), and /admin/inbox in the single-process mode.
+ * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=&channel=],
+ * POST /admin/api/notifications/:orderId/:kind/:channel/replay[?endpoint=] (and the confirmation's former
+ * /admin/api/dead-letters/:orderId/replay), /admin/api/webhooks…, and /admin/inbox in the single-process mode.
  */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   const sessions = new AdminSessions(deps.token, deps.now);
@@ -52,7 +56,10 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     const session = (ctx.state.admin as AdminCaller).session;
-    ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session));
+    ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session), {
+      webhooks: deps.webhooks !== undefined,
+      localReceiver: deps.webhooks?.localReceiver !== undefined,
+    });
   });
   router.get('/admin/app.js', authorised, asset('application/javascript', ADMIN_SCRIPT));
   router.get('/admin/app.css', authorised, asset('text/css', ADMIN_STYLES));
@@ -62,13 +69,14 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   });
   // An id no order can have answers 404 (ORDER_NOT_FOUND), like GET /orders/{orderId}.
   router.post('/admin/api/notifications/:orderId/:kind/:channel/replay', authorised, async (ctx) => {
-    const { kind, channel } = kindAndChannel(ctx.params.kind, ctx.params.channel);
-    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? '', kind, channel));
+    const { kind, channel, endpointId } = notificationKeyOf(ctx.params.kind, ctx.params.channel, ctx.query.endpoint);
+    replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? '', kind, channel, endpointId));
   });
   // The address of earlier versions, kept for scripts: an order's confirmation email.
   router.post('/admin/api/dead-letters/:orderId/replay', authorised, async (ctx) => {
     replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? ''));
   });
+  if (deps.webhooks) mountAdminWebhookRoutes(router, authorised, deps.webhooks);
   const inbox = deps.inbox;
   if (inbox) {
     router.get('/admin/inbox', authorised, (ctx) => {
@@ -95,25 +103,42 @@ function replied(ctx: Koa.Context, outcome: ReplayOutcome): void {
   ctx.body = { success: outcome === 'reset', outcome };
 }
 
-/** `?status=` and `?kind=` of the overview: each one of the domain's values, or absent. */
+/** `?status=`, `?kind=` and `?channel=` of the overview: each one of the domain's values, or absent. */
 function overviewFilter(query: Koa.Context['query']): NotificationFilter {
   // `?status=` (an empty select on the page) narrows nothing, like no status at all.
   const status = query.status || undefined;
   const kind = query.kind || undefined;
+  const channel = query.channel || undefined;
   const problems: FieldError[] = [];
   if (status !== undefined && !isNotificationStatus(status)) problems.push({ field: 'status', message: `must be one of ${NOTIFICATION_STATUSES.join(', ')}` });
   if (kind !== undefined && !isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
+  if (channel !== undefined && !isNotificationChannel(channel)) problems.push({ field: 'channel', message: `must be one of ${NOTIFICATION_CHANNELS.join(', ')}` });
   if (problems.length > 0) throw new ValidationError(problems);
-  return { ...(isNotificationStatus(status) ? { status } : {}), ...(isNotificationKind(kind) ? { kind } : {}) };
+  return {
+    ...(isNotificationStatus(status) ? { status } : {}),
+    ...(isNotificationKind(kind) ? { kind } : {}),
+    ...(isNotificationChannel(channel) ? { channel } : {}),
+  };
 }
 
-/** The kind and channel of a replay's path: one of the domain's each, or 400 before the ledger is asked. */
-function kindAndChannel(kind: string | undefined, channel: string | undefined): { kind: NotificationKind; channel: NotificationChannel } {
-  if (isNotificationKind(kind) && isNotificationChannel(channel)) return { kind, channel };
+/**
+ * The key a replay names: the kind and channel of its path, one of the domain's each, and `?endpoint=` for a
+ * webhook delivery (an endpoint id), never for an email; or 400 before the ledger is asked.
+ */
+function notificationKeyOf(
+  kind: string | undefined,
+  channel: string | undefined,
+  endpoint: string | string[] | undefined,
+): { kind: NotificationKind; channel: NotificationChannel; endpointId?: string } {
   const problems: FieldError[] = [];
   if (!isNotificationKind(kind)) problems.push({ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` });
   if (!isNotificationChannel(channel)) problems.push({ field: 'channel', message: `must be one of ${NOTIFICATION_CHANNELS.join(', ')}` });
-  throw new ValidationError(problems);
+  else if (channel === 'email' && endpoint !== undefined) problems.push({ field: 'endpoint', message: 'must be absent for an email: only a webhook delivery has an endpoint' });
+  else if (channel === 'webhook' && endpoint === undefined) problems.push({ field: 'endpoint', message: 'is required for a webhook delivery: ?endpoint=<endpoint id>' });
+  else if (channel === 'webhook' && (typeof endpoint !== 'string' || !WEBHOOK_ENDPOINT_ID.test(endpoint)))
+    problems.push({ field: 'endpoint', message: `must be one endpoint id, matching ${WEBHOOK_ENDPOINT_ID.source}` });
+  if (problems.length > 0 || !isNotificationKind(kind) || !isNotificationChannel(channel)) throw new ValidationError(problems);
+  return { kind, channel, ...(typeof endpoint === 'string' && channel === 'webhook' ? { endpointId: endpoint } : {}) };
 }
 
 interface AdminCaller {

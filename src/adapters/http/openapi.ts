@@ -1,10 +1,13 @@
 import { NOTIFICATION_CHANNELS, NOTIFICATION_FAILURE_KINDS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
+import { WEBHOOK_ENDPOINT_ID, WEBHOOK_EVENT_TYPE_LIST, WebhookEndpointNotFoundError, WebhookEndpointsFullError } from '../../domain/webhook-endpoint.js';
 import { changeOrderStatusSchema, createOrderSchema } from './order-schemas.js';
 import { MAX_BODY_BYTES, NOT_JSON_MESSAGE } from './json-body.js';
+import { registerWebhookSchema } from './webhook-schemas.js';
 
 const { $id: _id, ...createOrderRequest } = createOrderSchema;
 const { $id: _statusId, ...changeOrderStatusRequest } = changeOrderStatusSchema;
+const { $id: _webhookId, ...registerWebhookRequest } = registerWebhookSchema;
 
 const error = (code: string, example: string) => ({
   description: example,
@@ -18,6 +21,29 @@ const unauthorized = {
 };
 // The `{}` alternative: without API_KEYS the server asks for no key.
 const security = [{ apiKey: [] }, {}];
+
+// The admin API: ADMIN_TOKEN as a bearer token, or the admin page's session cookie (with X-CSRF-Token on a POST or DELETE).
+const adminSecurity = [{ adminToken: [] }, { adminSession: [] }];
+const adminRefusals = {
+  '401': {
+    ...error('ADMIN_TOKEN_REQUIRED', 'Admin endpoints need the ADMIN_TOKEN: open /admin?token=<ADMIN_TOKEN> or send Authorization: Bearer <ADMIN_TOKEN>'),
+    description: 'ADMIN_TOKEN_REQUIRED: neither the admin token nor a session; ADMIN_TOKEN_INVALID: a wrong token',
+  },
+  '403': {
+    ...error('ADMIN_CSRF_TOKEN_INVALID', 'The X-CSRF-Token header is missing or not valid for this session'),
+    description: 'On a session only: ADMIN_CROSS_ORIGIN (not from the admin page\'s own origin) or ADMIN_CSRF_TOKEN_INVALID',
+  },
+  '503': error('SERVICE_UNAVAILABLE', 'postgres is unavailable'),
+};
+const endpointNotFound = error('WEBHOOK_ENDPOINT_NOT_FOUND', new WebhookEndpointNotFoundError('ep_0123456789abcdef01234567').message);
+const endpointIdParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: WEBHOOK_ENDPOINT_ID.source }, description: 'The endpoint\'s id: ep_ and 24 hex digits' };
+const endpointAnswer = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { type: 'object', required: ['endpoint'], properties: { endpoint: { $ref: '#/components/schemas/WebhookEndpoint' } } } } },
+});
+const endpointChange = (operationId: string, summary: string, answered: string) => ({
+  post: { operationId, summary, tags: ['admin'], security: adminSecurity, parameters: [endpointIdParameter], responses: { '200': endpointAnswer(answered), '404': endpointNotFound, ...adminRefusals } },
+});
 
 /** The OpenAPI 3.1 description of the HTTP API, built from the very schemas the server validates with. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -111,7 +137,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
                                 description: 'Every notification of the order, in the order of its events',
                                 items: {
                                   allOf: [
-                                    { type: 'object', required: ['kind', 'channel'], properties: { kind: { enum: [...NOTIFICATION_KINDS] }, channel: { enum: [...NOTIFICATION_CHANNELS] } } },
+                                    {
+                                      type: 'object',
+                                      required: ['kind', 'channel'],
+                                      properties: {
+                                        kind: { enum: [...NOTIFICATION_KINDS] },
+                                        channel: { enum: [...NOTIFICATION_CHANNELS] },
+                                        endpointId: {
+                                          type: 'string',
+                                          pattern: WEBHOOK_ENDPOINT_ID.source,
+                                          description: 'The webhook endpoint a webhook delivery goes to (channel webhook only; one entry per endpoint)',
+                                        },
+                                      },
+                                    },
                                     { $ref: '#/components/schemas/Notification' },
                                   ],
                                 },
@@ -166,6 +204,108 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/admin/api/webhooks': {
+        get: {
+          operationId: 'listWebhookEndpoints',
+          summary: 'Every registered webhook endpoint, the oldest first, without its secrets',
+          tags: ['admin'],
+          security: adminSecurity,
+          responses: {
+            '200': {
+              description: 'The endpoints',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', required: ['endpoints'], properties: { endpoints: { type: 'array', items: { $ref: '#/components/schemas/WebhookEndpoint' } } } },
+                },
+              },
+            },
+            ...adminRefusals,
+          },
+        },
+        post: {
+          operationId: 'registerWebhookEndpoint',
+          summary: 'Register an endpoint for some event types; its signing secret is answered this once',
+          tags: ['admin'],
+          security: adminSecurity,
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/RegisterWebhookRequest' } } } },
+          responses: {
+            '201': {
+              description: 'Registered and enabled',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['endpoint', 'secret'],
+                    properties: { endpoint: { $ref: '#/components/schemas/WebhookEndpoint' }, secret: { $ref: '#/components/schemas/WebhookSecret' } },
+                  },
+                },
+              },
+            },
+            '400': {
+              description: 'VALIDATION_FAILED (details name every bad field; url also when its host resolves to a private, loopback, link-local or metadata address, or does not resolve) or INVALID_JSON',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            },
+            '409': error('WEBHOOK_ENDPOINTS_FULL', new WebhookEndpointsFullError().message),
+            '413': error('PAYLOAD_TOO_LARGE', `The request body must be at most ${MAX_BODY_BYTES} bytes`),
+            '415': { ...error('UNSUPPORTED_MEDIA_TYPE', NOT_JSON_MESSAGE), description: `${NOT_JSON_MESSAGE}, in UTF-8 (a declared charset other than utf-8 is refused)` },
+            ...adminRefusals,
+          },
+        },
+      },
+      '/admin/api/webhooks/local-receiver': {
+        post: {
+          operationId: 'registerLocalReceiver',
+          summary: 'Development only (WEBHOOK_ALLOW_INSECURE=true): register the local receiver (npm run receiver) for every event type and hand it the secret',
+          description:
+            'Registers http://127.0.0.1:<RECEIVER_PORT>/webhooks and posts { endpointId, secret } to http://127.0.0.1:<RECEIVER_PORT>/secrets. Registered already, it is enabled and gets a new secret, handed over the same way (200).',
+          tags: ['admin'],
+          security: adminSecurity,
+          responses: {
+            '201': { description: 'Registered', content: { 'application/json': { schema: { $ref: '#/components/schemas/LocalReceiverRegistration' } } } },
+            '200': { description: 'Registered already: a new secret', content: { 'application/json': { schema: { $ref: '#/components/schemas/LocalReceiverRegistration' } } } },
+            '404': error('NOT_FOUND', 'No route for POST /admin/api/webhooks/local-receiver: the local receiver is registered only when WEBHOOK_ALLOW_INSECURE=true'),
+            '409': error('WEBHOOK_ENDPOINTS_FULL', new WebhookEndpointsFullError().message),
+            ...adminRefusals,
+          },
+        },
+      },
+      '/admin/api/webhooks/{id}': {
+        delete: {
+          operationId: 'removeWebhookEndpoint',
+          summary: 'Remove an endpoint; deliveries still queued for it are skipped',
+          tags: ['admin'],
+          security: adminSecurity,
+          parameters: [endpointIdParameter],
+          responses: { '204': { description: 'Removed' }, '404': endpointNotFound, ...adminRefusals },
+        },
+      },
+      '/admin/api/webhooks/{id}/disable': endpointChange('disableWebhookEndpoint', 'Disable an endpoint: it receives nothing, deliveries queued for it are skipped', 'The endpoint, disabled'),
+      '/admin/api/webhooks/{id}/enable': endpointChange('enableWebhookEndpoint', 'Enable an endpoint again', 'The endpoint, enabled'),
+      '/admin/api/webhooks/{id}/rotate-secret': {
+        post: {
+          operationId: 'rotateWebhookSecret',
+          summary: 'Give an endpoint a new signing secret; the previous one signs beside it for WEBHOOK_SECRET_GRACE_MS (24 h by default), one rotated out earlier stops',
+          tags: ['admin'],
+          security: adminSecurity,
+          parameters: [endpointIdParameter],
+          responses: {
+            '200': {
+              description: 'The new secret, answered this once',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['secret', 'previousSecretExpiresAt'],
+                    properties: { secret: { $ref: '#/components/schemas/WebhookSecret' }, previousSecretExpiresAt: { type: 'string', format: 'date-time' } },
+                  },
+                },
+              },
+            },
+            '404': endpointNotFound,
+            ...adminRefusals,
+          },
+        },
+      },
       '/health': { get: { operationId: 'health', summary: 'Liveness: 503 when a critical dependency fails', responses: { '200': { description: 'ok or degraded' }, '503': { description: 'fail' } } } },
       '/ready': { get: { operationId: 'ready', summary: 'Readiness: 503 naming the failing dependencies', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
@@ -173,6 +313,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'One of the keys in API_KEYS; required on the order routes only when the server has keys' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN; the admin API exists only when it is set' },
+        adminSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'ordermail_admin',
+          description: 'The admin page\'s session (from /admin?token=<ADMIN_TOKEN>); a POST or DELETE on it also needs X-CSRF-Token and the page\'s own origin',
+        },
       },
       parameters: {
         CorrelationId: { name: 'X-Correlation-Id', in: 'header', required: false, schema: { type: 'string', maxLength: 128 }, description: 'Echoed back; generated when absent' },
@@ -180,6 +327,36 @@ export function openApiDocument(version: string): Record<string, unknown> {
       schemas: {
         CreateOrderRequest: createOrderRequest,
         ChangeOrderStatusRequest: changeOrderStatusRequest,
+        RegisterWebhookRequest: registerWebhookRequest,
+        WebhookEndpoint: {
+          type: 'object',
+          required: ['id', 'url', 'events', 'enabled', 'createdAt'],
+          properties: {
+            id: { type: 'string', pattern: WEBHOOK_ENDPOINT_ID.source },
+            url: { type: 'string' },
+            events: { type: 'array', items: { enum: [...WEBHOOK_EVENT_TYPE_LIST] }, description: 'The event types it receives' },
+            enabled: { type: 'boolean', description: 'A disabled endpoint receives nothing' },
+            description: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            previousSecretExpiresAt: { type: 'string', format: 'date-time', description: 'Present while a rotated-out secret still signs beside the current one' },
+          },
+        },
+        WebhookSecret: {
+          type: 'string',
+          pattern: '^whsec_[A-Za-z0-9+/]{43}=$',
+          description: 'The Standard Webhooks form: whsec_ and the base64 of 32 random bytes. Deliveries carry webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256>)',
+        },
+        LocalReceiverRegistration: {
+          type: 'object',
+          required: ['endpoint', 'secret', 'created', 'receiverTookSecret', 'message'],
+          properties: {
+            endpoint: { $ref: '#/components/schemas/WebhookEndpoint' },
+            secret: { $ref: '#/components/schemas/WebhookSecret' },
+            created: { type: 'boolean', description: 'False: registered already, it got a new secret' },
+            receiverTookSecret: { type: 'boolean', description: 'False when the receiver is not running (start it with npm run receiver, then ask again) or refused it' },
+            message: { type: 'string' },
+          },
+        },
         StatusHistory: {
           type: 'array',
           description: 'Oldest first: created, then each accepted change',
@@ -228,11 +405,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
           type: 'object',
           required: ['status', 'attempts'],
           properties: {
-            status: { enum: [...NOTIFICATION_STATUSES], description: 'pending: not seen by a notifier yet, or waiting for an earlier notification of its order' },
+            status: {
+              enum: [...NOTIFICATION_STATUSES],
+              description: 'pending: not seen by a notifier yet, or waiting for an earlier notification of its order on the same channel (and webhook endpoint)',
+            },
             attempts: { type: 'integer' },
             failureKind: {
               enum: [...NOTIFICATION_FAILURE_KINDS],
-              description: 'Why the email did not go (yet), by kind only: the failure\'s text, which may name a mail server or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
+              description:
+                'Why the email or webhook delivery did not go (yet), by kind only: the failure\'s text, which may name a mail server, an endpoint\'s address or a recipient, is for the logs and the admin page. unknown: recorded before kinds were.',
             },
             sentAt: { type: 'string', format: 'date-time' },
           },

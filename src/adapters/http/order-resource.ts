@@ -56,8 +56,9 @@ export function maskEmail(email: string): string {
 
 /**
  * An order with the state of its notifications, as GET /orders/{orderId} shows it: `notification` is its
- * confirmation (kept for the clients from before), `notifications` all of them. A failure shows as its kind
- * only, to every caller: its text may name a mail server's address or a recipient, and is for logs and the admin page.
+ * confirmation (kept for the clients from before), `notifications` all of them, a webhook delivery with its
+ * endpoint's id (never its URL). A failure shows as its kind only, to every caller: its text may name a mail
+ * server's or endpoint's address or a recipient, and is for logs and the admin page.
  */
 export function orderLookupResource(
   order: Order,
@@ -72,7 +73,7 @@ export function orderLookupResource(
     status: order.status,
     statusHistory: statusHistoryResource(order, statusHistory),
     notification: publicState(notification),
-    notifications: notifications.map((n) => ({ kind: n.kind, channel: n.channel, ...publicState(n) })),
+    notifications: notifications.map((n) => ({ kind: n.kind, channel: n.channel, ...(n.endpointId === undefined ? {} : { endpointId: n.endpointId }), ...publicState(n) })),
   };
 }
 

@@ -103,14 +103,14 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 const validateCreateOrder = ajv.compile<CreateOrderBody>(shapeOf(createOrderSchema));
 const validateChangeOrderStatus = ajv.compile<ChangeOrderStatusBody>(shapeOf(changeOrderStatusSchema));
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /**
  * The body when its shape is right (its rules are the domain's, checked when the order is created), or every
  * problem found: the shape's, and the domain's rules broken by the fields whose shape is right.
  */
 export function parseCreateOrder(body: unknown): Parsed<CreateOrderBody> {
-  return parse(body, validateCreateOrder, (fields) =>
+  return parseRequest(body, validateCreateOrder, (fields) =>
     Order.check({
       ...(fields.orderId === undefined ? {} : { orderId: fields.orderId }),
       ...(fields.itemId === undefined ? {} : { itemIds: fields.itemId }),
@@ -121,10 +121,11 @@ export function parseCreateOrder(body: unknown): Parsed<CreateOrderBody> {
 
 /** The same for a status change, whose rules the domain checks before it looks for the order. */
 export function parseChangeOrderStatus(body: unknown): Parsed<ChangeOrderStatusBody> {
-  return parse(body, validateChangeOrderStatus, checkStatusChange);
+  return parseRequest(body, validateChangeOrderStatus, checkStatusChange);
 }
 
-function parse<T>(body: unknown, validate: ValidateFunction<T>, ruleProblems: (wellShaped: Partial<T>) => FieldError[]): Parsed<T> {
+/** A body checked against the shape `validate` knows, then against the rules `ruleProblems` reports for its well-shaped fields. */
+export function parseRequest<T>(body: unknown, validate: ValidateFunction<T>, ruleProblems: (wellShaped: Partial<T>) => FieldError[]): Parsed<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object' }] };
   if (validate(body)) return { ok: true, value: body };

@@ -90,6 +90,7 @@ function dlqHeaders(letter: DeadLetter): Record<string, string> {
           'dlq-notification-order-id': notification.orderId,
           'dlq-notification-kind': notification.kind,
           ...(notification.channel === undefined ? {} : { 'dlq-notification-channel': notification.channel }),
+          ...(notification.endpointId === undefined ? {} : { 'dlq-notification-endpoint': notification.endpointId }),
         }
       : {}),
   };
@@ -123,9 +124,11 @@ function notificationOf(headers: Readonly<Record<string, string>>): DeadNotifica
   const kind = headers['dlq-notification-kind'];
   if (orderId === undefined || kind === undefined) return undefined;
   const channel = headers['dlq-notification-channel'] ?? 'email';
-  // A kind or channel this version does not know (a newer notifier wrote it) is no notification it can reset.
-  if (!isNotificationKind(kind) || !isNotificationChannel(channel)) return undefined;
-  return { orderId, kind, channel };
+  const endpointId = headers['dlq-notification-endpoint'];
+  // A kind or channel this version does not know (a newer notifier wrote it) is no notification it can reset,
+  // nor is a webhook delivery that does not name its endpoint.
+  if (!isNotificationKind(kind) || !isNotificationChannel(channel) || (channel === 'webhook' && endpointId === undefined)) return undefined;
+  return { orderId, kind, channel, ...(endpointId === undefined ? {} : { endpointId }) };
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   isUnfinished,
   notificationId,
   type Notification,
+  type NotificationChannel,
   type NotificationFailure,
   type NotificationFailureKind,
   type NotificationKey,
@@ -13,7 +14,7 @@ import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan
 
 interface Entry {
   notification: Notification;
-  /** Arrival order: the notifications of one order go out in this order. */
+  /** Arrival order: the notifications of one stream (order, channel, endpoint) go out in this order. */
   seq: number;
   correlationId?: string;
   source?: EventSource;
@@ -46,7 +47,10 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return [...this.entries.values()]
       .filter((entry) => entry.notification.orderId === orderId)
       .sort((a, b) => a.seq - b.seq)
-      .map((entry) => ({ kind: entry.notification.kind, channel: entry.notification.channel, ...stateOf(entry) }));
+      .map((entry) => {
+        const { kind, channel, endpointId } = entry.notification;
+        return { kind, channel, ...(endpointId === undefined ? {} : { endpointId }), ...stateOf(entry) };
+      });
   }
 
   async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
@@ -61,8 +65,18 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return { claimed: false, state: stateOf(existing) };
   }
 
-  async claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]> {
-    const due = [...this.entries.values()].filter((e) => this.isDue(e)).slice(0, limit);
+  async enqueue(notifications: readonly Notification[], context: { correlationId?: string; source?: EventSource }): Promise<void> {
+    for (const notification of notifications) {
+      const id = notificationId(notification);
+      if (!this.entries.has(id)) this.entries.set(id, { notification, seq: ++this.arrivals, ...context, status: 'pending', attempts: 0, unknownOutcomes: 0 });
+    }
+  }
+
+  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints: readonly string[] = []): Promise<NotificationJob[]> {
+    const skipped = new Set(skipEndpoints);
+    const due = [...this.entries.values()]
+      .filter((e) => e.notification.channel === channel && !skipped.has(e.notification.endpointId ?? '') && this.isDue(e))
+      .slice(0, limit);
     return due.map((entry) => this.take(entry, owner, leaseMs));
   }
 
@@ -114,10 +128,11 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     return (entry.status === 'sending' && (entry.leaseUntil ?? 0) < now) || (entry.status === 'failed' && (entry.nextAttemptAt ?? 0) <= now);
   }
 
-  /** Whether an earlier notification of the same order is not finished yet. */
+  /** Whether an earlier notification of the same stream (order, channel, endpoint) is not finished yet. */
   private waits(entry: Entry): boolean {
-    for (const other of this.entries.values())
-      if (other.notification.orderId === entry.notification.orderId && other.seq < entry.seq && isUnfinished(other.status)) return true;
+    const { orderId, channel, endpointId } = entry.notification;
+    for (const { notification: other, seq, status } of this.entries.values())
+      if (other.orderId === orderId && other.channel === channel && other.endpointId === endpointId && seq < entry.seq && isUnfinished(status)) return true;
     return false;
   }
 

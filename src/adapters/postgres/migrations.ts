@@ -266,6 +266,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_waiting_by_key ON outbox (key, id) WHERE published_at IS NULL AND parked_at IS NULL;
     `,
   },
+  {
+    version: 20,
+    name: 'a notification is keyed by (order, kind, channel, endpoint); one stream waits only for itself',
+    // As with migration 11, a notifier of the previous version can no longer claim (its ON CONFLICT
+    // (order_id, kind, channel) matches no unique constraint: SQLSTATE 42P10): stop the old notifiers before
+    // the new ones start. The indexes are rebuilt under a lock that holds the ledger's writes meanwhile.
+    sql: `
+      SET LOCAL lock_timeout = '10s';
+      -- '' is no endpoint (email): a constant default, so the rows so far are not rewritten under the lock.
+      ALTER TABLE notifications ADD COLUMN endpoint_id text NOT NULL DEFAULT '';
+      ALTER TABLE notifications DROP CONSTRAINT notifications_pkey, ADD PRIMARY KEY (order_id, kind, channel, endpoint_id);
+      -- Each notifier takes the due notifications of one channel: the email sweeper and the webhook dispatcher
+      -- must not read through each other's retries (an endpoint that is down leaves many).
+      DROP INDEX notifications_due, notifications_leased, notifications_queued;
+      CREATE INDEX notifications_due ON notifications (channel, next_attempt_at) WHERE status = 'failed';
+      CREATE INDEX notifications_leased ON notifications (channel, lease_until) WHERE status = 'sending';
+      CREATE INDEX notifications_queued ON notifications (channel, order_id) WHERE status = 'pending';
+      -- What a notification waits for: the earlier unfinished ones of its stream (order, channel, endpoint).
+      -- An order has a row per kind and endpoint (up to 50 endpoints): the primary key's order_id alone would
+      -- read them all; this reads one stream's unfinished rows, and finished rows leave it.
+      CREATE INDEX notifications_unfinished_by_stream ON notifications (order_id, channel, endpoint_id, seq)
+        WHERE status IN ('pending', 'sending', 'failed');
+    `,
+  },
+  {
+    version: 21,
+    name: 'webhook endpoints',
+    // events: notification kinds (order-created…), not the event types receivers see. The secrets sign and are
+    // never listed; the previous one signs beside the current one until it expires (a rotation's grace period).
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id                         text PRIMARY KEY,
+        url                        text NOT NULL,
+        events                     text[] NOT NULL,
+        enabled                    boolean NOT NULL DEFAULT true,
+        description                text,
+        secret                     text NOT NULL,
+        previous_secret            text,
+        previous_secret_expires_at timestamptz,
+        created_at                 timestamptz NOT NULL,
+        updated_at                 timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -8,6 +8,7 @@ interface NotificationRow {
   order_id: string;
   kind: NotificationKind;
   channel: NotificationChannel;
+  endpoint_id: string;
   status: NotificationStatus;
   attempts: number;
   last_error: string | null;
@@ -19,7 +20,11 @@ interface NotificationRow {
   order_status: OrderStatus | null;
 }
 
-/** The admin page's queries; each is bounded and served by an index (migrations 3 and 17). */
+/**
+ * The admin page's queries; each is bounded and served by an index (migrations 3 and 17). A channel filter reads
+ * the same index as no filter and skips the other channel's rows: an order has one email per kind and one
+ * delivery per endpoint, so at most WEBHOOK_ENDPOINTS_MAX rows are skipped for one kept.
+ */
 export class PgAdminReadModel implements AdminReadModel {
   constructor(private readonly database: SqlDatabase) {}
 
@@ -29,8 +34,9 @@ export class PgAdminReadModel implements AdminReadModel {
     const where: string[] = [];
     if (filter.status !== undefined) where.push(`n.status = $${params.push(filter.status)}`);
     if (filter.kind !== undefined) where.push(`n.kind = $${params.push(filter.kind)}`);
+    if (filter.channel !== undefined) where.push(`n.channel = $${params.push(filter.channel)}`);
     const rows = await this.query<NotificationRow>(
-      `SELECT n.order_id, n.kind, n.channel, n.status, n.attempts, n.last_error, n.failure_kind, n.sent_at, n.next_attempt_at,
+      `SELECT n.order_id, n.kind, n.channel, n.endpoint_id, n.status, n.attempts, n.last_error, n.failure_kind, n.sent_at, n.next_attempt_at,
               n.message_id, n.created_at, o.status AS order_status
          FROM notifications n LEFT JOIN orders o ON o.order_id = n.order_id
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
@@ -41,6 +47,7 @@ export class PgAdminReadModel implements AdminReadModel {
       orderId: r.order_id,
       kind: r.kind,
       channel: r.channel,
+      ...endpointOf(r),
       status: r.status,
       attempts: r.attempts,
       createdAt: r.created_at,
@@ -53,8 +60,17 @@ export class PgAdminReadModel implements AdminReadModel {
   }
 
   async deadLetters(limit: number): Promise<DeadLetterSummary[]> {
-    const rows = await this.query<{ order_id: string; kind: NotificationKind; channel: NotificationChannel; attempts: number; last_error: string | null; failure_kind: string | null; last_failed_at: Date | null }>(
-      `SELECT order_id, kind, channel, attempts, last_error, failure_kind, last_failed_at FROM notifications
+    const rows = await this.query<{
+      order_id: string;
+      kind: NotificationKind;
+      channel: NotificationChannel;
+      endpoint_id: string;
+      attempts: number;
+      last_error: string | null;
+      failure_kind: string | null;
+      last_failed_at: Date | null;
+    }>(
+      `SELECT order_id, kind, channel, endpoint_id, attempts, last_error, failure_kind, last_failed_at FROM notifications
         WHERE status = 'dead' ORDER BY last_failed_at DESC LIMIT $1`,
       [limit],
     );
@@ -62,6 +78,7 @@ export class PgAdminReadModel implements AdminReadModel {
       orderId: r.order_id,
       kind: r.kind,
       channel: r.channel,
+      ...endpointOf(r),
       attempts: r.attempts,
       ...(r.last_error ? { lastError: r.last_error, failureKind: isNotificationFailureKind(r.failure_kind) ? r.failure_kind : 'unknown' } : {}),
       ...(r.last_failed_at ? { failedAt: r.last_failed_at } : {}),
@@ -106,3 +123,6 @@ export class PgAdminReadModel implements AdminReadModel {
     }
   }
 }
+
+/** '' is no endpoint (an email). */
+const endpointOf = (row: { endpoint_id: string }): { endpointId?: string } => (row.endpoint_id === '' ? {} : { endpointId: row.endpoint_id });

@@ -1,11 +1,13 @@
 import { isDeadEvent, type DeadLetter, type DeadLetters } from '../../application/ports/dead-letters.js';
+import { keyOf } from '../../domain/notification.js';
 import { SURROGATE_CLASS } from '../../domain/text-rules.js';
 import { translate } from './pg-errors.js';
 import type { SqlDatabase } from './sql-database.js';
 
 /**
  * Dead letters in a table, where there is no Kafka (the single-process mode): a decoded event as JSON (type,
- * version, aggregateId, payload, metadata) with the notification it is about; an unreadable message as its bytes.
+ * version, aggregateId, payload, metadata) with the key of the notification it is about (its endpoint too, for a
+ * webhook delivery); an unreadable message as its bytes.
  */
 export class PgDeadLetters implements DeadLetters {
   constructor(private readonly database: SqlDatabase) {}
@@ -17,7 +19,7 @@ export class PgDeadLetters implements DeadLetters {
           value: null,
           headers: {},
           event: JSON.stringify({ ...letter.event, metadata: letter.metadata }),
-          notification: letter.notification ? JSON.stringify(letter.notification) : null,
+          notification: letter.notification ? JSON.stringify(keyOf(letter.notification)) : null,
         }
       : { ...letter.message, event: null, notification: null };
     try {

@@ -18,6 +18,7 @@ interface JobRow {
   order_id: string;
   kind: NotificationKind;
   channel: NotificationChannel;
+  endpoint_id: string;
   internal_id: string;
   email: string | null;
   event: object;
@@ -44,19 +45,27 @@ interface StateRow {
 }
 
 const JOB_COLUMNS =
-  'order_id, kind, channel, internal_id, email, event, event_type, event_version, occurred_at, created_at, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
+  'order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at, created_at, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
 const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
-const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3';
-/** Not finished: a later notification of the same order waits for it (the statuses are constants, never input). */
+/** The key is the first four parameters of every statement that names one notification (see keyParams). */
+const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3 AND endpoint_id = $4';
+/** Not finished: a later notification of the same stream waits for it (the statuses are constants, never input). */
 const UNFINISHED = `(${UNFINISHED_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 /** Rows from before migration 11 have no arrival number; each was the first of its order. */
 const ARRIVAL = 'coalesce(seq, 0)';
+/** The columns of a new row, in the order of rowValues. */
+const ROW_COLUMNS = 'order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at, correlation_id, source_topic, source_partition, source_offset';
+/** Whether an earlier notification of n's stream (order, channel, endpoint) is unfinished: then n waits. */
+const WAITS_IN_STREAM = `EXISTS (
+  SELECT 1 FROM notifications e
+   WHERE e.order_id = n.order_id AND e.channel = n.channel AND e.endpoint_id = n.endpoint_id
+     AND coalesce(e.seq, 0) < coalesce(n.seq, 0) AND e.status IN ${UNFINISHED})`;
 
 /*
- * A new notification is inserted to be sent now, or as pending when an earlier one of its order is not
- * finished. An existing one is taken when its lease ran out, its retry is due, or it was pending and its turn
- * has come. Whether it has to wait is decided in the same statement.
+ * A new notification is inserted to be sent now, or as pending when an earlier one of its stream (order,
+ * channel, endpoint) is not finished. An existing one is taken when its lease ran out, its retry is due, or it
+ * was pending and its turn has come. Whether it has to wait is decided in the same statement.
  */
 const CLAIM = `
   WITH self AS (
@@ -64,25 +73,37 @@ const CLAIM = `
   ), waits AS (
     SELECT EXISTS (
       SELECT 1 FROM notifications e
-       WHERE e.order_id = $1 AND NOT (e.kind = $2 AND e.channel = $3) AND e.status IN ${UNFINISHED}
+       WHERE e.order_id = $1 AND e.channel = $3 AND e.endpoint_id = $4 AND e.kind <> $2 AND e.status IN ${UNFINISHED}
          AND coalesce(e.seq, 0) < coalesce((SELECT arrival FROM self), 9223372036854775807)
     ) AS yes
   )
-  INSERT INTO notifications (order_id, kind, channel, internal_id, email, event, event_type, event_version, occurred_at,
-                             correlation_id, source_topic, source_partition, source_offset, status, lease_owner, lease_until)
-  SELECT $1::text, $2::text, $3::text, $4::uuid, $5::text, $6::jsonb, $7::text, $8::integer, $9::timestamptz,
-         $10::text, $11::text, $12::integer, $13::text,
+  INSERT INTO notifications (${ROW_COLUMNS}, status, lease_owner, lease_until)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::uuid, $6::text, $7::jsonb, $8::text, $9::integer, $10::timestamptz,
+         $11::text, $12::text, $13::integer, $14::text,
          CASE WHEN waits.yes THEN 'pending' ELSE 'sending' END,
-         CASE WHEN waits.yes THEN NULL ELSE $14::text END,
-         CASE WHEN waits.yes THEN NULL ELSE now() + $15::double precision * interval '1 millisecond' END
+         CASE WHEN waits.yes THEN NULL ELSE $15::text END,
+         CASE WHEN waits.yes THEN NULL ELSE now() + $16::double precision * interval '1 millisecond' END
     FROM waits
-  ON CONFLICT (order_id, kind, channel) DO UPDATE SET status = 'sending', lease_owner = $14::text, lease_until = now() + $15::double precision * interval '1 millisecond', updated_at = now()
+  ON CONFLICT (order_id, kind, channel, endpoint_id) DO UPDATE SET status = 'sending', lease_owner = $15::text, lease_until = now() + $16::double precision * interval '1 millisecond', updated_at = now()
     WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
        OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
        OR (notifications.status = 'pending' AND EXCLUDED.status = 'sending')
   RETURNING ${JOB_COLUMNS}, status`;
 
-/** The notification ledger in PostgreSQL: one row per (order, kind, channel), claimed under a lease. */
+/*
+ * Each array holds one column of the new rows (rowValues), in arrival order, so the sequence numbers them in
+ * that order; the context is the same for all. A row the ledger knows already is left as it is.
+ */
+const ENQUEUE = `
+  INSERT INTO notifications (${ROW_COLUMNS}, status)
+  SELECT n.order_id, n.kind, n.channel, n.endpoint_id, n.internal_id::uuid, n.email, n.event::jsonb, n.event_type, n.event_version,
+         n.occurred_at::timestamptz, $11::text, $12::text, $13::integer, $14::text, 'pending'
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[])
+         WITH ORDINALITY AS n(order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at, arrival)
+   ORDER BY n.arrival
+  ON CONFLICT (order_id, kind, channel, endpoint_id) DO NOTHING`;
+
+/** The notification ledger in PostgreSQL: one row per (order, kind, channel, endpoint), claimed under a lease. */
 export class PgNotificationLedger implements NotificationLedger {
   constructor(private readonly database: SqlDatabase) {}
 
@@ -92,30 +113,15 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 
   async statesOf(orderId: string): Promise<NotificationRecord[]> {
-    const rows = await this.query<StateRow & { kind: NotificationKind; channel: NotificationChannel }>(
-      `SELECT kind, channel, ${STATE_COLUMNS} FROM notifications WHERE order_id = $1 ORDER BY ${ARRIVAL}`,
+    const rows = await this.query<StateRow & { kind: NotificationKind; channel: NotificationChannel; endpoint_id: string }>(
+      `SELECT kind, channel, endpoint_id, ${STATE_COLUMNS} FROM notifications WHERE order_id = $1 ORDER BY ${ARRIVAL}`,
       [orderId],
     );
-    return rows.map((row) => ({ kind: row.kind, channel: row.channel, ...toState(row) }));
+    return rows.map((row) => ({ kind: row.kind, channel: row.channel, ...endpointOf(row), ...toState(row) }));
   }
 
   async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
-    const { event } = notification;
-    const rows = await this.query<JobRow & { status: NotificationStatus }>(CLAIM, [
-      ...keyParams(notification),
-      notification.internalId,
-      notification.email ?? null,
-      JSON.stringify(event.payload),
-      event.type,
-      event.version,
-      notification.occurredAt,
-      context.correlationId ?? null,
-      context.source?.topic ?? null,
-      context.source?.partition ?? null,
-      context.source?.offset ?? null,
-      owner,
-      leaseMs,
-    ]);
+    const rows = await this.query<JobRow & { status: NotificationStatus }>(CLAIM, [...rowValues(notification), ...contextValues(context), owner, leaseMs]);
     const row = rows[0];
     if (row?.status === 'sending') return { claimed: true, job: toJob(row) };
     if (row) return { claimed: false, state: { status: row.status, attempts: row.attempts } };
@@ -124,18 +130,22 @@ export class PgNotificationLedger implements NotificationLedger {
     return { claimed: false, state: state ?? { status: 'sending', attempts: 0 } };
   }
 
-  async claimDue(limit: number, owner: string, leaseMs: number): Promise<NotificationJob[]> {
+  async enqueue(notifications: readonly Notification[], context: { correlationId?: string; source?: EventSource }): Promise<void> {
+    if (notifications.length === 0) return;
+    await this.query(ENQUEUE, [...columnsOf(notifications.map(rowValues), ROW_WIDTH), ...contextValues(context)]);
+  }
+
+  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints: readonly string[] = []): Promise<NotificationJob[]> {
     const rows = await this.query<JobRow>(
       `UPDATE notifications SET status = 'sending', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
-        WHERE (order_id, kind, channel) IN (
-          SELECT order_id, kind, channel FROM notifications n
-           WHERE (status = 'failed' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
-              OR (status = 'pending' AND NOT EXISTS (
-                    SELECT 1 FROM notifications e
-                     WHERE e.order_id = n.order_id AND coalesce(e.seq, 0) < coalesce(n.seq, 0) AND e.status IN ${UNFINISHED}))
+        WHERE (order_id, kind, channel, endpoint_id) IN (
+          SELECT order_id, kind, channel, endpoint_id FROM notifications n
+           WHERE n.channel = $4 AND NOT (n.endpoint_id = ANY ($5::text[]))
+             AND ((status = 'failed' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
+                  OR (status = 'pending' AND NOT ${WAITS_IN_STREAM}))
            ORDER BY coalesce(next_attempt_at, lease_until, created_at) LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING ${JOB_COLUMNS}`,
-      [owner, leaseMs, limit],
+      [owner, leaseMs, limit, channel, skipEndpoints],
     );
     return rows.map(toJob);
   }
@@ -143,16 +153,17 @@ export class PgNotificationLedger implements NotificationLedger {
   async renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void> {
     if (keys.length === 0) return;
     await this.query(
-      `UPDATE notifications SET lease_until = now() + $5 * interval '1 millisecond'
-        WHERE (order_id, kind, channel) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) AND status = 'sending' AND lease_owner = $4`,
-      [keys.map((k) => k.orderId), keys.map((k) => k.kind), keys.map((k) => k.channel), owner, leaseMs],
+      `UPDATE notifications SET lease_until = now() + $6 * interval '1 millisecond'
+        WHERE (order_id, kind, channel, endpoint_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]))
+          AND status = 'sending' AND lease_owner = $5`,
+      [...columnsOf(keys.map(keyParams), 4), owner, leaseMs],
     );
   }
 
   async markSent(key: NotificationKey, _owner: string, messageId: string): Promise<void> {
     // Recorded whoever holds the lease now: the email did go out.
     await this.query(
-      `UPDATE notifications SET status = 'sent', message_id = $4, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
+      `UPDATE notifications SET status = 'sent', message_id = $5, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
         WHERE ${BY_KEY} AND status <> 'sent'`,
       [...keyParams(key), messageId],
     );
@@ -163,7 +174,7 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 
   async markSkipped(key: NotificationKey, owner: string, reason: NotificationFailure): Promise<void> {
-    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $5, failure_kind = $6, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $4`, [
+    await this.query(`UPDATE notifications SET status = 'skipped', last_error = $6, failure_kind = $7, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $5`, [
       ...keyParams(key),
       owner,
       reason.error,
@@ -173,25 +184,25 @@ export class PgNotificationLedger implements NotificationLedger {
 
   async scheduleRetry(key: NotificationKey, owner: string, plan: RetryPlan): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', attempts = $5, last_error = $6, failure_kind = $8, next_attempt_at = $7,
+      `UPDATE notifications SET status = 'failed', attempts = $6, last_error = $7, failure_kind = $9, next_attempt_at = $8,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
-        WHERE ${BY_KEY} AND lease_owner = $4`,
+        WHERE ${BY_KEY} AND lease_owner = $5`,
       [...keyParams(key), owner, plan.attempts, plan.error, plan.dueAt, plan.kind],
     );
   }
 
   async release(key: NotificationKey, owner: string, dueAt: Date, reason: NotificationFailure): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'failed', next_attempt_at = $5, last_error = $6, failure_kind = $7, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $4`,
+      `UPDATE notifications SET status = 'failed', next_attempt_at = $6, last_error = $7, failure_kind = $8, ${RELEASE_LEASE} WHERE ${BY_KEY} AND lease_owner = $5`,
       [...keyParams(key), owner, dueAt, reason.error, reason.kind],
     );
   }
 
   async markDead(key: NotificationKey, owner: string, failure: NotificationFailure & { attempts: number }): Promise<void> {
     await this.query(
-      `UPDATE notifications SET status = 'dead', attempts = $5, last_error = $6, failure_kind = $7, next_attempt_at = NULL,
+      `UPDATE notifications SET status = 'dead', attempts = $6, last_error = $7, failure_kind = $8, next_attempt_at = NULL,
               first_failed_at = coalesce(first_failed_at, now()), last_failed_at = now(), ${RELEASE_LEASE}
-        WHERE ${BY_KEY} AND lease_owner = $4`,
+        WHERE ${BY_KEY} AND lease_owner = $5`,
       [...keyParams(key), owner, failure.attempts, failure.error, failure.kind],
     );
   }
@@ -214,7 +225,38 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 }
 
-const keyParams = (key: NotificationKey): [string, string, string] => [key.orderId, key.kind, key.channel];
+/** A key as the first four parameters: an email has no endpoint, '' in the table. */
+const keyParams = (key: NotificationKey): [string, string, string, string] => [key.orderId, key.kind, key.channel, key.endpointId ?? ''];
+
+/** A new row's own columns (ROW_COLUMNS without the context), the key first. */
+function rowValues(notification: Notification): unknown[] {
+  const { event } = notification;
+  return [
+    ...keyParams(notification),
+    notification.internalId,
+    notification.email ?? null,
+    JSON.stringify(event.payload),
+    event.type,
+    event.version,
+    notification.occurredAt,
+  ];
+}
+
+/** How many values rowValues gives. */
+const ROW_WIDTH = 10;
+
+/** Rows as one array per column, for unnest. */
+const columnsOf = (rows: readonly (readonly unknown[])[], width: number): unknown[][] =>
+  Array.from({ length: width }, (_, column) => rows.map((row) => row[column]));
+
+const contextValues = (context: { correlationId?: string; source?: EventSource }): unknown[] => [
+  context.correlationId ?? null,
+  context.source?.topic ?? null,
+  context.source?.partition ?? null,
+  context.source?.offset ?? null,
+];
+
+const endpointOf = (row: { endpoint_id: string }): { endpointId?: string } => (row.endpoint_id === '' ? {} : { endpointId: row.endpoint_id });
 
 function toJob(row: JobRow): NotificationJob {
   const email = row.email ?? undefined;
@@ -223,6 +265,7 @@ function toJob(row: JobRow): NotificationJob {
       orderId: row.order_id,
       kind: row.kind,
       channel: row.channel,
+      ...endpointOf(row),
       internalId: row.internal_id,
       ...(email === undefined ? {} : { email }),
       event: { type: row.event_type, version: row.event_version, aggregateId: row.order_id, payload: row.event },

@@ -6,6 +6,8 @@ export interface NotificationSummary {
   readonly orderId: string;
   readonly kind: NotificationKind;
   readonly channel: NotificationChannel;
+  /** The endpoint of a webhook delivery; absent for email. */
+  readonly endpointId?: string;
   readonly status: NotificationStatus;
   readonly attempts: number;
   readonly lastError?: string;
@@ -24,12 +26,15 @@ export interface NotificationSummary {
 export interface NotificationFilter {
   readonly status?: NotificationStatus;
   readonly kind?: NotificationKind;
+  readonly channel?: NotificationChannel;
 }
 
 export interface DeadLetterSummary {
   readonly orderId: string;
   readonly kind: NotificationKind;
   readonly channel: NotificationChannel;
+  /** The endpoint of a webhook delivery (what its replay names); absent for email. */
+  readonly endpointId?: string;
   readonly attempts: number;
   readonly lastError?: string;
   readonly failureKind?: NotificationFailureKind;

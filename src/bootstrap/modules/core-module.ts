@@ -1,6 +1,9 @@
 import { ContainerModule } from 'inversify';
 import type { Logger } from '../../application/ports/logger.js';
 import { RandomIdGenerator } from '../../adapters/system/random-id-generator.js';
+import { RandomSecretGenerator } from '../../adapters/system/random-secret-generator.js';
+import { HttpLocalReceiver } from '../../adapters/webhook/http-local-receiver.js';
+import { HttpWebhookAddressCheck } from '../../adapters/webhook/http-webhook-address-check.js';
 import { SystemClock } from '../../adapters/system/system-clock.js';
 import { PrometheusMetrics } from '../../adapters/metrics/prometheus-metrics.js';
 import type { Config } from '../config.js';
@@ -14,5 +17,8 @@ export function coreModule(config: Config, logger: Logger, role: string): Contai
     bind(T.MetricsRegistry).toConstantValue(new PrometheusMetrics({ service: config.serviceName, role }));
     provide(bind, T.Metrics, [T.MetricsRegistry], (registry) => registry);
     bind(T.IdGenerator).toConstantValue(new RandomIdGenerator());
+    bind(T.SecretGenerator).toConstantValue(new RandomSecretGenerator());
+    bind(T.WebhookAddressCheck).toConstantValue(new HttpWebhookAddressCheck({ allowInsecure: config.webhooks.allowInsecure }));
+    bind(T.LocalReceiver).toConstantValue(new HttpLocalReceiver({ port: config.webhooks.receiverPort }));
   });
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ContainerModule } from 'inversify';
 import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import { AdminOverview } from '../../application/admin-overview.js';
@@ -6,10 +5,9 @@ import { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
 import { createHttpApp } from '../../adapters/http/http-app.js';
 import { PgAdminReadModel } from '../../adapters/postgres/pg-admin-read-model.js';
 import { HttpServerService } from '../http-server-service.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { all, optional, provide, T } from '../tokens.js';
 import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
-
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The public order API on PORT, with the admin page when an admin token is set. */
 export function httpModule(adminToken?: string): ContainerModule {
@@ -26,9 +24,23 @@ export function httpModule(adminToken?: string): ContainerModule {
     });
     provide(
       bind,
+      T.AdminWebhooks,
+      [T.RegisterWebhookEndpoint, T.ListWebhookEndpoints, T.SetWebhookEndpointEnabled, T.RotateWebhookSecret, T.RemoveWebhookEndpoint, T.RegisterLocalReceiver, T.Config],
+      (register, list, setEnabled, rotate, remove, localReceiver, config) => ({
+        register,
+        list,
+        setEnabled,
+        rotate,
+        remove,
+        // The local receiver's route exists only in development (WEBHOOK_ALLOW_INSECURE=true).
+        ...(config.webhooks.allowInsecure ? { localReceiver } : {}),
+      }),
+    );
+    provide(
+      bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter)],
-      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter), T.AdminWebhooks],
+      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter, webhooks) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
@@ -40,6 +52,7 @@ export function httpModule(adminToken?: string): ContainerModule {
               overview: new AdminOverview(new PgAdminReadModel(database), kafkaLag ?? channel),
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
+              webhooks,
             }
           : undefined;
         const callers = { trustedProxyCount: config.trustedProxyCount, ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}), ...(orderRateLimiter ? { orderRateLimiter } : {}) };

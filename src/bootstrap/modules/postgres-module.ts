@@ -6,6 +6,7 @@ import { migrate } from '../../adapters/postgres/migrations.js';
 import { PgNotificationLedger } from '../../adapters/postgres/pg-notification-ledger.js';
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../adapters/postgres/pg-outbox.js';
+import { PgWebhookEndpoints } from '../../adapters/postgres/pg-webhook-endpoints.js';
 import { PgliteDatabase } from '../../adapters/postgres/pglite-database.js';
 import { NodePgDatabase, type SqlDatabase } from '../../adapters/postgres/sql-database.js';
 import { provide, T } from '../tokens.js';
@@ -14,7 +15,7 @@ const MIGRATION_PATIENCE_MS = 60_000;
 
 export type DatabaseLocation = { readonly url: string } | { readonly embeddedDir: string };
 
-/** PostgreSQL storage (a server, or PGlite embedded in the process), migrated before first use: orders, outbox, ledger. */
+/** PostgreSQL storage (a server, or PGlite embedded in the process), migrated before first use: orders, outbox, ledger, webhook endpoints. */
 export function postgresModule(location: DatabaseLocation): ContainerModule {
   return new ContainerModule(({ bind }) => {
     provide(bind, T.Database, [T.Config, T.Logger], async (config, logger) => {
@@ -29,6 +30,7 @@ export function postgresModule(location: DatabaseLocation): ContainerModule {
     provide(bind, T.PgOutbox, [T.Database, T.Logger], (database, logger) => new PgOutbox(database, logger)).onDeactivation((outbox) => outbox.close());
     provide(bind, T.Outbox, [T.PgOutbox], (outbox) => outbox);
     provide(bind, T.NotificationLedger, [T.Database], (database) => new PgNotificationLedger(database));
+    provide(bind, T.WebhookEndpoints, [T.Database], (database) => new PgWebhookEndpoints(database));
     provide(bind, T.HealthCheck, [T.Database], (database) => databaseHealthCheck(database, 'url' in location ? 'server' : 'embedded (PGlite)'));
   });
 }
