@@ -73,7 +73,7 @@ export class WebhookReceiver {
 
   /** Where deliveries go: the URL to register. */
   get url(): string {
-    return `http://localhost:${this.port}/webhooks`;
+    return `http://127.0.0.1:${this.port}/webhooks`;
   }
 
   async stop(): Promise<void> {

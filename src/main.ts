@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(undefined, role);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`ordermail: ${error.message}\n`);

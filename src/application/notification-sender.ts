@@ -1,9 +1,9 @@
-import { keyOf, type NotificationFailure, type NotificationKey, type NotificationKind } from '../domain/notification.js';
+import { type NotificationFailure, type NotificationKey, type NotificationKind } from '../domain/notification.js';
 import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
 import type { MailCircuit, Trial } from './mail-circuit.js';
-import { sleep } from './sleep.js';
+import { DeadLetterNotification, untilRecorded } from './record-outcome.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
 import type { Logger } from './ports/logger.js';
@@ -51,6 +51,9 @@ const RESULT_OF: Record<NotifyOutcome, NotificationResult> = {
   'dead-lettered': 'dead_lettered',
 };
 
+/** The metric's name for an outcome. */
+export const notificationResult = (outcome: NotifyOutcome): NotificationResult => RESULT_OF[outcome];
+
 /** Who claims notifications, and for how long: what the use cases that claim share. */
 export type ClaimOptions = Pick<NotifyOptions, 'owner' | 'leaseMs'>;
 
@@ -63,7 +66,7 @@ export class NotificationSender {
   constructor(
     private readonly ledger: NotificationLedger,
     private readonly mailer: Mailer,
-    private readonly deadLetters: DeadLetters,
+    deadLetters: DeadLetters,
     private readonly circuit: MailCircuit,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -73,7 +76,11 @@ export class NotificationSender {
     /** The per-recipient hourly cap; none = no cap. */
     private readonly recipientQuota?: RecipientQuota,
     private readonly templates: { readonly [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND,
-  ) {}
+  ) {
+    this.deadLetterer = new DeadLetterNotification(ledger, deadLetters, clock, metrics, options.owner);
+  }
+
+  private readonly deadLetterer: DeadLetterNotification;
 
   /**
    * Sends a claimed notification; a failure that is not a dependency being away dead-letters it, so the
@@ -96,7 +103,7 @@ export class NotificationSender {
 
   /** Counts an outcome in the metrics, by the kind of notification. */
   count(outcome: NotifyOutcome, kind: NotificationKind): NotifyOutcome {
-    this.metrics.notification(RESULT_OF[outcome], kind);
+    this.metrics.notification(notificationResult(outcome), kind);
     return outcome;
   }
 
@@ -193,7 +200,7 @@ export class NotificationSender {
   /** The documented duplicate window: the server may have the email. Counted in the ledger before any resend, so no restart forgets it. */
   private async countUnknownOutcome(job: NotificationJob, error: MailDeliveryError, log: Logger): Promise<number> {
     this.metrics.mailOutcomeUnknown();
-    await this.untilRecorded(() => this.ledger.recordUnknownOutcome(job.notification), 'outcome unknown but the ledger is unreachable: retrying to record it', log, {});
+    await untilRecorded(() => this.ledger.recordUnknownOutcome(job.notification), 'outcome unknown but the ledger is unreachable: retrying to record it', log, {});
     const unknownOutcomes = job.unknownOutcomes + 1;
     if (unknownOutcomes < MAX_UNKNOWN_OUTCOMES)
       log.warn('connection lost after the whole email was sent: the server may have it; sent once more at most, with the same Message-ID', { error: error.message, unknownOutcomes });
@@ -211,25 +218,7 @@ export class NotificationSender {
 
   /** The server has the email: the ledger must learn it, or it is sent again once the claim lapses. */
   private recordSent(key: NotificationKey, messageId: string, log: Logger): Promise<void> {
-    return this.untilRecorded(() => this.ledger.markSent(key, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
-  }
-
-  /**
-   * Writes an outcome that already happened outside (an email accepted, a dead letter published). A database
-   * that is briefly away is waited for; only a crash leaves the documented window.
-   */
-  private async untilRecorded(write: () => Promise<void>, warning: string, log: Logger, details: Record<string, unknown>): Promise<void> {
-    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2000)) {
-      try {
-        await write();
-        return;
-      } catch (error) {
-        // What happened outside must be recorded whatever the failure: giving up would send it again.
-        if (error instanceof DependencyUnavailableError) log.warn(warning, { ...details, retryInMs: delayMs });
-        else log.error(`${warning} (not an outage: a bug?)`, { ...details, alert: true, retryInMs: delayMs, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-        await sleep(delayMs);
-      }
-    }
+    return untilRecorded(() => this.ledger.markSent(key, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
   }
 
   /** Whether the mail server answers now: it tells an outage from a connection lost for one message. */
@@ -248,38 +237,9 @@ export class NotificationSender {
     return 'deferred';
   }
 
-  private async deadLetter(job: NotificationJob, attempts: number, failure: { kind: DeadLetterKind; failure: NotificationFailure; responseCode?: number }): Promise<void> {
-    const now = this.clock.now();
-    const { kind } = failure;
-    const reason = failure.failure.error;
-    const { notification } = job;
-    await this.deadLetters.publish({
-      event: notification.event,
-      metadata: job.correlationId ? { correlationId: job.correlationId } : {},
-      notification: keyOf(notification),
-      reason,
-      kind,
-      attempts,
-      firstFailedAt: job.firstFailedAt ?? now,
-      lastFailedAt: now,
-      ...(job.source ? { source: job.source } : {}),
-    });
-    const log = this.logFor(notification, job.correlationId);
-    // Published: the ledger must say so, or it would be retried (and dead-lettered again) after the lease.
-    await this.untilRecorded(
-      () => this.ledger.markDead(notification, this.options.owner, { ...failure.failure, attempts }),
-      'dead letter published but the ledger is unreachable: retrying to record it',
-      log,
-      { kind },
-    );
-    this.metrics.deadLettered(kind);
-    log.error('notification dead-lettered', {
-      alert: true,
-      kind,
-      responseCode: failure.responseCode,
-      reason,
-      attempts,
-    });
+  private deadLetter(job: NotificationJob, attempts: number, failure: { kind: DeadLetterKind; failure: NotificationFailure; responseCode?: number }): Promise<void> {
+    const { responseCode, ...letter } = failure;
+    return this.deadLetterer.execute(job, attempts, { ...letter, details: { responseCode } }, this.logFor(job.notification, job.correlationId));
   }
 
   private logFor(key: NotificationKey, correlationId?: string): Logger {

@@ -1,7 +1,7 @@
 import type { Notification } from '../domain/notification.js';
 import { ORDER_CREATED, type OrderCreatedEvent } from '../domain/order-created.js';
 import type { Delivery, Reaction } from './reaction.js';
-import type { SendNotification } from './send-notification.js';
+import type { Notify } from './notify-every-channel.js';
 
 /** The confirmation of a new order, to its customer. */
 export function orderConfirmation(event: OrderCreatedEvent): Notification {
@@ -17,13 +17,13 @@ export function orderConfirmation(event: OrderCreatedEvent): Notification {
   };
 }
 
-/** When an order is created, the customer gets its confirmation email. */
+/** When an order is created, the customer gets its confirmation email, and the endpoints subscribed to order.created a webhook. */
 export class SendOrderConfirmationOnOrderCreated implements Reaction<OrderCreatedEvent> {
   readonly handles = ORDER_CREATED;
 
-  constructor(private readonly sendNotification: SendNotification) {}
+  constructor(private readonly notify: Notify) {}
 
   async react(event: OrderCreatedEvent, delivery: Delivery): Promise<void> {
-    await this.sendNotification.execute(orderConfirmation(event), delivery);
+    await this.notify.execute(orderConfirmation(event), delivery);
   }
 }

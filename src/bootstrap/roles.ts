@@ -8,6 +8,7 @@ import { dlqReplayModule } from './modules/dlq-replay-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { kafkaConsumerModule } from './modules/kafka-consumer-module.js';
 import { notifierModule } from './modules/notifier-module.js';
+import { webhookDeliveryModule } from './modules/webhook-delivery-module.js';
 import { opsServerModule } from './modules/ops-server-module.js';
 import { recipientQuotaModule } from './modules/recipient-quota-module.js';
 import { retrySweeperModule } from './modules/retry-sweeper-module.js';
@@ -77,6 +78,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule({ url: config.smtp.url as string }),
         ...recipientCap,
         notifierModule(),
+        webhookDeliveryModule(),
         retrySweeperModule(),
         kafkaConsumerModule(),
         opsServerModule(),
@@ -90,6 +92,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
         ...recipientCap,
         notifierModule(),
+        webhookDeliveryModule(),
         retrySweeperModule(),
         relayModule(),
         ...(limit ? [orderRateLimitModule(limit, config.databaseUrl !== undefined)] : []),

@@ -19,7 +19,12 @@ import type { RecipientQuota } from '../application/ports/recipient-quota.js';
 import type { LocalReceiver } from '../application/ports/local-receiver.js';
 import type { SecretGenerator } from '../application/ports/secret-generator.js';
 import type { WebhookEndpoints } from '../application/ports/webhook-endpoints.js';
-import type { WebhookAddressCheck } from '../application/ports/webhook-sender.js';
+import type { WebhookAddressCheck, WebhookSender } from '../application/ports/webhook-sender.js';
+import type { Doorbell } from '../application/doorbell.js';
+import type { Notify } from '../application/notify-every-channel.js';
+import type { WebhookCircuits } from '../application/webhook-circuits.js';
+import type { WebhookNotificationSender } from '../application/webhook-notification-sender.js';
+import type { WebhookSubscribers } from '../application/webhook-subscribers.js';
 import type { ListWebhookEndpoints } from '../application/list-webhook-endpoints.js';
 import type { RegisterLocalReceiver } from '../application/register-local-receiver.js';
 import type { RegisterWebhookEndpoint } from '../application/register-webhook-endpoint.js';
@@ -151,6 +156,18 @@ export const T = {
   RotateWebhookSecret: token<RotateWebhookSecret>('RotateWebhookSecret'),
   RemoveWebhookEndpoint: token<RemoveWebhookEndpoint>('RemoveWebhookEndpoint'),
   RegisterLocalReceiver: token<RegisterLocalReceiver>('RegisterLocalReceiver'),
+  /** Posts signed deliveries (the notifier's). */
+  WebhookSender: token<WebhookSender>('WebhookSender'),
+  WebhookCircuits: token<WebhookCircuits>('WebhookCircuits'),
+  /** The registry as the notifier reads it, remembered for a second. */
+  WebhookSubscribers: token<WebhookSubscribers>('WebhookSubscribers'),
+  WebhookNotificationSender: token<WebhookNotificationSender>('WebhookNotificationSender'),
+  /** Rung when this process queued webhook deliveries: the dispatcher takes them at once. */
+  WebhooksQueued: token<Doorbell>('WebhooksQueued'),
+  /** Who holds this process's claims in the ledger: unique per process, shared by every use case that claims. */
+  ClaimOwner: token<string>('ClaimOwner'),
+  /** What the reactions hand their notification to: every channel. */
+  Notify: token<Notify>('Notify'),
   /** The webhook use cases the admin API and page call. */
   AdminWebhooks: token<AdminWebhookDeps>('AdminWebhooks'),
   HealthCheck: token<HealthCheck>('HealthCheck'),

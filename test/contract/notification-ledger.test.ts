@@ -295,6 +295,16 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       expect(await ledger.stateOf({ orderId: toA.orderId, kind: 'order-created', channel: 'webhook' }), 'the key without its endpoint').to.equal(null);
     });
 
+    it('leaves the deliveries of the endpoints it is told to skip (their circuit is open) due and untouched', async () => {
+      const [a, b] = [anEndpointId(), anEndpointId()];
+      const toA = aDelivery(a);
+      const toB = aDelivery(b, 'order-created', toA);
+      await ledger.enqueue([toA, toB], {});
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook', [a]))).to.deep.equal([`order-created@${b}`]);
+      expect(await ledger.stateOf(toA)).to.deep.include({ status: 'pending', attempts: 0 });
+      expect(labelsOf(await ledger.claimDue(10, 'w', 60_000, 'webhook', []))).to.deep.equal([`order-created@${a}`]);
+    });
+
     it('never makes a webhook delivery wait behind an email of its order, nor an email behind a delivery', async () => {
       const created = aNotification();
       await ledger.claim(created, {}, 'a', 60_000);

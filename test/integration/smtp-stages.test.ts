@@ -30,6 +30,10 @@ class CountingMetrics implements Metrics {
   deadLettered = (kind: string): void => this.add(`deadLettered:${kind}`);
   recipientRateLimited = (): void => this.add('recipientRateLimited');
   eventIgnored = (kind: string): void => this.add(`eventIgnored:${kind}`);
+  webhook = (result: string): void => this.add(`webhook:${result}`);
+  webhookDelivered = (): void => this.add('webhookDelivered');
+  webhookError = (kind: string): void => this.add(`webhookError:${kind}`);
+  webhookCircuitOpened = (): void => this.add('webhookCircuitOpened');
   private add(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }

@@ -72,8 +72,11 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     }
   }
 
-  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel): Promise<NotificationJob[]> {
-    const due = [...this.entries.values()].filter((e) => e.notification.channel === channel && this.isDue(e)).slice(0, limit);
+  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints: readonly string[] = []): Promise<NotificationJob[]> {
+    const skipped = new Set(skipEndpoints);
+    const due = [...this.entries.values()]
+      .filter((e) => e.notification.channel === channel && !skipped.has(e.notification.endpointId ?? '') && this.isDue(e))
+      .slice(0, limit);
     return due.map((entry) => this.take(entry, owner, leaseMs));
   }
 

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { CIRCUIT_OPENING_KINDS, MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
 import { DEAD_LETTER_KINDS, type DeadLetterKind } from '../../application/ports/dead-letters.js';
 import { NOTIFICATION_RESULTS, type Metrics, type NotificationResult } from '../../application/ports/metrics.js';
+import type { WebhookFailureKind } from '../../application/ports/webhook-sender.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notification.js';
 
 export interface Sample {
@@ -39,6 +40,31 @@ export class PrometheusMetrics implements Metrics {
     help: 'From the event a notification announces (an order created...) to the SMTP server accepting its email, by kind',
     labelNames: ['kind'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly webhooks = new Counter({
+    name: 'ordermail_webhook_deliveries_total',
+    help: 'Webhook delivery outcomes by kind and endpoint: sent (2xx), retried, deferred (its circuit open), dead_lettered, skipped (endpoint disabled or deleted)',
+    labelNames: ['result', 'kind', 'endpoint'],
+    registers: [this.registry],
+  });
+  private readonly webhookLatency = new Histogram({
+    name: 'ordermail_webhook_delivery_latency_seconds',
+    help: 'From the event a webhook announces to its endpoint answering 2xx, by endpoint',
+    labelNames: ['endpoint'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly webhookErrors = new Counter({
+    name: 'ordermail_webhook_errors_total',
+    help: 'Failed webhook requests by kind (unreachable, failed: 408/429/5xx, rejected, address-refused) and endpoint',
+    labelNames: ['kind', 'endpoint'],
+    registers: [this.registry],
+  });
+  private readonly webhookCircuits = new Counter({
+    name: 'ordermail_webhook_circuit_opened_total',
+    help: 'Times an endpoint went away (or asked us to slow down) and its deliveries were paused',
+    labelNames: ['endpoint'],
     registers: [this.registry],
   });
   private readonly smtpErrors = new Counter({ name: 'ordermail_smtp_errors_total', help: 'SMTP failures by kind', labelNames: ['kind'], registers: [this.registry] });
@@ -107,6 +133,18 @@ export class PrometheusMetrics implements Metrics {
   }
   recipientRateLimited(): void {
     this.recipientRateLimitedCount.inc();
+  }
+  webhook(result: NotificationResult, kind: NotificationKind, endpointId: string): void {
+    this.webhooks.inc({ result, kind, endpoint: endpointId });
+  }
+  webhookDelivered(latencySeconds: number, endpointId: string): void {
+    this.webhookLatency.observe({ endpoint: endpointId }, Math.max(0, latencySeconds));
+  }
+  webhookError(kind: WebhookFailureKind, endpointId: string): void {
+    this.webhookErrors.inc({ kind, endpoint: endpointId });
+  }
+  webhookCircuitOpened(endpointId: string): void {
+    this.webhookCircuits.inc({ endpoint: endpointId });
   }
   eventIgnored(kind: string): void {
     this.ignoredEvents.inc({ event: kind });

@@ -135,17 +135,17 @@ export class PgNotificationLedger implements NotificationLedger {
     await this.query(ENQUEUE, [...columnsOf(notifications.map(rowValues), ROW_WIDTH), ...contextValues(context)]);
   }
 
-  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel): Promise<NotificationJob[]> {
+  async claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints: readonly string[] = []): Promise<NotificationJob[]> {
     const rows = await this.query<JobRow>(
       `UPDATE notifications SET status = 'sending', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
         WHERE (order_id, kind, channel, endpoint_id) IN (
           SELECT order_id, kind, channel, endpoint_id FROM notifications n
-           WHERE n.channel = $4
+           WHERE n.channel = $4 AND NOT (n.endpoint_id = ANY ($5::text[]))
              AND ((status = 'failed' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
                   OR (status = 'pending' AND NOT ${WAITS_IN_STREAM}))
            ORDER BY coalesce(next_attempt_at, lease_until, created_at) LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING ${JOB_COLUMNS}`,
-      [owner, leaseMs, limit, channel],
+      [owner, leaseMs, limit, channel, skipEndpoints],
     );
     return rows.map(toJob);
   }

@@ -1,6 +1,7 @@
 import type { NotificationKind } from '../../domain/notification.js';
 import type { DeadLetterKind } from './dead-letters.js';
 import type { MailFailureKind } from './mailer.js';
+import type { WebhookFailureKind } from './webhook-sender.js';
 
 export const NOTIFICATION_RESULTS = ['sent', 'duplicate', 'queued', 'retried', 'dead_lettered', 'skipped', 'deferred'] as const;
 export type NotificationResult = (typeof NOTIFICATION_RESULTS)[number];
@@ -24,6 +25,13 @@ export interface Metrics {
   eventIgnored(kind: string): void;
   /** A notification skipped because its recipient had NOTIFY_MAX_PER_RECIPIENT_PER_HOUR emails within the hour (also counted as `skipped`). */
   recipientRateLimited(): void;
+  /** What became of a webhook delivery, by kind and endpoint (`ep_…`; at most WEBHOOK_ENDPOINTS_MAX of them). */
+  webhook(result: NotificationResult, kind: NotificationKind, endpointId: string): void;
+  /** From the event to the endpoint's 2xx. */
+  webhookDelivered(latencySeconds: number, endpointId: string): void;
+  webhookError(kind: WebhookFailureKind, endpointId: string): void;
+  /** An endpoint went away (or asked us to slow down): its deliveries are paused, one at a time tries again. */
+  webhookCircuitOpened(endpointId: string): void;
 }
 
 export const NO_METRICS: Metrics = {
@@ -38,4 +46,8 @@ export const NO_METRICS: Metrics = {
   deadLettered: () => undefined,
   eventIgnored: () => undefined,
   recipientRateLimited: () => undefined,
+  webhook: () => undefined,
+  webhookDelivered: () => undefined,
+  webhookError: () => undefined,
+  webhookCircuitOpened: () => undefined,
 };

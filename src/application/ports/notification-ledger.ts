@@ -49,8 +49,11 @@ export interface NotificationLedger {
    * for the shop's endpoints), as `pending`; one the ledger knows already is left as it is. Resolves once durable.
    */
   enqueue(notifications: readonly Notification[], context: { correlationId?: string; source?: EventSource }): Promise<void>;
-  /** Takes up to `limit` notifications of `channel` whose retry is due, whose holder's lease ran out, or whose turn has come. */
-  claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel): Promise<NotificationJob[]>;
+  /**
+   * Takes up to `limit` notifications of `channel` whose retry is due, whose holder's lease ran out, or whose turn
+   * has come; none for the endpoints in `skipEndpoints` (their circuit is open: they stay due, untouched).
+   */
+  claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints?: readonly string[]): Promise<NotificationJob[]>;
   /** Extends the leases `owner` still holds on these notifications, so a slow send is not taken over. */
   renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void>;
   markSent(key: NotificationKey, owner: string, messageId: string): Promise<void>;

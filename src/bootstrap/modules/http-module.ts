@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ContainerModule } from 'inversify';
 import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import { AdminOverview } from '../../application/admin-overview.js';
@@ -6,10 +5,9 @@ import { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
 import { createHttpApp } from '../../adapters/http/http-app.js';
 import { PgAdminReadModel } from '../../adapters/postgres/pg-admin-read-model.js';
 import { HttpServerService } from '../http-server-service.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { all, optional, provide, T } from '../tokens.js';
 import { registerHealthGauge, registerLagGauge } from './metrics-gauges.js';
-
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The public order API on PORT, with the admin page when an admin token is set. */
 export function httpModule(adminToken?: string): ContainerModule {

@@ -26,6 +26,7 @@ export function notifierModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     // Who holds this process's claims: unique per process, the same for every use case that claims.
     const claims = { owner: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` };
+    bind(T.ClaimOwner).toConstantValue(claims.owner);
     bind(T.NotificationsInFlight).toConstantValue(new NotificationsInFlight());
     provide(
       bind,
@@ -62,8 +63,9 @@ export function notifierModule(): ContainerModule {
       new RenewNotificationLeases(ledger, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
     );
     // The dispatch table: one row per reaction; a new reaction is a new file and a line here.
-    provide(bind, T.Reaction, [T.SendNotification], (sendNotification) => new SendOrderConfirmationOnOrderCreated(sendNotification));
-    provide(bind, T.Reaction, [T.SendNotification], (sendNotification) => new SendStatusUpdateOnOrderStatusChanged(sendNotification));
+    // Each reaction hands its notification to every channel (webhook-delivery-module.ts: T.Notify).
+    provide(bind, T.Reaction, [T.Notify], (notify) => new SendOrderConfirmationOnOrderCreated(notify));
+    provide(bind, T.Reaction, [T.Notify], (notify) => new SendStatusUpdateOnOrderStatusChanged(notify));
     for (const kind of IGNORED_BY_THE_NOTIFIER)
       provide(bind, T.Reaction, [T.Logger, T.Metrics], (logger, metrics) => new IgnoreEvent(kind, logger.child({ component: 'notifier' }), metrics));
     provide(
