@@ -130,6 +130,9 @@ for (const [name, open] of [
 
       const [letter] = await readModel.deadLetters(50);
       expect(letter).to.deep.include({ orderId: 'W-1', kind: 'order-created', channel: 'webhook', endpointId: b, failureKind: 'endpoint-rejected', lastError: 'HTTP 410 Gone' });
+      const activity = await readModel.activity();
+      expect(activity, 'webhook deliveries are not emails').to.deep.include({ emailsLastMinute: 1, webhooksLastMinute: 1 });
+      expect(activity.byKind[0]).to.deep.equal({ kind: 'order-created', sentLastMinute: 2, dead: 1 });
     });
 
     it('counts the last minute\'s sent notifications and the dead ones by kind, every kind listed', async () => {
@@ -142,7 +145,7 @@ for (const [name, open] of [
         { kind: 'order-delivered', sentLastMinute: 0, dead: 0 },
         { kind: 'order-cancelled', sentLastMinute: 0, dead: 0 },
       ]);
-      expect(activity).to.deep.include({ ordersLastMinute: 2, emailsLastMinute: 2 });
+      expect(activity).to.deep.include({ ordersLastMinute: 2, emailsLastMinute: 2, webhooksLastMinute: 0 });
     });
   });
 }

@@ -10,7 +10,7 @@ import { confirmationKey, confirmationOf, inMemoryOrders, statusUpdateOf } from 
 import { silentLogger } from '../support/logs.js';
 
 const TOKEN = 'unit-admin-token-0123456789';
-const NO_ACTIVITY = { ordersLastMinute: 0, emailsLastMinute: 0, outboxBacklog: 0, outboxParked: 0, byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, sentLastMinute: 0, dead: 0 })) };
+const NO_ACTIVITY = { ordersLastMinute: 0, emailsLastMinute: 0, webhooksLastMinute: 0, outboxBacklog: 0, outboxParked: 0, byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, sentLastMinute: 0, dead: 0 })) };
 
 /** A read model that answers what a test put in it and remembers the filters it was asked with. */
 class CannedReadModel implements AdminReadModel {

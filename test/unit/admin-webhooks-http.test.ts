@@ -28,7 +28,7 @@ const json = { ...bearer, 'content-type': 'application/json' };
 const QUIET: AdminReadModel = {
   recentNotifications: async () => [],
   deadLetters: async () => [],
-  activity: async () => ({ ordersLastMinute: 0, emailsLastMinute: 0, outboxBacklog: 0, outboxParked: 0, byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, sentLastMinute: 0, dead: 0 })) }),
+  activity: async () => ({ ordersLastMinute: 0, emailsLastMinute: 0, webhooksLastMinute: 0, outboxBacklog: 0, outboxParked: 0, byKind: NOTIFICATION_KINDS.map((kind) => ({ kind, sentLastMinute: 0, dead: 0 })) }),
 };
 
 /** The development receiver as `npm run receiver` is expected to behave on /secrets: it keeps what it is handed. */

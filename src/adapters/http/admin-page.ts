@@ -27,6 +27,7 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
   <div class="counters">
     <div class="counter"><b id="orders-per-minute">–</b><span>orders / min</span></div>
     <div class="counter"><b id="emails-per-minute">–</b><span>emails / min</span></div>
+    <div class="counter"><b id="webhooks-per-minute">–</b><span>webhooks / min</span></div>
     <div class="counter"><b id="outbox-backlog">–</b><span>outbox backlog</span></div>
     <div class="counter"><b id="outbox-parked">–</b><span>parked events</span></div>
     <div class="counter"><b id="consumer-lag">–</b><span>consumer lag</span></div>
@@ -198,6 +199,7 @@ async function refresh() {
     const { notifications, deadLetters, activity, inbox } = await response.json();
     document.getElementById('orders-per-minute').textContent = activity.ordersLastMinute;
     document.getElementById('emails-per-minute').textContent = activity.emailsLastMinute;
+    document.getElementById('webhooks-per-minute').textContent = activity.webhooksLastMinute;
     document.getElementById('outbox-backlog').textContent = activity.outboxBacklog;
     document.getElementById('outbox-parked').textContent = activity.outboxParked;
     document.getElementById('outbox-parked').classList.toggle('alarm', activity.outboxParked > 0);

@@ -93,22 +93,24 @@ export class PgAdminReadModel implements AdminReadModel {
       [],
     );
     // Each half reads one partial index of migration 3: the last minute's sent rows, and the dead ones.
-    const counts = await this.query<{ kind: string; sent: string | number; dead: string | number }>(
-      `SELECT kind, sum(sent) AS sent, sum(dead) AS dead FROM (
-         SELECT kind, count(*) AS sent, 0 AS dead FROM notifications WHERE status = 'sent' AND sent_at > now() - interval '1 minute' GROUP BY kind
+    const counts = await this.query<{ kind: string; channel: string; sent: string | number; dead: string | number }>(
+      `SELECT kind, channel, sum(sent) AS sent, sum(dead) AS dead FROM (
+         SELECT kind, channel, count(*) AS sent, 0 AS dead FROM notifications WHERE status = 'sent' AND sent_at > now() - interval '1 minute' GROUP BY kind, channel
          UNION ALL
-         SELECT kind, 0, count(*) FROM notifications WHERE status = 'dead' GROUP BY kind
-       ) c GROUP BY kind`,
+         SELECT kind, channel, 0, count(*) FROM notifications WHERE status = 'dead' GROUP BY kind, channel
+       ) c GROUP BY kind, channel`,
       [],
     );
+    const sum = (rows: typeof counts, field: 'sent' | 'dead'): number => rows.reduce((total, c) => total + Number(c[field]), 0);
     const byKind: KindActivity[] = NOTIFICATION_KINDS.map((kind) => {
-      const found = counts.find((c) => c.kind === kind);
-      return { kind, sentLastMinute: Number(found?.sent ?? 0), dead: Number(found?.dead ?? 0) };
+      const found = counts.filter((c) => c.kind === kind);
+      return { kind, sentLastMinute: sum(found, 'sent'), dead: sum(found, 'dead') };
     });
     return {
       ordersLastMinute: Number(row?.orders ?? 0),
-      // Every sent notification, of kinds this version does not know too.
-      emailsLastMinute: counts.reduce((sum, c) => sum + Number(c.sent), 0),
+      // Of kinds this version does not know too.
+      emailsLastMinute: sum(counts.filter((c) => c.channel === 'email'), 'sent'),
+      webhooksLastMinute: sum(counts.filter((c) => c.channel === 'webhook'), 'sent'),
       outboxBacklog: Number(row?.backlog ?? 0),
       outboxParked: Number(row?.parked ?? 0),
       byKind,

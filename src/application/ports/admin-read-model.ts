@@ -41,7 +41,7 @@ export interface DeadLetterSummary {
   readonly failedAt?: Date;
 }
 
-/** The notifications of one kind sent within the last minute, and those dead now. */
+/** The notifications of one kind (every channel) sent within the last minute, and those dead now. */
 export interface KindActivity {
   readonly kind: NotificationKind;
   readonly sentLastMinute: number;
@@ -51,6 +51,8 @@ export interface KindActivity {
 export interface Activity {
   readonly ordersLastMinute: number;
   readonly emailsLastMinute: number;
+  /** Webhook deliveries answered 2xx within the last minute. */
+  readonly webhooksLastMinute: number;
   readonly outboxBacklog: number;
   /** Events the broker refused for good: each one is a bug to look at (see README, operations). */
   readonly outboxParked: number;
