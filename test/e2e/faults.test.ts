@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
 import { eventually } from '../support/processes.js';
 import { kindsByOrderWithoutRepeats, kindsFor, misidentified } from '../support/status-emails.js';
+import { adminCallTo, deliveryProblems, registerEndpoint, REGISTRY_CACHE_MS, VerifyingWebhookReceiver, WEBHOOK_TEST_ENV } from '../support/verifying-webhook-receiver.js';
 
 const KAFKA_PORT = process.env.ORDERMAIL_TEST_FAULTS_KAFKA_PORT ?? '19094';
 const RATE = 20; // orders per second while each fault happens
@@ -14,6 +15,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
   this.timeout(300_000);
   let brokers: string;
   let stack: FaultStack | undefined;
+  let receiver: VerifyingWebhookReceiver | undefined;
 
   before(async function () {
     this.timeout(300_000);
@@ -26,6 +28,8 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
+    await receiver?.close();
+    receiver = undefined;
   });
 
   it('kill -9 of a notifier: every order emailed, duplicates only in the post-250 window', async () => {
@@ -153,6 +157,62 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     report('SMTP down 30 s', r);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.deadLetters).to.equal(0);
+  });
+
+  it('a webhook endpoint down for 30 s (connection refused): afterwards each order.created delivered exactly once, nothing dead-lettered, and the emails not held up', async () => {
+    stack = await FaultStack.start(brokers, { env: WEBHOOK_TEST_ENV });
+    const running = stack;
+    const endpoint = await VerifyingWebhookReceiver.start();
+    receiver = endpoint;
+    await registerEndpoint(adminCallTo(() => running.nextBase()), endpoint, ['order.created']);
+    await new Promise((resolve) => setTimeout(resolve, REGISTRY_CACHE_MS));
+
+    const flowing = running.flow(RATE, 40_000);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await endpoint.goDown();
+    const downAt = Date.now();
+    const takenBeforeOutage = endpoint.accepted.length;
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await endpoint.comeBack();
+    const backAt = Date.now();
+    await flowing;
+    const r = await running.drained(backAt);
+    report('webhook endpoint down 30 s', r);
+    expect(running.refused, 'orders refused').to.deep.equal([]);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.duplicates).to.equal(0);
+
+    // The emails of the orders accepted while the endpoint was away went at once, as ever.
+    const emailedAt = new Map(running.smtp.messages.map((m) => [m.headers['x-order-id'] ?? '', m.acceptedAt.getTime()]));
+    const duringOutage = [...running.acceptedAt].filter(([, at]) => at >= downAt && at < backAt);
+    const latencies = duringOutage.map(([orderId, at]) => (emailedAt.get(orderId) ?? Infinity) - at).sort((a, b) => a - b);
+    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(300);
+    expect(latencies.at(-1), 'the slowest email of an order accepted during the outage, ms after its 202').to.be.below(5000);
+
+    await endpoint.waitFor((e) => e.accepted.length >= running.accepted.size, 'every accepted order announced to the endpoint', 90_000);
+    const deliveredAt = Date.now();
+    await eventually(
+      async () => Number((await running.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE channel = 'webhook' AND status <> 'sent'"))[0]?.n) === 0,
+      'every webhook delivery to be recorded as sent',
+      30_000,
+    );
+    const announced = endpoint.accepted.map((d) => d.event?.data.orderId);
+    console.log(
+      `      webhook endpoint down 30 s: ${takenBeforeOutage} deliveries before the outage, ${duringOutage.length} orders accepted during it; ` +
+        `the first delivery ${Math.min(...endpoint.accepted.map((d) => d.receivedAt).filter((at) => at >= backAt)) - backAt} ms and every one ${deliveredAt - backAt} ms after it came back; email latency during the outage p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms`,
+    );
+    expect(deliveryProblems(endpoint.requests), 'every request signed, described by the schema, from ordermail').to.deep.equal([]);
+    expect(endpoint.requests.filter((d) => d.status !== 204), 'requests not taken').to.deep.equal([]);
+    expect(endpoint.duplicates(), 'webhook-ids delivered twice').to.deep.equal([]);
+    expect(new Set(announced), 'the orders announced').to.deep.equal(running.accepted);
+    expect(announced, 'one delivery per accepted order').to.have.length(running.accepted.size);
+    expect(endpoint.accepted.every((d) => d.event?.type === 'order.created'), 'order.created only').to.equal(true);
+    expect(endpoint.accepted.filter((d) => d.receivedAt >= downAt && d.receivedAt < backAt), 'deliveries while it was down').to.deep.equal([]);
+    const dead = await running.query<{ order_id: string; channel: string }>("SELECT order_id, channel FROM notifications WHERE status = 'dead'");
+    expect(dead, 'dead notifications').to.deep.equal([]);
+    expect(r.deadLetters).to.equal(0);
+    const paused = running.notifiers.flatMap((n) => n.lines).filter((l) => l.msg === 'webhook endpoint unreachable: its deliveries are paused, and tried again one at a time');
+    expect(paused.length, 'notifiers that paused the endpoint\'s deliveries').to.be.greaterThan(0);
   });
 
   it('SMTP answering 421 to 10% of messages at random, and 550 to marked recipients', async () => {

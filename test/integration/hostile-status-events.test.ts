@@ -7,6 +7,9 @@ import { scrape } from '../support/metrics.js';
 import { NotifierStack } from '../support/notifier-stack.js';
 import { eventually } from '../support/processes.js';
 import { kindsByOrder, misidentified } from '../support/status-emails.js';
+import { adminCallTo, deliveryProblems, registerEndpoint, REGISTRY_CACHE_MS, VerifyingWebhookReceiver, WEBHOOK_TEST_ENV } from '../support/verifying-webhook-receiver.js';
+import { WEBHOOK_EVENT_TYPE_LIST, WEBHOOK_EVENT_TYPES } from '../../src/domain/webhook-endpoint.js';
+import type { NotificationKind } from '../../src/domain/notification.js';
 
 const HEADERS = { 'event-type': 'order.status-changed', 'schema-version': '1', 'content-type': 'application/json' };
 
@@ -40,14 +43,20 @@ const SCHEMA = /fails order-status-changed v1 schema/;
 describe('Hand-made order.status-changed records straight onto the topic', function () {
   this.timeout(120_000);
   let stack: NotifierStack;
+  let endpoint: VerifyingWebhookReceiver | undefined;
 
   afterEach(async () => {
     await stack?.stop();
+    await endpoint?.close();
   });
 
-  it('emails each good status change once and dead-letters each bad one once with its reason, without holding up the ones behind it', async () => {
-    stack = await NotifierStack.start({ KAFKA_PARTITIONS: '1' });
+  it('emails and announces (webhook) each good status change once and dead-letters each bad one once with its reason, without holding up the ones behind it', async () => {
+    stack = await NotifierStack.start({ KAFKA_PARTITIONS: '1', ...WEBHOOK_TEST_ENV });
     const notifier = await stack.startNotifier();
+    endpoint = await VerifyingWebhookReceiver.start();
+    const receiver = endpoint;
+    await registerEndpoint(adminCallTo(() => stack.base), receiver, WEBHOOK_EVENT_TYPE_LIST);
+    await new Promise((resolve) => setTimeout(resolve, REGISTRY_CACHE_MS));
     const ops = `http://127.0.0.1:${String((await notifier.waitForLine((l) => l.msg === 'ops server listening', 'the ops server')).port)}/metrics`;
     const orders = ['H-1', 'H-2', 'H-3', 'H-4', 'H-5'];
     const internalIds = new Map<string, string>();
@@ -108,12 +117,24 @@ describe('Hand-made order.status-changed records straight onto the topic', funct
       );
     });
     await stack.smtp.waitFor(Object.values(expected).flat().length, 30_000);
+    await receiver.waitFor((r) => r.accepted.length >= Object.values(expected).flat().length, 'a webhook delivery for each email');
     await eventually(async () => (await scrape(ops, 'ordermail_kafka_consumer_lag')) === 0, 'the consumer lag to fall to 0', 15_000);
-    const { rows } = await stack.pool.query<{ order_id: string; kind: string; status: string }>('SELECT order_id, kind, status FROM notifications ORDER BY order_id, seq');
+    const notifications = async (): Promise<{ order_id: string; kind: string; channel: string; status: string }[]> =>
+      (await stack.pool.query<{ order_id: string; kind: string; channel: string; status: string }>('SELECT order_id, kind, channel, status FROM notifications ORDER BY order_id, seq')).rows;
+    // A delivery is recorded as sent just after the endpoint answered it.
+    await eventually(async () => (await notifications()).every((row) => row.status === 'sent'), 'every notification to be recorded as sent', 10_000).catch(() => undefined);
+    const rows = await notifications();
     expect(rows.filter((row) => row.status !== 'sent'), 'every notification made is sent').to.deep.equal([]);
+    expect(rows.filter((row) => row.channel === 'webhook'), 'a webhook delivery beside each email').to.have.length(Object.values(expected).flat().length);
 
     expect(kindsByOrder(stack.smtp.messages), 'one email per order and status, in order; none for a bad record').to.deep.equal(expected);
     expect(misidentified(stack.smtp.messages, internalIds, 'shop.test')).to.deep.equal([]);
+    const announced = Object.fromEntries(Object.entries(expected).map(([orderId, kinds]) => [orderId, kinds.map((kind) => WEBHOOK_EVENT_TYPES[kind as NotificationKind])]));
+    expect(receiver.typesByOrder(), 'one delivery per order and status, in order; none for a bad record').to.deep.equal(announced);
+    expect(receiver.duplicates(), 'webhook-ids delivered twice').to.deep.equal([]);
+    expect(receiver.requests.filter((r) => r.status !== 204), 'requests not taken').to.deep.equal([]);
+    expect(deliveryProblems(receiver.requests, internalIds)).to.deep.equal([]);
+    expect(receiver.accepted.find((r) => r.webhookId === `msg_order-shipped_${id('H-4')}`)?.event?.data.note, 'the note of 500 characters, whole').to.equal(longestNote);
     const noted = stack.smtp.messages.find((m) => m.messageId === `<order-shipped-${id('H-4')}@shop.test>`);
     expect((await simpleParser(noted?.raw ?? '')).text, 'the note of 500 characters, whole').to.contain(longestNote);
 

@@ -36,6 +36,8 @@ export class FaultStack {
   readonly notifiers: RunningProcess[] = [];
   relay?: RunningProcess;
   readonly accepted = new Set<string>();
+  /** When each accepted order's 202 came back (epoch milliseconds). */
+  readonly acceptedAt = new Map<string, number>();
   readonly refused: number[] = [];
   /** Requests whose outcome nobody knows (the api died with them in flight, or PostgreSQL went away mid-write). */
   readonly unanswered = new Set<string>();
@@ -114,12 +116,12 @@ export class FaultStack {
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       const n = this.sequence++;
       const orderId = `F-${n}`;
-      const base = this.bases[this.next++ % this.bases.length] as string;
+      const base = this.nextBase();
       pending.push(
         fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-correlation-id': `c-${orderId}` }, body: JSON.stringify({ orderId, itemId: ['sku'], email: email(n) }), signal: AbortSignal.timeout(15_000) })
           .then(async (response) => {
             const body = (await response.json().catch(() => ({}))) as { error?: { outcome?: string } };
-            if (response.status === 202) this.accepted.add(orderId);
+            if (response.status === 202) this.accept(orderId);
             else this.refused.push(response.status);
             // A 503 with outcome "unknown": the database went away after the order reached it; stored or not.
             if (body.error?.outcome === 'unknown') this.unanswered.add(orderId);
@@ -133,9 +135,19 @@ export class FaultStack {
     await Promise.all(pending);
   }
 
+  /** The address of one of the apis, in turn. */
+  nextBase(): string {
+    return this.bases[this.next++ % this.bases.length] as string;
+  }
+
+  private accept(orderId: string): void {
+    this.accepted.add(orderId);
+    this.acceptedAt.set(orderId, Date.now());
+  }
+
   /** A request to one of the apis, in turn; resolves with the status and the JSON body. */
   async request(method: 'GET' | 'POST', path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
-    const base = this.bases[this.next++ % this.bases.length] as string;
+    const base = this.nextBase();
     const response = await fetch(`${base}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json', 'x-correlation-id': `c-${method}-${Date.now()}` },
@@ -149,7 +161,7 @@ export class FaultStack {
   async order(orderId: string, email = `${orderId.toLowerCase()}@example.com`): Promise<string> {
     const { status, body } = await this.request('POST', '/orders', { orderId, itemId: ['sku-1'], email });
     expect(status, `POST /orders ${orderId}: ${JSON.stringify(body)}`).to.equal(202);
-    this.accepted.add(orderId);
+    this.accept(orderId);
     return (body.data as { internalId: string }).internalId;
   }
 
@@ -214,8 +226,9 @@ export class FaultStack {
       .join('\n');
   }
 
+  /** The status of an order's email of that kind (its webhook deliveries are rows of their own). */
   async notificationStatus(orderId: string, kind = 'order-created'): Promise<string | undefined> {
-    return (await this.query<{ status: string }>('SELECT status FROM notifications WHERE order_id = $1 AND kind = $2', [orderId, kind]))[0]?.status;
+    return (await this.query<{ status: string }>("SELECT status FROM notifications WHERE order_id = $1 AND kind = $2 AND channel = 'email'", [orderId, kind]))[0]?.status;
   }
 
   /** One query on the stack's database, on a connection of its own. */
