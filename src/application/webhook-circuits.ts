@@ -10,14 +10,21 @@ export interface WebhookCircuitOptions {
   readonly openMs: { readonly min: number; readonly max: number };
 }
 
-export const WEBHOOK_CIRCUIT_DEFAULTS: WebhookCircuitOptions = { failuresToOpen: 3, openMs: { min: 1000, max: 60_000 } };
+export const WEBHOOK_CIRCUIT_DEFAULTS: WebhookCircuitOptions = { failuresToOpen: 3, openMs: { min: 1000, max: 30_000 } };
+
+/** The one delivery an open circuit lets through: ended on every path (`end()` is a no-op once a result came). */
+export interface WebhookTrial {
+  end(): void;
+}
 
 /** Whether a delivery to an endpoint may go now: as usual, as the one trial of an open circuit, or not before `until`. */
-export type Admission = { readonly allowed: true; readonly trial: boolean } | { readonly allowed: false; readonly until: Date; readonly reason: string };
+export type Admission =
+  | { readonly allowed: true; readonly trial?: WebhookTrial }
+  | { readonly allowed: false; readonly until: Date; readonly reason: string };
 
 type Circuit =
   | { readonly open: false; readonly failures: number }
-  | { readonly open: true; readonly until: number; readonly since: number; readonly openings: number; readonly trialRunning: boolean; readonly reason: string };
+  | { readonly open: true; readonly until: number; readonly since: number; readonly openings: number; readonly trialRunning: boolean; readonly reason: string; readonly trialNumber?: number };
 
 /**
  * One circuit per webhook endpoint, in this process: an endpoint that is down pauses its own deliveries
@@ -26,6 +33,8 @@ type Circuit =
  */
 export class WebhookCircuits {
   private readonly circuits = new Map<string, Circuit>();
+  /** Numbers each trial, so that ending one never ends a later one. */
+  private trials = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -34,13 +43,29 @@ export class WebhookCircuits {
     private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
+  /**
+   * Lets a delivery go, or says until when it may not. Past an open circuit's open time, the first caller gets
+   * the trial: it must `end()` it whatever happens (a result reported through reachable/failed ends it too).
+   */
   admit(endpointId: string): Admission {
     const circuit = this.circuits.get(endpointId);
-    if (!circuit?.open) return { allowed: true, trial: false };
+    if (!circuit?.open) return { allowed: true };
     const now = this.clock.now().getTime();
-    if (circuit.trialRunning || now < circuit.until) return { allowed: false, until: new Date(Math.max(circuit.until, now + this.options.openMs.min)), reason: circuit.reason };
-    this.circuits.set(endpointId, { ...circuit, trialRunning: true });
-    return { allowed: true, trial: true };
+    if (circuit.trialRunning || now < circuit.until) return { allowed: false, until: this.pausedUntil(circuit, now), reason: circuit.reason };
+    const trialNumber = ++this.trials;
+    this.circuits.set(endpointId, { ...circuit, trialRunning: true, trialNumber });
+    return { allowed: true, trial: { end: () => this.trialEnded(endpointId, trialNumber) } };
+  }
+
+  /** Until when a delivery to this endpoint is not to be tried (now when its circuit is closed); changes nothing. */
+  openUntil(endpointId: string): Date {
+    const circuit = this.circuits.get(endpointId);
+    const now = this.clock.now().getTime();
+    return circuit?.open ? this.pausedUntil(circuit, now) : new Date(now);
+  }
+
+  private pausedUntil(circuit: Circuit & { readonly open: true }, now: number): Date {
+    return new Date(Math.max(circuit.until, now + this.options.openMs.min));
   }
 
   /** The endpoints whose deliveries are not to be taken now: open, and not due for a trial. */
@@ -83,10 +108,10 @@ export class WebhookCircuits {
     return true;
   }
 
-  /** A trial that ended without an answer either way (the process is stopping, a bug): the next delivery may try. */
-  trialEnded(endpointId: string): void {
+  /** A trial that ended without an answer either way (the process is stopping, a bug, the ledger away): the next delivery may try. */
+  private trialEnded(endpointId: string, trialNumber: number): void {
     const circuit = this.circuits.get(endpointId);
-    if (circuit?.open && circuit.trialRunning) this.circuits.set(endpointId, { ...circuit, trialRunning: false });
+    if (circuit?.open && circuit.trialRunning && circuit.trialNumber === trialNumber) this.circuits.set(endpointId, { ...circuit, trialRunning: false });
   }
 
   private openTime(openings: number): number {

@@ -7,12 +7,15 @@ import { sleep } from './sleep.js';
 import type { WebhookCircuits } from './webhook-circuits.js';
 import type { WebhookNotificationSender } from './webhook-notification-sender.js';
 
+/** Deliveries under way at once, all endpoints together, unless told otherwise; the HTTP sender's sockets must allow as many. */
+export const WEBHOOK_MAX_IN_FLIGHT = 32;
+
 export interface WebhookDispatcherOptions {
   readonly owner: string;
   readonly leaseMs: number;
   /** Deliveries under way at once, all endpoints together. */
   readonly maxInFlight?: number;
-  /** Deliveries under way at once to one endpoint: a slow one holds no more slots than this. */
+  /** Deliveries under way at once to one endpoint: a slow one holds no more slots than this (twice this at most, for one claim's worth). */
   readonly maxInFlightPerEndpoint?: number;
   /** The pause when nothing was due and nothing rang. */
   readonly pollMs?: number;
@@ -44,7 +47,7 @@ export class WebhookDispatcher {
     private readonly logger: Logger,
     private readonly options: WebhookDispatcherOptions,
   ) {
-    this.maxInFlight = options.maxInFlight ?? 32;
+    this.maxInFlight = options.maxInFlight ?? WEBHOOK_MAX_IN_FLIGHT;
     this.perEndpoint = options.maxInFlightPerEndpoint ?? 8;
   }
 
@@ -61,9 +64,7 @@ export class WebhookDispatcher {
 
   /** Runs one round: resolves with how many deliveries it took from the ledger (the service loops on its own; tests call it). */
   async dispatchOnce(): Promise<number> {
-    const free = this.maxInFlight - this.running.size;
-    if (free <= 0) return 0;
-    const jobs = await this.ledger.claimDue(free, this.options.owner, this.options.leaseMs, 'webhook', this.busyEndpoints());
+    const jobs = await this.ledger.claimDue(this.claimLimit(), this.options.owner, this.options.leaseMs, 'webhook', this.busyEndpoints());
     // One still being sent here (its lease ran out while the ledger was unreachable) is not sent a second time.
     for (const job of jobs) if (!this.inFlight.has(job.notification)) this.deliver(job);
     return jobs.length;
@@ -79,9 +80,9 @@ export class WebhookDispatcher {
     const pollMs = this.options.pollMs ?? 250;
     while (!signal.aborted) {
       try {
-        const free = this.maxInFlight - this.running.size;
-        const taken = await this.dispatchOnce();
-        if (taken < free || free <= 0) await this.doorbell.wait(pollMs, signal);
+        const limit = this.claimLimit();
+        const taken = limit > 0 ? await this.dispatchOnce() : 0;
+        if (taken < limit || limit === 0) await this.doorbell.wait(pollMs, signal);
       } catch (error) {
         this.logger.warn('webhook dispatch failed', { error: error instanceof Error ? error.message : String(error) });
         await sleep(this.options.pauseAfterFailureMs ?? 2000, signal);
@@ -103,6 +104,14 @@ export class WebhookDispatcher {
         this.doorbell.ring();
       });
     this.running.set(delivery, endpointId);
+  }
+
+  /**
+   * How many deliveries one claim may take: the free slots, and never more than one endpoint's share, since a
+   * claim can return them all for one endpoint (busyEndpoints only knows what runs already).
+   */
+  private claimLimit(): number {
+    return Math.max(0, Math.min(this.maxInFlight - this.running.size, this.perEndpoint));
   }
 
   /** Endpoints not to take deliveries of now: their circuit is open, or they hold their share of the slots. */

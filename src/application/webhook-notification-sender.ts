@@ -79,11 +79,22 @@ export class WebhookNotificationSender {
       log.info('webhook delivery skipped', { reason: error });
       return 'skipped';
     }
+    const id = webhookMessageId(notification);
+    // Built before the circuit is asked: a notification no body describes is poison, and says nothing of the endpoint.
+    const body = JSON.stringify(webhookBody(notification));
     const admission = this.circuits.admit(endpointId);
     if (!admission.allowed) return this.defer(job, admission.until, { kind: 'endpoint-unreachable', error: admission.reason });
-    const id = webhookMessageId(notification);
-    // Built before the request: a notification no body describes is poison, and must not open the circuit.
-    const body = JSON.stringify(webhookBody(notification));
+    try {
+      return await this.post(job, found, id, body, admission.trial !== undefined, log);
+    } finally {
+      // Whatever happened (an answer reported to the circuit already, a bug, the ledger away), the trial is over.
+      admission.trial?.end();
+    }
+  }
+
+  private async post(job: NotificationJob, found: WebhookEndpointWithSecrets, id: string, body: string, trial: boolean, log: Logger): Promise<NotifyOutcome> {
+    const { notification } = job;
+    const endpointId = found.endpoint.id;
     const now = this.clock.now();
     try {
       await this.webhooks.send({
@@ -95,11 +106,8 @@ export class WebhookNotificationSender {
         ...(job.correlationId ? { headers: { 'x-correlation-id': job.correlationId } } : {}),
       });
     } catch (error) {
-      if (!(error instanceof WebhookDeliveryError)) {
-        if (admission.trial) this.circuits.trialEnded(endpointId);
-        throw error;
-      }
-      return this.handleFailure(job, endpointId, error, admission.trial, log);
+      if (!(error instanceof WebhookDeliveryError)) throw error;
+      return this.handleFailure(job, endpointId, error, trial, log);
     }
     // From here the endpoint has it: nothing may turn this into a failure, or it would be delivered again.
     this.circuits.reachable(endpointId);
@@ -114,18 +122,20 @@ export class WebhookNotificationSender {
     this.metrics.webhookError(error.kind, endpointId);
     const failure = { kind: error.failureKind, error: error.message };
     const details = error.status === undefined ? {} : { status: error.status };
+    if (error.kind === 'rejected' && error.status === undefined) {
+      // Refused before anything went out (a body over the bound, a secret or header the sender cannot use): ours, a bug.
+      const reason = describeRefusal(error, job.notification.event.type, log);
+      await this.deadLetterer.execute(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error: reason } }, log);
+      return 'dead-lettered';
+    }
     if (error.kind === 'rejected' || error.kind === 'address-refused') {
       // An answer about this delivery: the endpoint is there.
       if (error.kind === 'rejected') this.circuits.reachable(endpointId);
-      else if (trial) this.circuits.trialEnded(endpointId);
       await this.deadLetterer.execute(job, job.attempts + 1, { kind: 'permanent', failure, details }, log);
       return 'dead-lettered';
     }
     // Unreachable, or 408/429/5xx: the endpoint is away or overloaded. While its circuit is open, that uses no retry.
-    if (this.circuits.failed(endpointId, error, trial)) {
-      const admission = this.circuits.admit(endpointId);
-      return this.defer(job, admission.allowed ? this.clock.now() : admission.until, failure);
-    }
+    if (this.circuits.failed(endpointId, error, trial)) return this.defer(job, this.circuits.openUntil(endpointId), failure);
     const attempts = job.attempts + 1;
     if (attempts > this.options.maxRetries) {
       await this.deadLetterer.execute(job, attempts, { kind: 'retries-exhausted', failure, details }, log);

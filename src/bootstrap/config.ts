@@ -85,7 +85,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The only reader of the environment: every setting, its default, and its check. Throws ConfigError listing every bad variable. */
 /**
  * Reads the configuration; `role`, when given, sets the defaults that differ by role: the embedded mode
- * (--role=all with neither DATABASE_URL nor SMTP_URL, everything on this machine) allows insecure webhook URLs
+ * (--role=all with none of DATABASE_URL, KAFKA_BROKERS and SMTP_URL: everything on this machine) allows insecure webhook URLs
  * unless WEBHOOK_ALLOW_INSECURE says otherwise, so its admin page can register the local receiver.
  */
 export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
@@ -157,7 +157,7 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
       opsPort: read.integer('OPS_PORT', 9464, 0, 65535),
     },
     webhooks: {
-      allowInsecure: read.boolean('WEBHOOK_ALLOW_INSECURE', role === 'all' && !env.DATABASE_URL?.trim() && !env.SMTP_URL?.trim()),
+      allowInsecure: read.boolean('WEBHOOK_ALLOW_INSECURE', role === 'all' && !env.DATABASE_URL?.trim() && !env.SMTP_URL?.trim() && !env.KAFKA_BROKERS?.trim()),
       timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       secretGraceMs: read.integer('WEBHOOK_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
       receiverPort: read.integer('RECEIVER_PORT', 4400, 1, 65535),

@@ -44,8 +44,12 @@ export function checkRequirements(role: Role, config: Config): void {
 
 /** What the role runs without that it should not in production, one log line each at start-up. */
 export function startupWarnings(role: Role, config: Config): string[] {
-  if (role !== 'api' || config.apiKeys) return [];
-  return ['API_KEYS is unset: anyone who reaches this port may create orders (and so send email) and look them up; set API_KEYS unless a gateway in front authenticates callers'];
+  const warnings: string[] = [];
+  if (role === 'api' && !config.apiKeys)
+    warnings.push('API_KEYS is unset: anyone who reaches this port may create orders (and so send email) and look them up; set API_KEYS unless a gateway in front authenticates callers');
+  if (config.webhooks.allowInsecure && role !== 'migrate' && role !== 'dlq-replay')
+    warnings.push('WEBHOOK_ALLOW_INSECURE is on: webhook endpoints may be http:// to this machine, and loopback addresses may be called; development only');
+  return warnings;
 }
 
 /** A role is the list of modules it loads; its services are what it runs. */
@@ -78,8 +82,9 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule({ url: config.smtp.url as string }),
         ...recipientCap,
         notifierModule(),
-        webhookDeliveryModule(),
+        // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
         retrySweeperModule(),
+        webhookDeliveryModule(),
         kafkaConsumerModule(),
         opsServerModule(),
       ];
@@ -92,8 +97,9 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
         ...recipientCap,
         notifierModule(),
-        webhookDeliveryModule(),
+        // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
         retrySweeperModule(),
+        webhookDeliveryModule(),
         relayModule(),
         ...(limit ? [orderRateLimitModule(limit, config.databaseUrl !== undefined)] : []),
         httpModule(),

@@ -261,8 +261,15 @@ describe('HttpWebhookSender', () => {
       expect(Date.now() - started).to.be.within(350, 2_000);
     });
 
-    it('calls an endpoint unreachable when its answer does not complete within the timeout', async () => {
+    it('takes a 2xx as delivered as soon as its status arrives, whatever its body does after (it is dropped)', async () => {
       server.answerNext(dribble(50));
+      const started = Date.now();
+      expect(await aSender({ timeoutMs: 2_000 }).send(aDelivery(server.url()))).to.deep.equal({ status: 200 });
+      expect(Date.now() - started, 'not waiting for the body').to.be.below(1_000);
+    });
+
+    it('calls an endpoint unreachable when its refusal does not complete within the timeout', async () => {
+      server.answerNext(dribble(50, 503));
       const started = Date.now();
       const error = await failureOf(aSender({ timeoutMs: 400 }).send(aDelivery(server.url())));
       expect(error.kind).to.equal('unreachable');

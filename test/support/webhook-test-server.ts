@@ -25,11 +25,11 @@ export const silence: Answer = () => undefined;
 /** Drops the connection without answering. */
 export const hangUp: Answer = (request) => request.socket.destroy();
 
-/** Sends the status line and headers, then a byte every `everyMs`, never ending. */
+/** Sends the status line (200 unless given) and headers, then a byte every `everyMs`, never ending. */
 export const dribble =
-  (everyMs: number): Answer =>
+  (everyMs: number, code = 200): Answer =>
   (_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.writeHead(code, { 'content-type': 'text/plain' });
     const timer = setInterval(() => response.write('.'), everyMs);
     response.on('close', () => clearInterval(timer));
   };

@@ -113,5 +113,14 @@ describe('loadConfig', () => {
       expect(startupWarnings('api', loadConfig({ API_KEYS: KEY }))).to.deep.equal([]);
       for (const role of ['all', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const) expect(startupWarnings(role, loadConfig({}))).to.deep.equal([]);
     });
+
+    it('allows insecure webhook URLs by default only in the embedded mode (--role=all with nothing real configured), and says so at start-up', () => {
+      expect(loadConfig({}, 'all').webhooks.allowInsecure).to.equal(true);
+      for (const real of [{ DATABASE_URL: 'postgres://db/x' }, { KAFKA_BROKERS: 'k:9092' }, { SMTP_URL: 'smtp://mail:25' }, { WEBHOOK_ALLOW_INSECURE: 'false' }])
+        expect(loadConfig(real, 'all').webhooks.allowInsecure, JSON.stringify(real)).to.equal(false);
+      for (const role of ['api', 'notifier'] as const) expect(loadConfig({}, role).webhooks.allowInsecure).to.equal(false);
+      expect(startupWarnings('all', loadConfig({}, 'all'))).to.deep.equal(['WEBHOOK_ALLOW_INSECURE is on: webhook endpoints may be http:// to this machine, and loopback addresses may be called; development only']);
+      expect(startupWarnings('notifier', loadConfig({ WEBHOOK_ALLOW_INSECURE: 'true' }))).to.have.length(1);
+    });
   });
 });

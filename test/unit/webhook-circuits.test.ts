@@ -24,7 +24,7 @@ describe('The circuit of each webhook endpoint', () => {
     expect(circuits.failed(A, unreachable(), false)).to.equal(false);
     expect(circuits.failed(A, unreachable(), false), 'the third opens the circuit').to.equal(true);
     expect(circuits.admit(A)).to.deep.include({ allowed: false });
-    expect(circuits.admit(B), 'another endpoint is not affected').to.deep.equal({ allowed: true, trial: false });
+    expect(circuits.admit(B), 'another endpoint is not affected').to.deep.equal({ allowed: true });
     expect(circuits.paused()).to.deep.equal([A]);
     expect(logs.lines.filter((line) => line.msg === 'webhook endpoint unreachable: its deliveries are paused, and tried again one at a time')).to.have.length(1);
   });
@@ -35,7 +35,7 @@ describe('The circuit of each webhook endpoint', () => {
     circuits.failed(A, unreachable(), false);
     circuits.reachable(A);
     expect(circuits.failed(A, unreachable(), false)).to.equal(false);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: false });
+    expect(circuits.admit(A)).to.deep.equal({ allowed: true });
   });
 
   it('opens at once on a 429, for as long as its Retry-After says', () => {
@@ -45,7 +45,7 @@ describe('The circuit of each webhook endpoint', () => {
     clock.advance(29_000);
     expect(circuits.admit(A)).to.deep.include({ allowed: false });
     clock.advance(1_000);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: true });
+    expect(circuits.admit(A)).to.have.property('trial');
   });
 
   it('after the open time lets one delivery through as the trial; a failed trial doubles the wait, a 2xx closes it', () => {
@@ -55,16 +55,16 @@ describe('The circuit of each webhook endpoint', () => {
     circuits.failed(A, unreachable(), false);
     clock.advance(1000);
     expect(circuits.paused(), 'due for a trial: its deliveries may be taken').to.deep.equal([]);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: true });
+    expect(circuits.admit(A)).to.have.property('trial');
     expect(circuits.admit(A), 'one trial at a time').to.deep.include({ allowed: false });
     expect(circuits.paused()).to.deep.equal([A]);
     expect(circuits.failed(A, unreachable(), true)).to.equal(true);
     clock.advance(1999);
     expect(circuits.admit(A), 'twice as long after a failed trial').to.deep.include({ allowed: false });
     clock.advance(1);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: true });
+    expect(circuits.admit(A)).to.have.property('trial');
     circuits.reachable(A);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: false });
+    expect(circuits.admit(A)).to.deep.equal({ allowed: true });
     expect(logs.lines.some((line) => line.msg === 'webhook endpoint reachable again: deliveries resumed' && line.endpointId === A)).to.equal(true);
   });
 
@@ -74,12 +74,36 @@ describe('The circuit of each webhook endpoint', () => {
     circuits.failed(A, unreachable(), false);
     for (let round = 0; round < 10; round++) {
       clock.advance(4000);
-      expect(circuits.admit(A), `round ${round}`).to.deep.equal({ allowed: true, trial: true });
+      const admission = circuits.admit(A);
+      expect(admission, `round ${round}`).to.have.property('trial');
       circuits.failed(A, unreachable(), true);
+      if (admission.allowed) admission.trial?.end();
     }
     clock.advance(4000);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: true });
-    circuits.trialEnded(A);
-    expect(circuits.admit(A)).to.deep.equal({ allowed: true, trial: true });
+    const undecided = circuits.admit(A);
+    expect(undecided).to.have.property('trial');
+    if (undecided.allowed) undecided.trial?.end();
+    expect(circuits.admit(A)).to.have.property('trial');
+  });
+
+  it('never lets a failure that is not the trial start or hold one: only admit() hands it out, and ending an old trial leaves a later one alone', () => {
+    const clock = new ManualClock();
+    const circuits = new WebhookCircuits(clock, capturingLogger().logger, { failuresToOpen: 1, openMs: { min: 1000, max: 4000 } });
+    circuits.failed(A, unreachable(), false);
+    clock.advance(1000);
+    // A delivery that started before the circuit opened fails after its open time: the endpoint stays due for a trial.
+    expect(circuits.failed(A, unreachable(), false)).to.equal(true);
+    expect(circuits.openUntil(A).getTime()).to.be.at.most(clock.now().getTime() + 1000);
+    expect(circuits.paused(), 'open time over: its deliveries may be taken for the trial').to.deep.equal([]);
+    const first = circuits.admit(A);
+    expect(first).to.have.property('trial');
+    circuits.failed(A, unreachable(), true);
+    clock.advance(2000);
+    const second = circuits.admit(A);
+    expect(second).to.have.property('trial');
+    if (first.allowed) first.trial?.end();
+    expect(circuits.admit(A), 'the second trial still runs').to.deep.include({ allowed: false });
+    if (second.allowed) second.trial?.end();
+    expect(circuits.admit(A)).to.have.property('trial');
   });
 });

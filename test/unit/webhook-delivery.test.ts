@@ -70,6 +70,13 @@ describe('Webhook notifications: queued on every event, delivered by the dispatc
   });
   afterEach(() => mailCircuit.stop());
 
+  async function until(condition: () => boolean, what: string): Promise<void> {
+    for (let i = 0; !condition(); i++) {
+      if (i > 500) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
   function notifier(circuitOptions?: WebhookCircuitOptions, maxRetries = 5) {
     const metrics: Metrics = {
       ...NO_METRICS,
@@ -87,6 +94,7 @@ describe('Webhook notifications: queued on every event, delivered by the dispatc
     const dispatcher = new WebhookDispatcher(ledger, sender, circuits, inFlight, doorbell, logs.logger, claims);
     const notify = new NotifyEveryChannel(ledger, subscribers, new SendNotification(ledger, emailSender, logs.logger, claims), doorbell);
     return {
+      dispatcher,
       notify,
       circuits,
       /** One round of the dispatcher, waited for to the end. */
@@ -225,6 +233,39 @@ describe('Webhook notifications: queued on every event, delivered by the dispatc
       for (const state of states.filter((n) => n.endpointId === down.id)) expect(state.attempts, 'at most the failures before the circuit opened').to.be.at.most(2);
     }
     expect(counted.filter((line) => line === `circuitOpened:${down.id}`).length).to.be.greaterThan(0);
+  });
+
+  it('resumes an endpoint whose late failures (sent before its circuit opened) end after its open time, and a poison delivery never holds the trial', async () => {
+    const endpoint = anEndpoint(['order-created']);
+    await endpoints.add(endpoint, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    const { notify, dispatch, circuits, dispatcher } = notifier({ failuresToOpen: 3, openMs: { min: 1000, max: 4000 } });
+    // Four deliveries go out at once; the endpoint holds them, then refuses them one by one.
+    const held: (() => void)[] = [];
+    const original = webhooks.send.bind(webhooks);
+    let down = true;
+    webhooks.send = (request) =>
+      down ? new Promise((_resolve, reject) => held.push(() => reject(new WebhookDeliveryError('unreachable', 'no answer within 10000 ms')))) : original(request);
+    const orders = Array.from({ length: 4 }, () => anOrder());
+    for (const { created } of orders) await notify.execute(orderConfirmation(created), {});
+    expect(await dispatcher.dispatchOnce()).to.equal(4);
+    for (let i = 0; i < 3; i++) held.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    await until(() => circuits.paused().length === 1, 'the circuit to open');
+    clock.advance(1500);
+    // The fourth fails after the open time: it must not take (and keep) the trial.
+    held.shift()?.();
+    await dispatcher.idle();
+    expect(circuits.paused(), 'due for a trial').to.deep.equal([]);
+    // A poison delivery (an event no webhook describes) is dead-lettered without holding the trial either.
+    await ledger.enqueue([{ ...orderConfirmation(anOrder().created), channel: 'webhook', endpointId: endpoint.id, event: { type: 'order.refunded', version: 1, aggregateId: 'X', payload: {} } }], {});
+    down = false;
+    for (let round = 0; round < 6; round++) {
+      clock.advance(5000);
+      await dispatch();
+    }
+    expect(deadLetters.letters.map((letter) => letter.kind)).to.deep.equal(['poison']);
+    expect(webhooks.sentTo(endpoint.url).map((r) => r.id).sort()).to.deep.equal(orders.map(({ order }) => `msg_order-created_${order.internalId}`).sort());
+    expect(circuits.paused()).to.deep.equal([]);
   });
 
   it('skips the deliveries of an endpoint disabled or deleted before they went out', async () => {

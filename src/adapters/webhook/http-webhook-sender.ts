@@ -158,6 +158,20 @@ export class HttpWebhookSender implements WebhookSender {
       });
       sent.on('response', (response: IncomingMessage) => {
         answered = true;
+        const code = response.statusCode ?? 0;
+        if (code >= 200 && code < 300) {
+          // Accepted: that is all a delivery needs. The body is read and dropped, and the connection given up if it runs long or late.
+          settle({ status: code });
+          let drained = 0;
+          const cut = setTimeout(() => response.destroy(), Math.max(0, deadline - Date.now()));
+          response.on('data', (chunk: Buffer) => {
+            drained += chunk.length;
+            if (drained > this.maxResponseBytes) response.destroy();
+          });
+          response.on('close', () => clearTimeout(cut));
+          response.on('error', () => undefined);
+          return;
+        }
         const chunks: Buffer[] = [];
         let read = 0;
         const done = (): void => {

@@ -44,7 +44,9 @@ export function webhookMessageId(notification: { readonly kind: NotificationKind
 
 /** The body of a webhook notification, from the event it announces. @throws Error for an event no webhook describes (a bug: poison). */
 export function webhookBody(notification: Notification): WebhookBody {
-  return { type: WEBHOOK_EVENT_TYPES[notification.kind], timestamp: notification.occurredAt, data: eventData(notification.event) };
+  const type = WEBHOOK_EVENT_TYPES[notification.kind] as WebhookEventType | undefined;
+  if (type === undefined) throw new Error(`no webhook event type for ${String(notification.kind)} notifications: replay it once a version that has one is deployed`);
+  return { type, timestamp: notification.occurredAt, data: eventData(notification.event) };
 }
 
 function eventData(event: DomainEvent): WebhookEventData {

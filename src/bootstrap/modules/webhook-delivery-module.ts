@@ -3,7 +3,7 @@ import { HttpWebhookSender, webhookUserAgent } from '../../adapters/webhook/http
 import { Doorbell } from '../../application/doorbell.js';
 import { NotifyEveryChannel } from '../../application/notify-every-channel.js';
 import { WebhookCircuits, WEBHOOK_CIRCUIT_DEFAULTS } from '../../application/webhook-circuits.js';
-import { WebhookDispatcher } from '../../application/webhook-dispatcher.js';
+import { WEBHOOK_MAX_IN_FLIGHT, WebhookDispatcher } from '../../application/webhook-dispatcher.js';
 import { WebhookNotificationSender } from '../../application/webhook-notification-sender.js';
 import { WebhookSubscribers } from '../../application/webhook-subscribers.js';
 import { PACKAGE_VERSION } from '../package-version.js';
@@ -18,7 +18,16 @@ export function webhookDeliveryModule(): ContainerModule {
   return new ContainerModule(({ bind }) => {
     let http: HttpWebhookSender | undefined;
     provide(bind, T.WebhookSender, [T.Config], (config) => {
-      http = new HttpWebhookSender({ allowInsecure: config.webhooks.allowInsecure, timeoutMs: config.webhooks.timeoutMs, userAgent: webhookUserAgent(PACKAGE_VERSION) });
+      // The dispatcher limits how many go at once; the agent must never queue one behind its socket limit, where
+      // the wait would count against the delivery's timeout (two endpoints may share a host).
+      const sockets = 2 * WEBHOOK_MAX_IN_FLIGHT;
+      http = new HttpWebhookSender({
+        allowInsecure: config.webhooks.allowInsecure,
+        timeoutMs: config.webhooks.timeoutMs,
+        userAgent: webhookUserAgent(PACKAGE_VERSION),
+        maxSockets: sockets,
+        maxSocketsPerHost: sockets,
+      });
       return http;
     }).onDeactivation(() => http?.close());
     provide(bind, T.WebhookCircuits, [T.Clock, T.Logger, T.Metrics], (clock, logger, metrics) =>
