@@ -79,7 +79,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         ...core,
         postgresModule({ url: databaseUrl }),
         kafkaProducerModule(brokers),
-        smtpModule({ url: config.smtp.url as string }),
+        smtpModule({ urls: config.smtp.urls }),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
@@ -94,7 +94,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         ...core,
         postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
-        smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
+        smtpModule(config.smtp.urls.length > 0 ? { urls: config.smtp.urls } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
