@@ -310,6 +310,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 23,
+    name: 'the SMTP provider of each sent email',
+    // Which of the providers (SMTP_URL, SMTP_FALLBACK_URL) took the email, as host:port; null for webhook deliveries and older rows.
+    sql: `ALTER TABLE notifications ADD COLUMN provider text;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.
