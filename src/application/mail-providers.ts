@@ -91,8 +91,8 @@ export class MailProviders {
     this.inUse = now;
     const change = { from: before?.name ?? null, to: now?.name ?? null };
     if (!now) this.logger?.warn('no SMTP provider takes mail: sending paused until one does', change);
-    else if (now === this.primary) this.logger?.info('emails go through the primary SMTP provider again', { ...change, provider: now.name });
-    else this.logger?.warn('emails fail over to another SMTP provider', { ...change, provider: now.name, label: now.label });
+    else if (now === this.primary) this.logger?.info('emails go through the primary SMTP provider again', change);
+    else this.logger?.warn('emails fail over to another SMTP provider', { ...change, label: now.label });
   }
 }
 
