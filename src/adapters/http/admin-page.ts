@@ -33,11 +33,11 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
   </div>
   <section>
     <h2>By kind</h2>
-    <table><thead><tr><th>kind</th><th>sent / min</th><th>dead</th></tr></thead><tbody id="by-kind"></tbody></table>
+    <div class="rows"><table><thead><tr><th>kind</th><th>sent / min</th><th>dead</th></tr></thead><tbody id="by-kind"></tbody></table></div>
   </section>
   <section>
     <h2>Dead letters</h2>
-    <table><thead><tr><th>order</th><th>kind</th><th>channel</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
+    <div class="rows"><table><thead><tr><th>order</th><th>kind</th><th>channel</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table></div>
     <div class="empty" id="no-dead-letters">No dead letters.</div>
   </section>
   <section>
@@ -47,7 +47,7 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
       <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
       <label>channel <select name="channel"><option value="">any</option>${options(NOTIFICATION_CHANNELS)}</select></label>
     </form>
-    <table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table>
+    <div class="rows"><table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table></div>
     <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
 ${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
@@ -69,7 +69,7 @@ function webhooksSection(localReceiver: boolean): string {
       <button type="button" id="webhook-secret-done">Done</button>
     </div>
     <p id="webhook-message" class="message" hidden></p>
-    <table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table>
+    <div class="rows"><table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table></div>
     <div class="empty" id="no-webhook-endpoints">No webhook endpoints.</div>
     <form class="webhook-form" id="webhook-form">
       <label>url <input type="url" name="url" required maxlength="${WEBHOOK_URL_MAX_LENGTH}" placeholder="https://shop.example.com/webhooks"></label>
@@ -124,6 +124,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .counter span { color: var(--muted); }
   section { background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
   section h2 { margin: 0; padding: 12px 16px; font-size: 15px; border-bottom: 1px solid var(--line); }
+  .rows { overflow-x: auto; }
   table { width: 100%; border-collapse: collapse; }
   th, td { text-align: left; padding: 8px 16px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--muted); font-weight: 500; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
@@ -142,6 +143,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   td.id { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 260px; }
   td.actions { white-space: nowrap; }
   td.actions button + button { margin-left: 6px; }
+  td.url { min-width: 18em; max-width: 32em; overflow-wrap: anywhere; } td.url code { font-size: 12px; } td.url .muted { margin-top: 2px; }
   .badge.enabled { background: var(--ok); } .badge.disabled { background: var(--muted); }
   .webhook-form { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 16px; padding: 12px 16px; border-top: 1px solid var(--line); }
   .webhook-form input[type=url] { width: 340px; } .webhook-form input { font: inherit; margin-left: 4px; }
@@ -269,8 +271,12 @@ function setUpWebhooks() {
   function row(e) {
     const tr = document.createElement('tr');
     tr.dataset.endpointId = e.id;
-    const url = cell(e.url, 'id');
-    if (e.description) url.title = e.description;
+    const url = document.createElement('td');
+    url.className = 'url';
+    const address = document.createElement('code');
+    address.textContent = e.url;
+    url.append(address);
+    if (e.description) { const about = document.createElement('div'); about.className = 'muted'; about.textContent = e.description; url.append(about); }
     const actions = document.createElement('td');
     actions.className = 'actions';
     actions.append(
