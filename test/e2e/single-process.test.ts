@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { WebhookReceiver } from '../../scripts/webhook-receiver.js';
 import { eventually, startRole, type RunningProcess } from '../support/processes.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
@@ -209,6 +209,13 @@ describe('npm start: the single-process mode', function () {
       return problems;
     }
 
+    /** Whether the whole element is inside the window: what the user sees without scrolling. */
+    async function inView(locator: Locator): Promise<boolean> {
+      const box = await locator.boundingBox(); // relative to the window
+      const height = locator.page().viewportSize()?.height ?? 0;
+      return box !== null && box.y >= -1 && box.y + box.height <= height + 1; // a pixel of rounding either way
+    }
+
     /** A page on another port of the same host: same site (a SameSite=Strict cookie goes along), another origin. */
     async function otherOrigin(html: string): Promise<{ url: string; server: Server }> {
       const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
@@ -331,12 +338,27 @@ describe('npm start: the single-process mode', function () {
         await eventually(async () => (await inboxMessages(base)).length === 2, 'two emails in the embedded inbox', 10_000);
         expect(kindsByOrder(await inboxMessages(base))).to.deep.equal({ 'W-1': kindsFor(['shipped']) });
 
-        // A host under .invalid resolves nowhere (RFC 6761), with or without DNS: the page says so by the field.
+        // A list long enough that the form, and a row's buttons, are a screen away from where an action's outcome shows.
+        for (let shop = 1; shop <= 20; shop++) {
+          const seeded = await fetch(`${base}/admin/api/webhooks`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ url: `https://localhost:9/shop-${shop}`, events: ['order.cancelled'] }),
+          });
+          expect(seeded.status).to.equal(201);
+        }
+        await page.reload();
+        await page.locator('#webhook-endpoints tr').nth(20).waitFor();
+
+        // A host under .invalid resolves nowhere (RFC 6761), with or without DNS: the form says so, by the field.
         const form = page.locator('#webhook-form');
+        const formError = page.locator('#webhook-form-error');
         await form.getByLabel('url').fill('https://hooks.ordermail-e2e.invalid/orders');
         await form.getByRole('button', { name: 'Register', exact: true }).click();
-        await page.locator('#webhook-message.error').waitFor();
-        expect(await message.textContent()).to.equal('url host "hooks.ordermail-e2e.invalid" does not resolve');
+        await formError.waitFor();
+        expect(await formError.textContent()).to.equal('url host "hooks.ordermail-e2e.invalid" does not resolve');
+        expect(await form.getByLabel('url').getAttribute('aria-invalid')).to.equal('true');
+        expect(await inView(formError)).to.equal(true);
         expect(await form.getByLabel('url').inputValue(), 'the form keeps what was typed').to.equal('https://hooks.ordermail-e2e.invalid/orders');
 
         // Every value from the API is text: a description with markup is shown as written, and runs nothing.
@@ -350,6 +372,9 @@ describe('npm start: the single-process mode', function () {
         const formRow = page.locator('#webhook-endpoints tr', { hasText: url });
         await formRow.waitFor();
         expect(await message.isHidden()).to.equal(true);
+        expect(await formError.isHidden()).to.equal(true);
+        expect(await form.getByLabel('url').getAttribute('aria-invalid')).to.equal(null);
+        expect(await inView(secret), 'the new secret, above the list').to.equal(true);
         const firstSecret = (await page.locator('#webhook-secret-value').textContent()) ?? '';
         expect(firstSecret).to.match(/^whsec_[A-Za-z0-9+/]{43}=$/);
         expect(await page.locator('#webhook-secret-title').textContent()).to.equal(`Signing secret of ${url}`);
@@ -371,6 +396,7 @@ describe('npm start: the single-process mode', function () {
         await formRow.getByRole('button', { name: 'Disable' }).click();
         await formRow.locator('.badge', { hasText: 'disabled' }).waitFor();
         expect(await message.textContent()).to.equal(`${url} is disabled: it receives nothing.`);
+        expect(await inView(message)).to.equal(true);
         await formRow.getByRole('button', { name: 'Enable' }).click();
         await formRow.locator('.badge', { hasText: 'enabled' }).waitFor();
         expect(await message.textContent()).to.equal(`${url} is enabled.`);
@@ -381,6 +407,7 @@ describe('npm start: the single-process mode', function () {
         expect(rotated).to.match(/^whsec_/).and.not.equal(firstSecret);
         expect(await page.locator('#webhook-secret-note').textContent()).to.match(/^\(the previous one still signs until .+\)$/);
         await formRow.locator('td', { hasText: 'signs until' }).waitFor();
+        expect(await inView(secret)).to.equal(true);
         await page.getByRole('button', { name: 'Done' }).click();
         await page.reload();
         await formRow.waitFor();
@@ -399,8 +426,9 @@ describe('npm start: the single-process mode', function () {
         await formRow.waitFor({ state: 'detached' });
         expect(await message.textContent()).to.equal(`${url} is deleted.`);
 
-        const listed = (await (await fetch(`${base}/admin/api/webhooks`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { endpoints: { id: string }[] };
-        expect(listed.endpoints.map((e) => e.id)).to.deep.equal([endpointId]);
+        const listed = (await (await fetch(`${base}/admin/api/webhooks`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { endpoints: { id: string; url: string }[] };
+        expect(listed.endpoints.map((e) => e.id)).to.include(endpointId).and.have.length(21);
+        expect(listed.endpoints.map((e) => e.url)).not.to.include(url);
         expect(await page.title()).to.equal('ordermail · admin');
         // Chromium logs every 4xx answer to a fetch: here the one refusing the .invalid host, and no other.
         expect(problems).to.deep.equal([`console: Failed to load resource: the server responded with a status of 400 (Bad Request) (${base}/admin/api/webhooks)`]);

@@ -72,6 +72,7 @@ function webhooksSection(localReceiver: boolean): string {
     <div class="rows"><table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table></div>
     <div class="empty" id="no-webhook-endpoints">No webhook endpoints.</div>
     <form class="webhook-form" id="webhook-form">
+      <p class="form-error" id="webhook-form-error" role="alert" hidden></p>
       <label>url <input type="url" name="url" required maxlength="${WEBHOOK_URL_MAX_LENGTH}" placeholder="https://shop.example.com/webhooks"></label>
       <label>description <input type="text" name="description" maxlength="${WEBHOOK_DESCRIPTION_MAX_LENGTH}" placeholder="optional"></label>
       <fieldset><legend>events</legend>${checkboxes}</fieldset>
@@ -152,6 +153,8 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .secret p { margin: 0 0 8px; } .secret code { display: block; margin-bottom: 8px; font-size: 13px; overflow-wrap: anywhere; user-select: all; }
   .muted { color: var(--muted); }
   .message { margin: 12px 16px; } .message.error { color: var(--bad); }
+  .message, .secret { scroll-margin: 16px; }
+  .webhook-form .form-error { flex-basis: 100%; margin: 0; color: var(--bad); } .webhook-form [aria-invalid=true] { outline: 2px solid var(--bad); outline-offset: 2px; }
 `;
 
 /** /admin/app.js: every value is set as text, never as HTML. */
@@ -227,17 +230,39 @@ filters.addEventListener('submit', (event) => event.preventDefault());
 refresh();
 setInterval(refresh, 2000);
 
-/** The Webhooks section, when the page has one: each action calls /admin/api/webhooks, then lists the endpoints again. */
+/**
+ * The Webhooks section, when the page has one: each action calls /admin/api/webhooks, then lists the endpoints again.
+ * What an action says, and a new secret, are scrolled into view: the list between them and the form or a row's buttons may be long.
+ */
 function setUpWebhooks() {
   const form = document.getElementById('webhook-form');
+  const formError = document.getElementById('webhook-form-error');
   const message = document.getElementById('webhook-message');
   const secretBox = document.getElementById('webhook-secret');
-  const say = (text, isError) => { message.textContent = text; message.hidden = !text; message.classList.toggle('error', Boolean(isError)); };
+  const say = (text, isError) => {
+    message.textContent = text;
+    message.hidden = !text;
+    message.classList.toggle('error', Boolean(isError));
+    if (text) message.scrollIntoView({ block: 'nearest' });
+  };
   const showSecret = (title, secret, note) => {
     document.getElementById('webhook-secret-title').textContent = title;
     document.getElementById('webhook-secret-value').textContent = secret;
     document.getElementById('webhook-secret-note').textContent = note ?? '';
     secretBox.hidden = false;
+    secretBox.scrollIntoView({ block: 'nearest' });
+  };
+  // The form's fields by the names the API's error details give them.
+  const formFields = { url: form.elements.url, description: form.elements.description, events: form.querySelector('fieldset') };
+  /** A refused registration, said in the form, each field it names marked (none when it succeeded). */
+  const formProblem = (error) => {
+    formError.textContent = error ? error.message : '';
+    formError.hidden = !error;
+    const named = new Set((error?.fields ?? []).map((field) => field.split('[')[0]));
+    for (const [name, field] of Object.entries(formFields)) {
+      if (named.has(name)) field.setAttribute('aria-invalid', 'true');
+      else field.removeAttribute('aria-invalid');
+    }
   };
   const hideSecret = () => { document.getElementById('webhook-secret-value').textContent = ''; secretBox.hidden = true; };
   const problem = (body) => body?.error?.details ? body.error.details.map((d) => d.field + ' ' + d.message).join('; ') : body?.error?.message ?? 'failed';
@@ -248,17 +273,17 @@ function setUpWebhooks() {
     const response = await fetch('/admin/api/webhooks' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
     const answer = response.status === 204 ? {} : await response.json();
-    if (!response.ok) throw new Error(problem(answer));
+    if (!response.ok) throw Object.assign(new Error(problem(answer)), { fields: (answer?.error?.details ?? []).map((d) => String(d.field)) });
     return answer;
   }
 
-  /** Runs an action for a button: the button is off meanwhile, a failure is said, the list follows. */
-  async function act(button, action) {
+  /** Runs an action for a button: the button is off meanwhile, a failure is reported, the list follows. */
+  async function act(button, action, report = (error) => say(error.message, true)) {
     button.disabled = true;
     try {
       await action();
     } catch (error) {
-      say(error.message, true);
+      report(error);
     } finally {
       button.disabled = false;
       load();
@@ -318,9 +343,10 @@ function setUpWebhooks() {
     act(form.querySelector('button[type=submit]'), async () => {
       const { endpoint, secret } = await call('POST', '', registration);
       form.reset();
+      formProblem(undefined);
       say('');
       showSecret('Signing secret of ' + endpoint.url, secret, '(' + endpoint.id + ')');
-    });
+    }, formProblem);
   });
   const localReceiver = document.getElementById('local-receiver');
   if (localReceiver) localReceiver.addEventListener('click', () => act(localReceiver, async () => {
