@@ -393,6 +393,14 @@ describe('npm start: the single-process mode', function () {
         await page.setViewportSize({ width: 1280, height: 900 });
         expect(await form.getByLabel('url').inputValue(), 'the form is emptied').to.equal('');
 
+        // A proxy's error page in place of the API's JSON: said as such, and the endpoint is left as it was.
+        const disable = `${base}/admin/api/webhooks/${(await formRow.getAttribute('data-endpoint-id')) ?? ''}/disable`;
+        await page.route(disable, (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><h1>502 Bad Gateway</h1></html>' }), { times: 1 });
+        await formRow.getByRole('button', { name: 'Disable' }).click();
+        await message.filter({ hasText: 'HTTP 502' }).waitFor();
+        expect(await message.textContent()).to.equal('HTTP 502: not an answer of the admin API');
+        expect(await message.getAttribute('class')).to.contain('error');
+        expect(await formRow.locator('.badge').textContent()).to.equal('enabled');
         await formRow.getByRole('button', { name: 'Disable' }).click();
         await formRow.locator('.badge', { hasText: 'disabled' }).waitFor();
         expect(await message.textContent()).to.equal(`${url} is disabled: it receives nothing.`);
@@ -430,8 +438,11 @@ describe('npm start: the single-process mode', function () {
         expect(listed.endpoints.map((e) => e.id)).to.include(endpointId).and.have.length(21);
         expect(listed.endpoints.map((e) => e.url)).not.to.include(url);
         expect(await page.title()).to.equal('ordermail · admin');
-        // Chromium logs every 4xx answer to a fetch: here the one refusing the .invalid host, and no other.
-        expect(problems).to.deep.equal([`console: Failed to load resource: the server responded with a status of 400 (Bad Request) (${base}/admin/api/webhooks)`]);
+        // Chromium logs every failed answer to a fetch: here the one refusing the .invalid host and the proxy's, no other.
+        expect(problems).to.deep.equal([
+          `console: Failed to load resource: the server responded with a status of 400 (Bad Request) (${base}/admin/api/webhooks)`,
+          `console: Failed to load resource: the server responded with a status of 502 (Bad Gateway) (${disable})`,
+        ]);
         mkdirSync(SCREENSHOTS, { recursive: true });
         await page.screenshot({ path: join(SCREENSHOTS, 'admin-page-webhooks.png'), fullPage: true });
         await page.close();

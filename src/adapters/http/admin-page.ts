@@ -272,7 +272,9 @@ function setUpWebhooks() {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch('/admin/api/webhooks' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
-    const answer = response.status === 204 ? {} : await response.json();
+    // A proxy in front may answer in HTML (a 502 while the server restarts): say so, not what JSON.parse thinks of it.
+    const answer = response.status === 204 ? {} : await response.json().catch(() => undefined);
+    if (answer === undefined) throw new Error('HTTP ' + response.status + ': not an answer of the admin API');
     if (!response.ok) throw Object.assign(new Error(problem(answer)), { fields: (answer?.error?.details ?? []).map((d) => String(d.field)) });
     return answer;
   }
