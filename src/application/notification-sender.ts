@@ -38,6 +38,12 @@ const MAX_UNKNOWN_OUTCOMES = 2;
 
 const DEFAULT_MESSAGE_ID_DOMAIN = 'ordermail.local';
 
+/**
+ * What every email of ours says about itself, whichever template wrote it: a machine sent it (RFC 3834), so
+ * vacation replies and other auto-responders leave it alone. Said here, where the message is decided, not by the mailer.
+ */
+const TRANSACTIONAL_HEADERS = { 'Auto-Submitted': 'auto-generated' } as const;
+
 /** `queued`: it waits behind an earlier notification of its order, in the ledger. */
 export type NotifyOutcome = 'sent' | 'duplicate' | 'queued' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
@@ -128,11 +134,12 @@ export class NotificationSender {
     if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
     // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
     if (notification.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
-    const email = template(notification, {
+    const rendered = template(notification, {
       to,
       messageId: notificationMessageId(notification, this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN),
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),
     });
+    const email = { ...rendered, headers: { ...rendered.headers, ...TRANSACTIONAL_HEADERS } };
     const startedInGeneration = this.circuit.generation;
     let sent: SentEmail;
     try {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readDkimPrivateKey, type DkimSettings } from '../adapters/smtp/dkim-key.js';
 import { ORDER_CREATED_MAX_BYTES } from '../domain/order-created.js';
 
 export const ROLES = ['all', 'api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
@@ -53,6 +54,8 @@ export interface Config {
     readonly from: string;
     readonly defaultTo?: string;
     readonly rateLimit?: number;
+    /** Every email is signed with this key (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY or _FILE); unset = unsigned. */
+    readonly dkim?: DkimSettings;
   };
   readonly notifier: {
     readonly maxRetries: number;
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
         const rate = Number(value);
         return Number.isFinite(rate) && rate > 0 ? { rateLimit: rate } : 'must be a positive number of messages per second';
       }),
+      ...readDkim(read, problems),
     },
     notifier: {
       maxRetries: read.integer('NOTIFY_MAX_RETRIES', 5, 0, 20),
@@ -167,8 +171,8 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
   return config;
 }
 
-/** process.env over an optional ./.env (the environment wins). */
-function readEnvironment(): Env {
+/** process.env over an optional ./.env (the environment wins); also what the scripts read settings from. */
+export function readEnvironment(): Env {
   const file = process.env.ORDERMAIL_ENV_FILE ?? '.env';
   if (existsSync(file)) {
     const before = { ...process.env };
@@ -184,7 +188,7 @@ class Reader {
     private readonly problems: string[],
   ) {}
 
-  private raw(name: string): string | undefined {
+  raw(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === '' ? undefined : value;
   }
@@ -239,6 +243,50 @@ class Reader {
     }
     return parsed;
   }
+}
+
+/** A host name of dotted labels (ASCII; an IDN in its xn-- form). */
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+/** A DKIM selector: one or more dotted labels (RFC 6376 §3.1). */
+const DKIM_SELECTOR = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * DKIM_*: all of them or none. The key is read and checked here (RSA of 2048 bits or more, or Ed25519), so a bad
+ * one stops start-up rather than the first email; a problem names the variable and never repeats the key.
+ */
+function readDkim(read: Reader, problems: string[]): { dkim?: DkimSettings } {
+  const domainName = read.raw('DKIM_DOMAIN');
+  const keySelector = read.raw('DKIM_SELECTOR');
+  const pem = read.raw('DKIM_PRIVATE_KEY');
+  const keyFile = read.raw('DKIM_PRIVATE_KEY_FILE');
+  if (domainName === undefined && keySelector === undefined && pem === undefined && keyFile === undefined) return {};
+  const before = problems.length;
+  if (domainName === undefined) problems.push('DKIM_DOMAIN: required to sign with DKIM (the d= domain, normally that of MAIL_FROM)');
+  else if (!DOMAIN_NAME.test(domainName)) problems.push(`DKIM_DOMAIN: must be a domain name such as shop.example (got "${domainName}")`);
+  if (keySelector === undefined) problems.push('DKIM_SELECTOR: required to sign with DKIM (the s= selector: the key is published at <selector>._domainkey.<domain>)');
+  else if (!DKIM_SELECTOR.test(keySelector)) problems.push(`DKIM_SELECTOR: must be letters, digits and hyphens, in dotted labels (got "${keySelector}")`);
+  let privateKey: string | undefined;
+  if (pem !== undefined && keyFile !== undefined) problems.push('DKIM_PRIVATE_KEY_FILE: set either DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both');
+  // A one-line value (an env file, a CI secret) may write the PEM's line breaks as \n.
+  else if (pem !== undefined) privateKey = checkedKey('DKIM_PRIVATE_KEY', pem.replace(/\\n/g, '\n').trim(), problems);
+  else if (keyFile !== undefined) {
+    try {
+      privateKey = checkedKey('DKIM_PRIVATE_KEY_FILE', readFileSync(keyFile, 'utf8').trim(), problems);
+    } catch (error) {
+      problems.push(`DKIM_PRIVATE_KEY_FILE: cannot read ${keyFile} (${(error as { code?: string }).code ?? (error as Error).message})`);
+    }
+  } else problems.push('DKIM_PRIVATE_KEY: required to sign with DKIM (a PEM private key; or DKIM_PRIVATE_KEY_FILE, its path)');
+  if (problems.length > before || domainName === undefined || keySelector === undefined || privateKey === undefined) return {};
+  return { dkim: { domainName: domainName.toLowerCase(), keySelector, privateKey } };
+}
+
+function checkedKey(name: string, pem: string, problems: string[]): string | undefined {
+  const read = readDkimPrivateKey(pem);
+  if ('problem' in read) {
+    problems.push(`${name}: ${read.problem}`);
+    return undefined;
+  }
+  return pem;
 }
 
 /** The domain of the sender's address (MAIL_FROM), the right-hand side of every Message-ID; ordermail.local when it has none. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Container, type ContainerModule } from 'inversify';
 import type { Logger } from '../application/ports/logger.js';
-import { ConfigError, type Config, type Role } from './config.js';
+import { ConfigError, messageIdDomainOf, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
@@ -42,14 +42,26 @@ export function checkRequirements(role: Role, config: Config): void {
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required by --role=${role} (see .env.example)`));
 }
 
-/** What the role runs without that it should not in production, one log line each at start-up. */
+/** What the role runs without, or with, that it should not in production, one log line each at start-up. */
 export function startupWarnings(role: Role, config: Config): string[] {
   const warnings: string[] = [];
   if (role === 'api' && !config.apiKeys)
     warnings.push('API_KEYS is unset: anyone who reaches this port may create orders (and so send email) and look them up; set API_KEYS unless a gateway in front authenticates callers');
   if (config.webhooks.allowInsecure && role !== 'migrate' && role !== 'dlq-replay')
     warnings.push('WEBHOOK_ALLOW_INSECURE is on: webhook endpoints may be http:// to this machine, and loopback addresses may be called; development only');
+  const dkim = config.smtp.dkim;
+  const fromDomain = messageIdDomainOf(config.smtp.from).toLowerCase();
+  if ((role === 'notifier' || role === 'all') && dkim && !aligned(dkim.domainName, fromDomain))
+    warnings.push(
+      `DKIM_DOMAIN (${dkim.domainName}) is not the domain of MAIL_FROM (${fromDomain}) nor one of its parents or subdomains: ` +
+        'receivers applying DMARC will not count the signature as the sender\'s; sign with the domain customers see in From',
+    );
   return warnings;
+}
+
+/** DMARC's relaxed alignment, short of the public-suffix list: one domain is the other, or under it. */
+function aligned(signingDomain: string, fromDomain: string): boolean {
+  return signingDomain === fromDomain || fromDomain.endsWith(`.${signingDomain}`) || signingDomain.endsWith(`.${fromDomain}`);
 }
 
 /** A role is the list of modules it loads; its services are what it runs. */

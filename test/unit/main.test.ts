@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,6 +32,14 @@ describe('node dist/main.js', () => {
     const { status, stderr } = run(['--role=api'], { PORT: 'abc', DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9' });
     expect(status).to.equal(2);
     expect(stderr).to.contain('PORT: must be an integer from 0 to 65535 (got "abc")');
+  });
+
+  it('exits 2 on a DKIM key it cannot sign with, in one line that names the variable and never shows the key', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const { status, stderr } = run(['--role=notifier'], { DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9', DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'om2026', DKIM_PRIVATE_KEY: weak });
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('DKIM_PRIVATE_KEY: is an RSA key of 1024 bits: DKIM needs at least 2048');
+    expect(stderr).to.not.contain(weak.split('\n')[1]);
   });
 
   it('refuses to start a role without the services it needs, naming them', () => {

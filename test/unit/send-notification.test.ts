@@ -119,7 +119,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     expect(await notifier().execute(event, { correlationId: 'corr-1' })).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
     expect(mailer.sent[0]).to.include({ to: 'ada@example.com', messageId: `<order-created-${event.id}@ordermail.local>`, subject: `Order ${event.orderId} received` });
-    expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1' });
+    expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1', 'Auto-Submitted': 'auto-generated' });
     expect(mailer.sent[0]?.text).to.contain(event.id);
     expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     const line = logs.lines.find((l) => l.msg === 'email sent');
@@ -660,6 +660,14 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
       expect(await notify.sendNotification.execute(shippingOf(event), {})).to.equal('sent');
       expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-created-${event.id}@shop.test>`, `<order-shipped-${event.id}@shop.test>`]);
       expect(counted.filter((c) => c.startsWith('notification:'))).to.deep.equal(['notification:sent:order-created', 'notification:sent:order-shipped']);
+    });
+
+    it('marks every email as sent by a machine (Auto-Submitted: auto-generated, RFC 3834), whichever template rendered it', async () => {
+      const event = anEvent();
+      const notify = notifier({}, undefined, withShipping);
+      await notify.execute(event, {});
+      await notify.sendNotification.execute(shippingOf(event), {});
+      expect(mailer.sent.map((m) => m.headers['Auto-Submitted'])).to.deep.equal(['auto-generated', 'auto-generated']);
     });
 
     it('sends the second once the first is sent, when it arrives while the first is still being retried', async () => {

@@ -16,8 +16,8 @@ export function smtpModule(server: MailServer): ContainerModule {
     } else {
       bind(T.SmtpUrl).toConstantValue(server.url);
     }
-    provide(bind, T.SmtpMailer, [T.Config, T.SmtpUrl], (config, url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })).onDeactivation((mailer) =>
-      mailer.close(),
+    provide(bind, T.SmtpMailer, [T.Config, T.SmtpUrl], ({ smtp }, url) => new SmtpMailer({ url, from: smtp.from, ...(smtp.rateLimit ? { rateLimit: smtp.rateLimit } : {}), ...(smtp.dkim ? { dkim: smtp.dkim } : {}) })).onDeactivation(
+      (mailer) => mailer.close(),
     );
     provide(bind, T.Mailer, [T.SmtpMailer], (mailer) => mailer);
     provide(bind, T.MailCircuit, [T.Mailer, T.Clock, T.Logger, T.Metrics], (mailer, clock, logger, metrics) => new MailCircuit(mailer, clock, logger.child({ component: 'smtp' }), undefined, metrics)).onDeactivation((circuit) =>
