@@ -398,6 +398,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             internalId: { type: 'string', format: 'uuid' },
             orderId: { type: 'string' },
             itemId: { type: 'array', items: { type: 'string' } },
+            locale: { type: 'string', description: "The customer's language, canonical BCP 47 (de-DE); absent when the order was placed without one (DEFAULT_LOCALE)" },
             createdAt: { type: 'string', format: 'date-time' },
           },
         },
