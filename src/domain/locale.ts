@@ -3,12 +3,13 @@ import type { FieldError } from './errors.js';
 /**
  * The customer's language (and region), as a BCP 47 tag such as `de` or `de-DE`: the language an email is
  * written in, and how its dates, numbers and lists read. The pattern is the tag's syntax, for the request and
- * event schemas; `Intl.getCanonicalLocales` has the last word on what is well formed.
+ * event schemas, with a language of 2 or 3 letters (ISO 639: BCP 47's longer ones are reserved or unused, and
+ * `german` is a mistake); `Intl.getCanonicalLocales` has the last word on what is well formed.
  */
 export const LOCALE_RULES = {
   /** RFC 5646 asks every implementation to keep tags of at least 35 characters. */
   maxLength: 35,
-  pattern: '^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$',
+  pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$',
   message: 'must be a BCP 47 language tag such as de or de-DE',
 } as const;
 

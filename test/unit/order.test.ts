@@ -55,6 +55,7 @@ describe('Order', () => {
       ['a locale of 36 characters', { locale: `de-${'x'.repeat(8)}-${'y'.repeat(8)}-${'z'.repeat(8)}-abcdefg` }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
       ['a locale with a dangling singleton', { locale: 'en-a' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
       ['a locale repeating a variant', { locale: 'de-1996-1996' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale that is a language\'s name', { locale: 'german' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
       ['a locale that is a sentence', { locale: 'Deutsch bitte' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
     ];
     for (const [what, input, problems] of cases)
