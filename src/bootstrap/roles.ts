@@ -5,6 +5,7 @@ import { ConfigError, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
+import { emailTemplatesModule } from './modules/email-templates-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { kafkaConsumerModule } from './modules/kafka-consumer-module.js';
 import { notifierModule } from './modules/notifier-module.js';
@@ -66,6 +67,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         kafkaProducerModule(brokers),
         ...(config.relay.enabled ? [relayModule()] : []),
         ...(limit ? [orderRateLimitModule(limit, true)] : []),
+        // The admin page previews the emails.
+        ...(config.adminToken ? [emailTemplatesModule()] : []),
         httpModule(),
       ];
     case 'relay':
@@ -76,6 +79,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule({ url: databaseUrl }),
         kafkaProducerModule(brokers),
         smtpModule({ url: config.smtp.url as string }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         webhookDeliveryModule(),
@@ -90,6 +94,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         webhookDeliveryModule(),
@@ -124,6 +129,8 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   for (const warning of startupWarnings(role, config)) logger.warn(warning);
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger, options));
+  // Compiled before anything else: a broken template stops start-up (ConfigError, exit 2), not the first email.
+  if (container.isBound(T.EmailTemplates)) await container.getAsync(T.EmailTemplates);
   // Resolving the pool applies the migrations (all that --role=migrate does).
   if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];
