@@ -185,6 +185,7 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
       expect(decoded).to.contain(email.orderId);
       expect(message?.headers['x-correlation-id']).to.equal('corr-1');
       expect(message?.headers['x-order-id']).to.equal(email.orderId);
+      expect(message?.headers['content-language']).to.equal('en');
     });
 
     it('keeps header injection out of the subject and headers', async () => {
