@@ -489,7 +489,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
       start(0, {
         renders: () => true,
         render: () => {
-          throw new EmailRenderError('templates/order-created/en.txt.eta', 'templates/order-created/en.txt.eta:2: TypeError: x is undefined');
+          throw new EmailRenderError('templates/order-created/en.txt.eta:2', 'TypeError: x is undefined');
         },
       }),
     );
@@ -498,7 +498,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
       const response = await fetch(`${base}/admin/api/preview/order-created`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(response.status).to.equal(422);
       const { error } = (await response.json()) as { error: { code: string; message: string } };
-      expect(error).to.deep.equal({ code: 'EMAIL_RENDER_FAILED', message: 'the email template templates/order-created/en.txt.eta failed: templates/order-created/en.txt.eta:2: TypeError: x is undefined' });
+      expect(error).to.deep.equal({ code: 'EMAIL_RENDER_FAILED', message: 'the email template templates/order-created/en.txt.eta:2 failed: TypeError: x is undefined' });
     });
   });
 });

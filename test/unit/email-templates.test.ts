@@ -268,7 +268,10 @@ describe('Email templates (files, eta and MJML)', () => {
     });
 
     it('makes a template that fails on one order an EmailRenderError naming its file and line, not a crash', async () => {
-      const override = dir({ 'order-shipped/en.txt.eta': 'Shipped.\n{{= it.change.carrier.toUpperCase() }}\n' });
+      const override = dir({
+        'order-shipped/en.txt.eta': 'Shipped.\n{{= it.change.carrier.toUpperCase() }}\n',
+        'order-delivered/en.html.mjml': '<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text>{{= it.change.note.length }}</mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>\n',
+      });
       const shop = await FileEmailTemplates.load({ ...DEFAULT_TEMPLATE_OPTIONS, overrideDir: override });
       const withCarrier = statusUpdate(statusEvent('shipped', { carrier: 'dhl' }));
       expect(shop.render(withCarrier, addressing(withCarrier)).text).to.equal('Shipped.\nDHL');
@@ -283,8 +286,11 @@ describe('Email templates (files, eta and MJML)', () => {
       })();
       expect(error).to.be.instanceOf(EmailRenderError);
       expect((error as EmailRenderError).code).to.equal('EMAIL_RENDER_FAILED');
-      expect((error as EmailRenderError).message).to.equal(
-        `the email template ${join(override, 'order-shipped/en.txt.eta')} failed: ${join(override, 'order-shipped/en.txt.eta')}:2: TypeError: Cannot read properties of undefined (reading 'toUpperCase')`,
+      expect((error as EmailRenderError).message).to.equal(`the email template ${join(override, 'order-shipped/en.txt.eta')}:2 failed: TypeError: Cannot read properties of undefined (reading 'toUpperCase')`);
+      const delivered = statusUpdate(statusEvent('delivered'));
+      expect(() => shop.render(delivered, addressing(delivered))).to.throw(
+        EmailRenderError,
+        new RegExp(`^the email template ${join(override, 'order-delivered/en.html.mjml')} \\(line \\d+ of the HTML MJML made of it\\) failed: TypeError: Cannot read properties of undefined \\(reading 'length'\\)$`),
       );
     });
   });

@@ -732,7 +732,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
       const failsOnOne: EmailTemplates = {
         renders: () => true,
         render: (notification, addressing) => {
-          if (notification.orderId === 'o-fails') throw new EmailRenderError('templates/order-created/en.txt.eta', "templates/order-created/en.txt.eta:3: TypeError: Cannot read properties of undefined (reading 'x')");
+          if (notification.orderId === 'o-fails') throw new EmailRenderError('templates/order-created/en.txt.eta:3', "TypeError: Cannot read properties of undefined (reading 'x')");
           return builtIn.render(notification, addressing);
         },
       };
@@ -741,7 +741,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
       expect(mailer.sent).to.have.length(0);
       expect(deadLetters.letters).to.have.length(1);
       expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', notification: { orderId: 'o-fails', kind: 'order-created', channel: 'email' } });
-      expect(deadLetters.letters[0]?.reason).to.equal("the email template templates/order-created/en.txt.eta failed: templates/order-created/en.txt.eta:3: TypeError: Cannot read properties of undefined (reading 'x')");
+      expect(deadLetters.letters[0]?.reason).to.equal("the email template templates/order-created/en.txt.eta:3 failed: TypeError: Cannot read properties of undefined (reading 'x')");
       expect(await ledger.stateOf(keyOf(failing))).to.include({ status: 'dead', failureKind: 'poison' });
       expect(await notify.execute(anEvent(), {})).to.equal('sent');
     });

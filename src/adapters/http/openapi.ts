@@ -341,7 +341,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             '400': { description: 'VALIDATION_FAILED: a kind the domain does not have, or a lang that is no BCP 47 tag', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
             '404': error('NOT_FOUND', 'No route for GET /admin/api/preview/order-created: this process has no email templates (an api without ADMIN_TOKEN)'),
-            '422': error('EMAIL_RENDER_FAILED', "the email template templates/order-created/en.txt.eta failed: templates/order-created/en.txt.eta:3: TypeError: Cannot read properties of undefined (reading 'x')"),
+            '422': error('EMAIL_RENDER_FAILED', 'the email template <file>:<line> failed: <the error the template threw on the sample order>'),
             ...adminRefusals,
           },
         },

@@ -5,10 +5,12 @@ import type { TemplateFile } from './template-files.js';
 /** A template ready to render: `data` becomes `it`. Throws TemplateRunError when the template fails on it. */
 export type CompiledTemplate = (data: object) => string;
 
-/** A template failed while rendering: which file, where, and why (no customer data, only the template's words). */
+/** A template failed while rendering: which file, where in it, and the template's own error. */
 export class TemplateRunError extends Error {
   constructor(
     readonly templatePath: string,
+    /** `:12` for line 12 of the file, or where in the HTML MJML made of it. */
+    readonly where: string,
     reason: string,
     options?: { cause?: unknown },
   ) {
@@ -66,31 +68,31 @@ export async function compileTemplate(file: TemplateFile, problems: string[]): P
   const eta = file.part === 'html' ? HTML : TEXT;
   const checked = compileEta(eta, file.source, file.path, problems);
   if (checked === undefined) return undefined;
-  if (file.engine === 'eta') return runner(eta, checked, file.path);
+  if (file.engine === 'eta') return runner(eta, checked, file.path, (line) => `:${line}`);
   // MJML once, here: the {{ }} tags pass through it as text, and eta reads the HTML it makes.
   const html = await compileMjml(file, problems);
   if (html === undefined) return undefined;
   const compiled = compileEta(eta, html, `${file.path} (the HTML MJML made of it)`, problems);
-  return compiled === undefined ? undefined : runner(eta, compiled, `${file.path} (HTML from MJML)`);
+  return compiled === undefined ? undefined : runner(eta, compiled, file.path, (line) => ` (line ${line} of the HTML MJML made of it)`);
 }
 
-function runner(eta: Eta, template: TemplateFunction, path: string): CompiledTemplate {
+function runner(eta: Eta, template: TemplateFunction, path: string, where: (line: string) => string): CompiledTemplate {
   return (data) => {
     try {
       return eta.render(template, data, { filepath: path });
     } catch (error) {
-      throw runError(error, path);
+      throw runError(error, path, where);
     }
   };
 }
 
 /** Eta's runtime error in debug mode starts "<filepath>:<line>" and carries the template's own error as its cause. */
-function runError(error: unknown, path: string): TemplateRunError {
+function runError(error: unknown, path: string, where: (line: string) => string): TemplateRunError {
   const line = error instanceof Error ? /:(\d+)\n/.exec(error.message)?.[1] : undefined;
   const { cause } = (error ?? {}) as { cause?: unknown };
   const original = cause instanceof Error ? cause : error;
   const reason = original instanceof Error ? `${original.name}: ${original.message}` : String(original);
-  return new TemplateRunError(path, `${path}${line === undefined ? '' : `:${line}`}: ${reason}`, { cause: original });
+  return new TemplateRunError(path, line === undefined ? '' : where(line), reason, { cause: original });
 }
 
 function compileEta(eta: Eta, source: string, path: string, problems: string[]): TemplateFunction | undefined {

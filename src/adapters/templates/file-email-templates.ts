@@ -104,7 +104,7 @@ export class FileEmailTemplates implements EmailTemplates {
       const withSubject = { ...view, subject };
       return emailMessage(model, { subject, html: set.parts.html(withSubject), text: set.parts.text(withSubject).trim(), language: set.locale }, addressing);
     } catch (error) {
-      if (error instanceof TemplateRunError) throw new EmailRenderError(error.templatePath, error.message, { cause: error });
+      if (error instanceof TemplateRunError) throw new EmailRenderError(`${error.templatePath}${error.where}`, error.message, { cause: error });
       throw error;
     }
   }

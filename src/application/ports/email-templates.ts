@@ -14,10 +14,11 @@ export interface EmailTemplates {
   render(notification: Notification, addressing: Addressing): EmailMessage;
 }
 
-/** A template failed on one notification (a value it did not expect): names the template file and why. */
+/** A template failed on one notification (a value it did not expect): names the template file (and line) and why. */
 export class EmailRenderError extends DomainError {
   readonly code = 'EMAIL_RENDER_FAILED';
   constructor(
+    /** The file, and where in it: `templates/order-shipped/en.txt.eta:2`. */
     readonly templateFile: string,
     reason: string,
     options?: { cause?: unknown },
