@@ -6,14 +6,14 @@ import type { MailCircuit, Trial } from './mail-circuit.js';
 import { DeadLetterNotification, untilRecorded } from './record-outcome.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
+import type { EmailTemplates } from './ports/email-templates.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type Mailer, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 import { quotaUnitOf, type RecipientQuota } from './ports/recipient-quota.js';
 import type { NotificationsInFlight } from './notifications-in-flight.js';
-import { TEMPLATES_BY_KIND } from './templates/templates-by-kind.js';
-import { notificationMessageId, type NotificationTemplate } from './templates/template.js';
+import { notificationMessageId } from './templates/template.js';
 
 export interface NotifyOptions {
   /** Retries after the first failed attempt; then the notification is dead-lettered. */
@@ -64,7 +64,7 @@ export const notificationResult = (outcome: NotifyOutcome): NotificationResult =
 export type ClaimOptions = Pick<NotifyOptions, 'owner' | 'leaseMs'>;
 
 /**
- * Sends one claimed notification: renders it with the template of its kind, and records what happened
+ * Sends one claimed notification: renders it with the templates of its kind, and records what happened
  * (sent, skipped, a retry, a dead letter). Shared by the use cases that claim (SendNotification,
  * SendDueNotifications); whatever is redelivered, retried or crashed in between, an email goes once.
  */
@@ -72,6 +72,8 @@ export class NotificationSender {
   constructor(
     private readonly ledger: NotificationLedger,
     private readonly mailer: Mailer,
+    /** What the mailer sends: a template that fails on a notification makes it poison. */
+    private readonly templates: EmailTemplates,
     deadLetters: DeadLetters,
     private readonly circuit: MailCircuit,
     private readonly clock: Clock,
@@ -81,7 +83,6 @@ export class NotificationSender {
     private readonly metrics: Metrics = NO_METRICS,
     /** The per-recipient hourly cap; none = no cap. */
     private readonly recipientQuota?: RecipientQuota,
-    private readonly templates: { readonly [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND,
   ) {
     this.deadLetterer = new DeadLetterNotification(ledger, deadLetters, clock, metrics, options.owner);
   }
@@ -116,8 +117,7 @@ export class NotificationSender {
   private async tryToSend(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
     const { notification } = job;
     const log = this.logFor(notification, job.correlationId);
-    const template = this.templates[notification.kind];
-    if (!template) {
+    if (!this.templates.renders(notification.kind)) {
       const error = `no template renders ${notification.kind} notifications: replay it once a version that has one is deployed`;
       await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error } });
       return 'dead-lettered';
@@ -134,7 +134,7 @@ export class NotificationSender {
     if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
     // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
     if (notification.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
-    const rendered = template(notification, {
+    const rendered = this.templates.render(notification, {
       to,
       messageId: notificationMessageId(notification, this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN),
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readDkimPrivateKey, type DkimSettings } from '../adapters/smtp/dkim-key.js';
+import { canonicalLocale, LOCALE_RULES } from '../domain/locale.js';
 import { ORDER_CREATED_MAX_BYTES } from '../domain/order-created.js';
 
 export const ROLES = ['all', 'api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
@@ -74,6 +75,23 @@ export interface Config {
     readonly secretGraceMs: number;
     /** The development receiver (`npm run receiver`): http://127.0.0.1:<port>/webhooks. */
     readonly receiverPort: number;
+  };
+  /** What the emails say and look like: the shop's brand, its own templates, the language of orders without one. */
+  readonly emails: {
+    /** The shop's templates, each replacing the built-in one of the same name (or adding a language); unset = the built-in ones. */
+    readonly templatesDir?: string;
+    /** Canonical BCP 47: the language of orders placed without a locale, and the fallback before en. */
+    readonly defaultLocale: string;
+    /** An IANA time zone: the emails' dates are written in it. */
+    readonly timeZone: string;
+    readonly shop: {
+      readonly name: string;
+      /** https only: an image the customer's mail client loads. */
+      readonly logoUrl?: string;
+      readonly supportEmail?: string;
+      /** #rgb or #rrggbb. */
+      readonly brandColor: string;
+    };
   };
 }
 
@@ -166,6 +184,20 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
       secretGraceMs: read.integer('WEBHOOK_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
       receiverPort: read.integer('RECEIVER_PORT', 4400, 1, 65535),
     },
+    emails: {
+      ...read.optional('TEMPLATES_DIR', (value) => ({ templatesDir: value })),
+      defaultLocale: read.parsed('DEFAULT_LOCALE', 'en', (value) => {
+        const locale = canonicalLocale(value);
+        return locale === undefined ? LOCALE_RULES.message : { value: locale };
+      }),
+      timeZone: read.parsed('SHOP_TIME_ZONE', 'UTC', (value) => (isTimeZone(value) ? { value } : 'must be an IANA time zone such as UTC or Europe/Berlin')),
+      shop: {
+        name: read.string('SHOP_NAME', 'ordermail'),
+        ...read.optional('SHOP_LOGO_URL', (value) => (isHttpsUrl(value) && value.length <= 2048 ? { logoUrl: value } : 'must be an https:// URL of at most 2048 characters')),
+        ...read.optional('SHOP_SUPPORT_EMAIL', (value) => (/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(value) ? { supportEmail: value } : 'must be an email address')),
+        brandColor: read.parsed('SHOP_BRAND_COLOR', '#2b6cb0', (value) => (/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(value) ? { value } : 'must be a hex colour such as #2b6cb0')),
+      },
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -232,6 +264,16 @@ class Reader {
     return fallback;
   }
 
+  /** `parse` returns the value to use (canonical, say) in an object, or a problem description. */
+  parsed<T>(name: string, fallback: T, parse: (value: string) => { readonly value: T } | string): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = parse(value);
+    if (typeof parsed !== 'string') return parsed.value;
+    this.problems.push(`${name}: ${parsed} (got "${value}")`);
+    return fallback;
+  }
+
   /** `parse` returns the fields to spread, or a problem description. */
   optional<T extends object>(name: string, parse: (value: string) => T | string): Partial<T> {
     const value = this.raw(name);
@@ -287,6 +329,23 @@ function checkedKey(name: string, pem: string, problems: string[]): string | und
     return undefined;
   }
   return pem;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** The domain of the sender's address (MAIL_FROM), the right-hand side of every Message-ID; ordermail.local when it has none. */

@@ -5,6 +5,7 @@ import { ConfigError, messageIdDomainOf, type Config, type Role } from './config
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
+import { emailTemplatesModule } from './modules/email-templates-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { kafkaConsumerModule } from './modules/kafka-consumer-module.js';
 import { notifierModule } from './modules/notifier-module.js';
@@ -82,6 +83,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         kafkaProducerModule(brokers),
         ...(config.relay.enabled ? [relayModule()] : []),
         ...(limit ? [orderRateLimitModule(limit, true)] : []),
+        // The admin page previews the emails.
+        ...(config.adminToken ? [emailTemplatesModule()] : []),
         httpModule(),
       ];
     case 'relay':
@@ -92,6 +95,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule({ url: databaseUrl }),
         kafkaProducerModule(brokers),
         smtpModule({ url: config.smtp.url as string }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
@@ -107,6 +111,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.url ? { url: config.smtp.url } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
@@ -142,6 +147,8 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   for (const warning of startupWarnings(role, config)) logger.warn(warning);
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger, options));
+  // Compiled before anything else: a broken template stops start-up (ConfigError, exit 2), not the first email.
+  if (container.isBound(T.EmailTemplates)) await container.getAsync(T.EmailTemplates);
   // Resolving the pool applies the migrations (all that --role=migrate does).
   if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];

@@ -43,6 +43,7 @@ import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
 import type { Mailer } from '../application/ports/mailer.js';
+import type { EmailTemplates } from '../application/ports/email-templates.js';
 import type { Metrics } from '../application/ports/metrics.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
@@ -117,6 +118,8 @@ export const T = {
   /** The mailer as bound, so that its connection pool is closed on the way out. */
   SmtpMailer: token<SmtpMailer>('SmtpMailer'),
   MailCircuit: token<MailCircuit>('MailCircuit'),
+  /** The email templates, compiled at start-up (a broken one stops it with exit 2). */
+  EmailTemplates: token<EmailTemplates>('EmailTemplates'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   /** The notifications this process is sending now: shared by the three use cases below. */
   NotificationsInFlight: token<NotificationsInFlight>('NotificationsInFlight'),

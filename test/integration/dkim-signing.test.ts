@@ -16,6 +16,7 @@ import type { OrderCreated } from '../../src/domain/order-created.js';
 import { confirmationOf, statusUpdateOf } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
 import { SmtpTestServer, type RecordedMessage } from '../support/smtp-test-server.js';
+import { builtInTemplates } from '../support/email-templates.js';
 
 const DOMAIN = 'shop.test';
 const FROM = `Shop <orders@${DOMAIN}>`;
@@ -57,7 +58,7 @@ for (const type of ['rsa', 'ed25519'] as const satisfies readonly DkimKeyType[])
       const ledger = new InMemoryNotificationLedger();
       circuit = new MailCircuit(mailer, new SystemClock(), logs.logger, { min: 20, max: 100 });
       const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: DOMAIN };
-      const sender = new NotificationSender(ledger, mailer, new InMemoryDeadLetters(), circuit, new SystemClock(), logs.logger, new NotificationsInFlight(), options);
+      const sender = new NotificationSender(ledger, mailer, await builtInTemplates(), new InMemoryDeadLetters(), circuit, new SystemClock(), logs.logger, new NotificationsInFlight(), options);
       sendNotification = new SendNotification(ledger, sender, logs.logger, options);
     });
     afterEach(async () => {

@@ -71,6 +71,47 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('emails', () => {
+    it('uses the built-in templates in en, the UTC time zone and the ordermail brand by default', () => {
+      expect(loadConfig({}).emails).to.deep.equal({ defaultLocale: 'en', timeZone: 'UTC', shop: { name: 'ordermail', brandColor: '#2b6cb0' } });
+    });
+
+    it('reads TEMPLATES_DIR, DEFAULT_LOCALE (canonical), SHOP_TIME_ZONE and the brand', () => {
+      const config = loadConfig({
+        TEMPLATES_DIR: './my-templates',
+        DEFAULT_LOCALE: 'de-de',
+        SHOP_TIME_ZONE: 'Europe/Berlin',
+        SHOP_NAME: 'Kaffeehaus Müller',
+        SHOP_LOGO_URL: 'https://cdn.kaffee.example/logo.png',
+        SHOP_SUPPORT_EMAIL: 'hilfe@kaffee.example',
+        SHOP_BRAND_COLOR: '#8B4513',
+      });
+      expect(config.emails).to.deep.equal({
+        templatesDir: './my-templates',
+        defaultLocale: 'de-DE',
+        timeZone: 'Europe/Berlin',
+        shop: { name: 'Kaffeehaus Müller', logoUrl: 'https://cdn.kaffee.example/logo.png', supportEmail: 'hilfe@kaffee.example', brandColor: '#8B4513' },
+      });
+    });
+
+    it('refuses a locale, time zone, logo URL, support address or colour it cannot use, one line each', () => {
+      let thrown: unknown;
+      try {
+        loadConfig({ DEFAULT_LOCALE: 'german', SHOP_TIME_ZONE: 'Mars/Olympus', SHOP_LOGO_URL: 'http://cdn.example/logo.png', SHOP_SUPPORT_EMAIL: 'help', SHOP_BRAND_COLOR: 'brown' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).to.be.instanceOf(ConfigError);
+      expect((thrown as ConfigError).problems).to.deep.equal([
+        'DEFAULT_LOCALE: must be a BCP 47 language tag such as de or de-DE (got "german")',
+        'SHOP_TIME_ZONE: must be an IANA time zone such as UTC or Europe/Berlin (got "Mars/Olympus")',
+        'SHOP_LOGO_URL: must be an https:// URL of at most 2048 characters',
+        'SHOP_SUPPORT_EMAIL: must be an email address',
+        'SHOP_BRAND_COLOR: must be a hex colour such as #2b6cb0 (got "brown")',
+      ]);
+    });
+  });
+
   it('names what a role needs and is not set', () => {
     expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
     expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,5 +50,18 @@ describe('node dist/main.js', () => {
     expect(status).to.equal(2);
     expect(stderr).to.contain('DATABASE_URL: required by --role=notifier');
     expect(stderr).to.contain('SMTP_URL: required by --role=notifier');
+  });
+
+  it('refuses to start a notifier on a template that does not compile, naming its file and line, before it connects to anything', () => {
+    const templates = mkdtempSync(join(tmpdir(), 'ordermail-templates-'));
+    try {
+      mkdirSync(join(templates, 'order-shipped'));
+      writeFileSync(join(templates, 'order-shipped', 'de.subject.eta'), 'Bestellung {{= it.order.shortId }} ist\nunterwegs {{ if (it.change.carrier) { }');
+      const { status, stderr } = run(['--role=notifier'], { DATABASE_URL: 'postgres://127.0.0.1:9/none', KAFKA_BROKERS: '127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9', TEMPLATES_DIR: templates });
+      expect(status).to.equal(2);
+      expect(stderr).to.contain(`email template: ${join(templates, 'order-shipped', 'de.subject.eta')}:2:11: unclosed tag`);
+    } finally {
+      rmSync(templates, { recursive: true, force: true });
+    }
   });
 });

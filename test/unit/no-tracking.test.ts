@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
 import { statusUpdate } from '../../src/application/send-status-update-on-order-status-changed.js';
+import { FileEmailTemplates } from '../../src/adapters/templates/file-email-templates.js';
 import { notificationMessageId } from '../../src/application/templates/template.js';
-import { TEMPLATES_BY_KIND } from '../../src/application/templates/templates-by-kind.js';
-import type { Notification } from '../../src/domain/notification.js';
+import { NOTIFICATION_KINDS, type Notification } from '../../src/domain/notification.js';
 import { ORDER_CREATED } from '../../src/domain/order-created.js';
 import { ORDER_STATUS_CHANGED } from '../../src/domain/order-status-changed.js';
+import { builtInTemplates, DEFAULT_TEMPLATE_OPTIONS } from '../support/email-templates.js';
 
 const internalId = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -51,16 +52,23 @@ describe('the built-in email templates track nothing', () => {
     expect(remoteLoads('<img src="cid:logo@shop.test"><img src="data:image/png;base64,AAAA">')).to.deep.equal([]);
   });
 
-  it('covers every kind a built-in template renders', () => {
-    expect(notifications.map((n) => n.kind)).to.have.members(Object.keys(TEMPLATES_BY_KIND));
+  it('covers every kind a built-in template renders', async () => {
+    const templates = await builtInTemplates();
+    expect(notifications.map((n) => n.kind)).to.have.members(NOTIFICATION_KINDS.filter((kind) => templates.renders(kind)));
   });
 
+  const LOGO = 'https://shop.example.com/logo.png';
   for (const notification of notifications)
-    it(`${notification.kind}: its HTML loads nothing from the network (no tracking pixel, no remote image or style)`, () => {
-      const template = TEMPLATES_BY_KIND[notification.kind];
-      if (!template) throw new Error(`no template renders ${notification.kind}`);
-      const email = template(notification, { to: 'ada@example.com', messageId: notificationMessageId(notification, 'shop.test') });
-      expect(email.html).to.match(/<[a-z]/i);
-      expect(remoteLoads(email.html)).to.deep.equal([]);
+    it(`${notification.kind}: its HTML loads nothing from the network in any shipped language (no tracking pixel, no remote image or style), but the shop's own logo when one is configured`, async () => {
+      const plain = await builtInTemplates();
+      const branded = await FileEmailTemplates.load({ ...DEFAULT_TEMPLATE_OPTIONS, shop: { ...DEFAULT_TEMPLATE_OPTIONS.shop, logoUrl: LOGO } });
+      for (const language of plain.languages) {
+        const localised = { ...notification, event: { ...notification.event, payload: { ...(notification.event.payload as object), locale: language } } } as Notification;
+        const addressing = { to: 'ada@example.com', messageId: notificationMessageId(notification, 'shop.test') };
+        const html = plain.render(localised, addressing).html;
+        expect(html).to.match(/<[a-z]/i);
+        expect(remoteLoads(html), language).to.deep.equal([]);
+        expect(remoteLoads(branded.render(localised, addressing).html).map((url) => url.replace(/^["']|["']$/g, '')), `${language}, with SHOP_LOGO_URL`).to.deep.equal([LOGO]);
+      }
     });
 });

@@ -1,3 +1,4 @@
+import { LOCALE_RULES } from '../../domain/locale.js';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPE_LIST, WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-endpoint.js';
 
@@ -7,6 +8,8 @@ export interface AdminPageSections {
   readonly webhooks: boolean;
   /** Its one-click registration of the local receiver (development, WEBHOOK_ALLOW_INSECURE=true). */
   readonly localReceiver: boolean;
+  /** The Email preview section: each kind's email for a sample order, in a language of choice. */
+  readonly preview?: boolean;
 }
 
 /** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
@@ -51,7 +54,7 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
     <div class="rows"><table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table></div>
     <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
-${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
+${sections.preview ? previewSection(options(NOTIFICATION_KINDS)) : ''}${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
 <script src="/admin/app.js"></script>
 </body>
 </html>
@@ -79,6 +82,26 @@ function webhooksSection(localReceiver: boolean): string {
       <fieldset><legend>events</legend>${checkboxes}</fieldset>
       <button type="submit">Register</button>
 ${localReceiver ? '      <button type="button" id="local-receiver">Register the local receiver (npm run receiver)</button>\n' : ''}    </form>
+  </section>
+`;
+}
+
+/** The Email preview section, driven by /admin/app.js: /admin/api/preview/{kind} for the words, /admin/preview/{kind} in a sandboxed frame for the HTML. */
+function previewSection(kindOptions: string): string {
+  return `  <section id="preview">
+    <h2>Email preview</h2>
+    <form class="preview-form" id="preview-form">
+      <label>kind <select name="kind">${kindOptions}</select></label>
+      <label>language <input type="text" name="lang" maxlength="${LOCALE_RULES.maxLength}" placeholder="default, or de-DE…"></label>
+      <button type="submit">Preview</button>
+      <span class="muted">a sample order, rendered by the templates the notifier uses</span>
+    </form>
+    <p id="preview-message" class="message" hidden></p>
+    <div class="preview" id="preview-result" hidden>
+      <p><b id="preview-subject"></b> <span class="muted" id="preview-language"></span></p>
+      <iframe sandbox title="the email's HTML" id="preview-frame"></iframe>
+      <pre id="preview-text"></pre>
+    </div>
   </section>
 `;
 }
@@ -156,6 +179,11 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .message { margin: 12px 16px; } .message.error { color: var(--bad); }
   .message, .secret { scroll-margin: 16px; }
   .webhook-form .form-error { flex-basis: 100%; margin: 0; color: var(--bad); } .webhook-form [aria-invalid=true] { outline: 2px solid var(--bad); outline-offset: 2px; }
+  .preview-form { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 16px; padding: 12px 16px; }
+  .preview-form select, .preview-form input { font: inherit; margin-left: 4px; }
+  .preview { padding: 0 16px 16px; } .preview p { margin: 0 0 8px; }
+  .preview iframe { width: 100%; height: 560px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+  .preview pre { margin: 12px 0 0; padding: 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); white-space: pre-wrap; overflow-wrap: anywhere; }
 `;
 
 /** /admin/app.js: every value is set as text, never as HTML. */
@@ -362,4 +390,33 @@ function setUpWebhooks() {
   load();
 }
 if (document.getElementById('webhooks')) setUpWebhooks();
+
+/** The Email preview section: the subject and text from /admin/api/preview/{kind}, the HTML framed from /admin/preview/{kind}. */
+function setUpPreview() {
+  const form = document.getElementById('preview-form');
+  const message = document.getElementById('preview-message');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = new FormData(form);
+    const lang = String(fields.get('lang') ?? '').trim();
+    const path = encodeURIComponent(String(fields.get('kind'))) + (lang ? '?lang=' + encodeURIComponent(lang) : '');
+    try {
+      const response = await fetch('/admin/api/preview/' + path, { cache: 'no-store' });
+      if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer?.error?.details ? answer.error.details.map((d) => d.field + ' ' + d.message).join('; ') : answer?.error?.message ?? 'HTTP ' + response.status);
+      message.hidden = true;
+      document.getElementById('preview-subject').textContent = answer.subject;
+      document.getElementById('preview-language').textContent = 'written in ' + answer.language + (answer.locale ? ' for ' + answer.locale : ' (the default language)');
+      document.getElementById('preview-text').textContent = answer.text;
+      document.getElementById('preview-frame').src = '/admin/preview/' + path;
+      document.getElementById('preview-result').hidden = false;
+    } catch (error) {
+      message.textContent = 'cannot preview: ' + error.message;
+      message.classList.add('error');
+      message.hidden = false;
+    }
+  });
+}
+if (document.getElementById('preview')) setUpPreview();
 `;

@@ -310,6 +310,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 22,
+    name: 'order locale',
+    // The customer's language (canonical BCP 47, checked by the domain); NULL: the shop's DEFAULT_LOCALE. A column
+    // without a default is added without rewriting the table.
+    sql: `ALTER TABLE orders ADD COLUMN locale text;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

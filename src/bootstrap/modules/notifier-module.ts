@@ -31,11 +31,12 @@ export function notifierModule(): ContainerModule {
     provide(
       bind,
       T.NotificationSender,
-      [T.NotificationLedger, T.Mailer, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
-      (ledger, mailer, deadLetters, circuit, clock, logger, inFlight, config, metrics, recipientQuota) =>
+      [T.NotificationLedger, T.Mailer, T.EmailTemplates, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
+      (ledger, mailer, templates, deadLetters, circuit, clock, logger, inFlight, config, metrics, recipientQuota) =>
         new NotificationSender(
           ledger,
           mailer,
+          templates,
           deadLetters,
           circuit,
           clock,
