@@ -14,6 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
+# The built-in email templates, read at start-up (TEMPLATES_DIR, mounted, overrides them file by file).
+COPY templates ./templates
 USER node
 EXPOSE 3000 9464
 # The api answers on PORT, the notifier on OPS_PORT; whichever of the two listens must say healthy.

@@ -35,7 +35,7 @@ echo "== the image's runtime stage: production dependencies only (as the Dockerf
 runtime=$(mktemp -d)
 trap 'rm -rf "$runtime"' EXIT
 cp package.json package-lock.json "$runtime/"
-cp -r dist schemas "$runtime/"
+cp -r dist schemas templates "$runtime/"
 (cd "$runtime" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 status=0
 (cd "$runtime" && NODE_ENV=production node dist/main.js --role=none >/dev/null 2>"$runtime/stderr") || status=$?

@@ -6,14 +6,14 @@ import type { MailProvider, MailProviders, ProviderTrial } from './mail-provider
 import { DeadLetterNotification, untilRecorded } from './record-outcome.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
+import type { EmailTemplates } from './ports/email-templates.js';
 import type { Logger } from './ports/logger.js';
 import { MailDeliveryError, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 import { quotaUnitOf, type RecipientQuota } from './ports/recipient-quota.js';
 import type { NotificationsInFlight } from './notifications-in-flight.js';
-import { TEMPLATES_BY_KIND } from './templates/templates-by-kind.js';
-import { notificationMessageId, type NotificationTemplate } from './templates/template.js';
+import { notificationMessageId } from './templates/template.js';
 
 export interface NotifyOptions {
   /** Retries after the first failed attempt; then the notification is dead-lettered. */
@@ -38,6 +38,12 @@ const MAX_UNKNOWN_OUTCOMES = 2;
 
 const DEFAULT_MESSAGE_ID_DOMAIN = 'ordermail.local';
 
+/**
+ * What every email of ours says about itself, whichever template wrote it: a machine sent it (RFC 3834), so
+ * vacation replies and other auto-responders leave it alone. Said here, where the message is decided, not by the mailer.
+ */
+const TRANSACTIONAL_HEADERS = { 'Auto-Submitted': 'auto-generated' } as const;
+
 /** `queued`: it waits behind an earlier notification of its order, in the ledger. */
 export type NotifyOutcome = 'sent' | 'duplicate' | 'queued' | 'skipped' | 'retry-scheduled' | 'deferred' | 'dead-lettered';
 
@@ -58,7 +64,7 @@ export const notificationResult = (outcome: NotifyOutcome): NotificationResult =
 export type ClaimOptions = Pick<NotifyOptions, 'owner' | 'leaseMs'>;
 
 /**
- * Sends one claimed notification: renders it with the template of its kind, and records what happened
+ * Sends one claimed notification: renders it with the templates of its kind, and records what happened
  * (sent, skipped, a retry, a dead letter). Shared by the use cases that claim (SendNotification,
  * SendDueNotifications); whatever is redelivered, retried or crashed in between, an email goes once.
  */
@@ -67,6 +73,8 @@ export class NotificationSender {
     private readonly ledger: NotificationLedger,
     /** Where emails go: the first provider that takes mail, the same one for everything a send does. */
     private readonly providers: MailProviders,
+    /** What the providers send: a template that fails on a notification makes it poison. */
+    private readonly templates: EmailTemplates,
     deadLetters: DeadLetters,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -75,7 +83,6 @@ export class NotificationSender {
     private readonly metrics: Metrics = NO_METRICS,
     /** The per-recipient hourly cap; none = no cap. */
     private readonly recipientQuota?: RecipientQuota,
-    private readonly templates: { readonly [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND,
   ) {
     this.deadLetterer = new DeadLetterNotification(ledger, deadLetters, clock, metrics, options.owner);
   }
@@ -110,8 +117,7 @@ export class NotificationSender {
   private async tryToSend(job: NotificationJob, trial?: ProviderTrial): Promise<NotifyOutcome> {
     const { notification } = job;
     const log = this.logFor(notification, job.correlationId);
-    const template = this.templates[notification.kind];
-    if (!template) {
+    if (!this.templates.renders(notification.kind)) {
       const error = `no template renders ${notification.kind} notifications: replay it once a version that has one is deployed`;
       await this.deadLetter(job, job.attempts + 1, { kind: 'poison', failure: { kind: 'poison', error } });
       return 'dead-lettered';
@@ -129,11 +135,12 @@ export class NotificationSender {
     if (!provider) return this.defer(job, this.providers.whyNoneTakesMail());
     // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
     if (notification.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
-    const email = template(notification, {
+    const rendered = this.templates.render(notification, {
       to,
       messageId: notificationMessageId(notification, this.options.messageIdDomain ?? DEFAULT_MESSAGE_ID_DOMAIN),
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),
     });
+    const email = { ...rendered, headers: { ...rendered.headers, ...TRANSACTIONAL_HEADERS } };
     const startedInGeneration = provider.circuit.generation;
     let sent: SentEmail;
     try {

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readDkimPrivateKey, type DkimSettings } from '../adapters/smtp/dkim-key.js';
+import { canonicalLocale, LOCALE_RULES } from '../domain/locale.js';
 import { ORDER_CREATED_MAX_BYTES } from '../domain/order-created.js';
 
 export const ROLES = ['all', 'api', 'relay', 'notifier', 'migrate', 'dlq-replay'] as const;
@@ -56,6 +58,8 @@ export interface Config {
     readonly from: string;
     readonly defaultTo?: string;
     readonly rateLimit?: number;
+    /** Every email is signed with this key (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY or _FILE); unset = unsigned. */
+    readonly dkim?: DkimSettings;
   };
   readonly notifier: {
     readonly maxRetries: number;
@@ -74,6 +78,23 @@ export interface Config {
     readonly secretGraceMs: number;
     /** The development receiver (`npm run receiver`): http://127.0.0.1:<port>/webhooks. */
     readonly receiverPort: number;
+  };
+  /** What the emails say and look like: the shop's brand, its own templates, the language of orders without one. */
+  readonly emails: {
+    /** The shop's templates, each replacing the built-in one of the same name (or adding a language); unset = the built-in ones. */
+    readonly templatesDir?: string;
+    /** Canonical BCP 47: the language of orders placed without a locale, and the fallback before en. */
+    readonly defaultLocale: string;
+    /** An IANA time zone: the emails' dates are written in it. */
+    readonly timeZone: string;
+    readonly shop: {
+      readonly name: string;
+      /** https only: an image the customer's mail client loads. */
+      readonly logoUrl?: string;
+      readonly supportEmail?: string;
+      /** #rgb or #rrggbb. */
+      readonly brandColor: string;
+    };
   };
 }
 
@@ -151,6 +172,7 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
         const rate = Number(value);
         return Number.isFinite(rate) && rate > 0 ? { rateLimit: rate } : 'must be a positive number of messages per second';
       }),
+      ...readDkim(read, problems),
     },
     notifier: {
       maxRetries: read.integer('NOTIFY_MAX_RETRIES', 5, 0, 20),
@@ -165,13 +187,27 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
       secretGraceMs: read.integer('WEBHOOK_SECRET_GRACE_MS', 86_400_000, 0, 30 * 86_400_000),
       receiverPort: read.integer('RECEIVER_PORT', 4400, 1, 65535),
     },
+    emails: {
+      ...read.optional('TEMPLATES_DIR', (value) => ({ templatesDir: value })),
+      defaultLocale: read.parsed('DEFAULT_LOCALE', 'en', (value) => {
+        const locale = canonicalLocale(value);
+        return locale === undefined ? LOCALE_RULES.message : { value: locale };
+      }),
+      timeZone: read.parsed('SHOP_TIME_ZONE', 'UTC', (value) => (isTimeZone(value) ? { value } : 'must be an IANA time zone such as UTC or Europe/Berlin')),
+      shop: {
+        name: read.string('SHOP_NAME', 'ordermail'),
+        ...read.optional('SHOP_LOGO_URL', (value) => (isHttpsUrl(value) && value.length <= 2048 ? { logoUrl: value } : 'must be an https:// URL of at most 2048 characters')),
+        ...read.optional('SHOP_SUPPORT_EMAIL', (value) => (/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(value) ? { supportEmail: value } : 'must be an email address')),
+        brandColor: read.parsed('SHOP_BRAND_COLOR', '#2b6cb0', (value) => (/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(value) ? { value } : 'must be a hex colour such as #2b6cb0')),
+      },
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-/** process.env over an optional ./.env (the environment wins). */
-function readEnvironment(): Env {
+/** process.env over an optional ./.env (the environment wins); also what the scripts read settings from. */
+export function readEnvironment(): Env {
   const file = process.env.ORDERMAIL_ENV_FILE ?? '.env';
   if (existsSync(file)) {
     const before = { ...process.env };
@@ -231,6 +267,16 @@ class Reader {
     return fallback;
   }
 
+  /** `parse` returns the value to use (canonical, say) in an object, or a problem description. */
+  parsed<T>(name: string, fallback: T, parse: (value: string) => { readonly value: T } | string): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = parse(value);
+    if (typeof parsed !== 'string') return parsed.value;
+    this.problems.push(`${name}: ${parsed} (got "${value}")`);
+    return fallback;
+  }
+
   /** `parse` returns the fields to spread, or a problem description. */
   optional<T extends object>(name: string, parse: (value: string) => T | string): Partial<T> {
     const value = this.raw(name);
@@ -280,6 +326,67 @@ export function smtpProviderName(url: string): string | undefined {
   }
   if ((parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || parsed.hostname === '') return undefined;
   return `${parsed.hostname.toLowerCase()}:${parsed.port || (parsed.protocol === 'smtps:' ? '465' : '587')}`;
+}
+
+/** A host name of dotted labels (ASCII; an IDN in its xn-- form). */
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+/** A DKIM selector: one or more dotted labels (RFC 6376 §3.1). */
+const DKIM_SELECTOR = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/**
+ * DKIM_*: all of them or none. The key is read and checked here (RSA of 2048 bits or more, or Ed25519), so a bad
+ * one stops start-up rather than the first email; a problem names the variable and never repeats the key.
+ */
+function readDkim(read: Reader, problems: string[]): { dkim?: DkimSettings } {
+  const domainName = read.raw('DKIM_DOMAIN');
+  const keySelector = read.raw('DKIM_SELECTOR');
+  const pem = read.raw('DKIM_PRIVATE_KEY');
+  const keyFile = read.raw('DKIM_PRIVATE_KEY_FILE');
+  if (domainName === undefined && keySelector === undefined && pem === undefined && keyFile === undefined) return {};
+  const before = problems.length;
+  if (domainName === undefined) problems.push('DKIM_DOMAIN: required to sign with DKIM (the d= domain, normally that of MAIL_FROM)');
+  else if (!DOMAIN_NAME.test(domainName)) problems.push(`DKIM_DOMAIN: must be a domain name such as shop.example (got "${domainName}")`);
+  if (keySelector === undefined) problems.push('DKIM_SELECTOR: required to sign with DKIM (the s= selector: the key is published at <selector>._domainkey.<domain>)');
+  else if (!DKIM_SELECTOR.test(keySelector)) problems.push(`DKIM_SELECTOR: must be letters, digits and hyphens, in dotted labels (got "${keySelector}")`);
+  let privateKey: string | undefined;
+  if (pem !== undefined && keyFile !== undefined) problems.push('DKIM_PRIVATE_KEY_FILE: set either DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both');
+  // A one-line value (an env file, a CI secret) may write the PEM's line breaks as \n.
+  else if (pem !== undefined) privateKey = checkedKey('DKIM_PRIVATE_KEY', pem.replace(/\\n/g, '\n').trim(), problems);
+  else if (keyFile !== undefined) {
+    try {
+      privateKey = checkedKey('DKIM_PRIVATE_KEY_FILE', readFileSync(keyFile, 'utf8').trim(), problems);
+    } catch (error) {
+      problems.push(`DKIM_PRIVATE_KEY_FILE: cannot read ${keyFile} (${(error as { code?: string }).code ?? (error as Error).message})`);
+    }
+  } else problems.push('DKIM_PRIVATE_KEY: required to sign with DKIM (a PEM private key; or DKIM_PRIVATE_KEY_FILE, its path)');
+  if (problems.length > before || domainName === undefined || keySelector === undefined || privateKey === undefined) return {};
+  return { dkim: { domainName: domainName.toLowerCase(), keySelector, privateKey } };
+}
+
+function checkedKey(name: string, pem: string, problems: string[]): string | undefined {
+  const read = readDkimPrivateKey(pem);
+  if ('problem' in read) {
+    problems.push(`${name}: ${read.problem}`);
+    return undefined;
+  }
+  return pem;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** The domain of the sender's address (MAIL_FROM), the right-hand side of every Message-ID; ordermail.local when it has none. */

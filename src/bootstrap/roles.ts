@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Container, type ContainerModule } from 'inversify';
 import type { Logger } from '../application/ports/logger.js';
-import { ConfigError, type Config, type Role } from './config.js';
+import { ConfigError, messageIdDomainOf, type Config, type Role } from './config.js';
 import { coreModule } from './modules/core-module.js';
 import { httpModule } from './modules/http-module.js';
 import { dlqReplayModule } from './modules/dlq-replay-module.js';
+import { emailTemplatesModule } from './modules/email-templates-module.js';
 import { kafkaProducerModule } from './modules/kafka-producer-module.js';
 import { kafkaConsumerModule } from './modules/kafka-consumer-module.js';
 import { notifierModule } from './modules/notifier-module.js';
@@ -42,14 +43,26 @@ export function checkRequirements(role: Role, config: Config): void {
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required by --role=${role} (see .env.example)`));
 }
 
-/** What the role runs without that it should not in production, one log line each at start-up. */
+/** What the role runs without, or with, that it should not in production, one log line each at start-up. */
 export function startupWarnings(role: Role, config: Config): string[] {
   const warnings: string[] = [];
   if (role === 'api' && !config.apiKeys)
     warnings.push('API_KEYS is unset: anyone who reaches this port may create orders (and so send email) and look them up; set API_KEYS unless a gateway in front authenticates callers');
   if (config.webhooks.allowInsecure && role !== 'migrate' && role !== 'dlq-replay')
     warnings.push('WEBHOOK_ALLOW_INSECURE is on: webhook endpoints may be http:// to this machine, and loopback addresses may be called; development only');
+  const dkim = config.smtp.dkim;
+  const fromDomain = messageIdDomainOf(config.smtp.from).toLowerCase();
+  if ((role === 'notifier' || role === 'all') && dkim && !aligned(dkim.domainName, fromDomain))
+    warnings.push(
+      `DKIM_DOMAIN (${dkim.domainName}) is not the domain of MAIL_FROM (${fromDomain}) nor one of its parents or subdomains: ` +
+        'receivers applying DMARC will not count the signature as the sender\'s; sign with the domain customers see in From',
+    );
   return warnings;
+}
+
+/** DMARC's relaxed alignment, short of the public-suffix list: one domain is the other, or under it. */
+function aligned(signingDomain: string, fromDomain: string): boolean {
+  return signingDomain === fromDomain || fromDomain.endsWith(`.${signingDomain}`) || signingDomain.endsWith(`.${fromDomain}`);
 }
 
 /** A role is the list of modules it loads; its services are what it runs. */
@@ -70,6 +83,8 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         kafkaProducerModule(brokers),
         ...(config.relay.enabled ? [relayModule()] : []),
         ...(limit ? [orderRateLimitModule(limit, true)] : []),
+        // The admin page previews the emails.
+        ...(config.adminToken ? [emailTemplatesModule()] : []),
         httpModule(),
       ];
     case 'relay':
@@ -80,6 +95,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule({ url: databaseUrl }),
         kafkaProducerModule(brokers),
         smtpModule({ urls: config.smtp.urls }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
@@ -95,6 +111,7 @@ export function modulesFor(role: Role, config: Config, logger: Logger, options: 
         postgresModule(config.databaseUrl ? { url: config.databaseUrl } : { embeddedDir: join(config.dataDir, 'pglite') }),
         ...(config.kafka.brokers ? [kafkaProducerModule(config.kafka.brokers), kafkaConsumerModule()] : [inProcessChannelModule()]),
         smtpModule(config.smtp.urls.length > 0 ? { urls: config.smtp.urls } : { embeddedPort: config.inboxSmtpPort, limits: config.inboxLimits }),
+        emailTemplatesModule(),
         ...recipientCap,
         notifierModule(),
         // After the sweeper, so it stops before it: the sweeper renews the leases of deliveries still draining.
@@ -130,6 +147,8 @@ export async function startRole(role: Role, config: Config, logger: Logger, opti
   for (const warning of startupWarnings(role, config)) logger.warn(warning);
   const container = new Container({ defaultScope: 'Singleton' });
   await container.loadAsync(...modulesFor(role, config, logger, options));
+  // Compiled before anything else: a broken template stops start-up (ConfigError, exit 2), not the first email.
+  if (container.isBound(T.EmailTemplates)) await container.getAsync(T.EmailTemplates);
   // Resolving the pool applies the migrations (all that --role=migrate does).
   if (container.isBound(T.Database)) await container.getAsync(T.Database);
   const services = container.isBound(T.Service) ? await container.getAllAsync<Service>(T.Service) : [];

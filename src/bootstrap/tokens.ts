@@ -42,6 +42,7 @@ import type { DispatchEvent } from '../application/dispatch-event.js';
 import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
+import type { EmailTemplates } from '../application/ports/email-templates.js';
 import type { Metrics } from '../application/ports/metrics.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
 import type { KafkaEventConsumer } from '../adapters/kafka/kafka-event-consumer.js';
@@ -116,6 +117,8 @@ export const T = {
   SmtpMailers: token<SmtpMailer[]>('SmtpMailers'),
   /** The SMTP providers in the order they are tried, each with its mailer and circuit. */
   MailProviders: token<MailProviders>('MailProviders'),
+  /** The email templates, compiled at start-up (a broken one stops it with exit 2). */
+  EmailTemplates: token<EmailTemplates>('EmailTemplates'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
   /** The notifications this process is sending now: shared by the three use cases below. */
   NotificationsInFlight: token<NotificationsInFlight>('NotificationsInFlight'),

@@ -20,6 +20,11 @@ export interface OrderCreated {
   readonly orderId: string;
   readonly itemId: readonly string[];
   readonly email?: string;
+  /**
+   * The customer's language, canonical BCP 47 (de-DE); absent = the shop's default. Added to version 1 as an
+   * optional field: every reader of version 1 reads an event without it as before.
+   */
+  readonly locale?: string;
   readonly createdAt: string;
 }
 
@@ -33,6 +38,7 @@ export function orderCreated(order: Order): OrderCreated {
     orderId: order.orderId,
     itemId: [...order.itemIds],
     ...(order.email === undefined ? {} : { email: order.email }),
+    ...(order.locale === undefined ? {} : { locale: order.locale }),
     createdAt: order.createdAt.toISOString(),
   };
 }

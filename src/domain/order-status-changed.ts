@@ -20,6 +20,8 @@ export interface OrderStatusChanged {
   readonly changedAt: string;
   /** The order's customer address, when it has one. */
   readonly email?: string;
+  /** The order's locale (order-created's), so the status email speaks the customer's language without a look-up. */
+  readonly locale?: string;
   readonly note?: string;
   /** https only. */
   readonly trackingUrl?: string;
@@ -40,6 +42,7 @@ export function orderStatusChanged(order: Order, change: StatusChange): OrderSta
     sequence: change.sequence,
     changedAt: change.changedAt.toISOString(),
     ...(order.email === undefined ? {} : { email: order.email }),
+    ...(order.locale === undefined ? {} : { locale: order.locale }),
     ...(change.note === undefined ? {} : { note: change.note }),
     ...(change.trackingUrl === undefined ? {} : { trackingUrl: change.trackingUrl }),
     ...(change.carrier === undefined ? {} : { carrier: change.carrier }),

@@ -1,5 +1,6 @@
 import { RecordedEvents, type DomainEvent } from './domain-event.js';
 import { InvalidTransitionError, ValidationError, type FieldError } from './errors.js';
+import { canonicalLocale, localeProblems } from './locale.js';
 import { orderCreatedEvent } from './order-created.js';
 import { orderStatusChangedEvent } from './order-status-changed.js';
 import { transition, validStatusChange, type ChangeableStatus, type OrderStatus, type StatusChange, type StatusChangeRequest } from './order-status.js';
@@ -58,6 +59,8 @@ export interface OrderProps {
   readonly orderId: string;
   readonly itemIds: readonly string[];
   readonly email?: string;
+  /** The customer's language, canonical BCP 47 (de-DE); absent = the shop's DEFAULT_LOCALE. */
+  readonly locale?: string;
   readonly createdAt: Date;
   /** `created` when absent. */
   readonly status?: OrderStatus;
@@ -72,6 +75,8 @@ export interface NewOrder {
   readonly orderId: string;
   readonly itemIds: readonly string[];
   readonly email?: string;
+  /** A BCP 47 tag, in any case (de-de); stored canonical (de-DE). */
+  readonly locale?: string;
 }
 
 /**
@@ -96,6 +101,7 @@ export class Order {
       orderId: input.orderId.trim(),
       itemIds: [...input.itemIds],
       ...(input.email === undefined ? {} : { email: input.email.trim() }),
+      ...(input.locale === undefined ? {} : { locale: canonicalLocale(input.locale.trim()) as string }),
       createdAt,
     });
     order.events.record(orderCreatedEvent(order));
@@ -108,7 +114,7 @@ export class Order {
   }
 
   /** Everything restore() needs to rebuild this order as it is now. */
-  snapshot(): Required<Omit<OrderProps, 'email'>> & Pick<OrderProps, 'email'> {
+  snapshot(): Required<Omit<OrderProps, 'email' | 'locale'>> & Pick<OrderProps, 'email' | 'locale'> {
     return { ...this.props, itemIds: [...this.props.itemIds], status: this.currentStatus, version: this.currentVersion };
   }
 
@@ -146,6 +152,7 @@ export class Order {
       ...(input.orderId === undefined ? [] : orderIdProblems(input.orderId)),
       ...(input.itemIds === undefined ? [] : itemIdsProblems(input.itemIds)),
       ...(input.email === undefined ? [] : emailProblems(input.email)),
+      ...(input.locale === undefined ? [] : localeProblems('locale', input.locale)),
     ];
   }
 
@@ -170,6 +177,10 @@ export class Order {
   }
   get email(): string | undefined {
     return this.props.email;
+  }
+  /** Canonical BCP 47; undefined = the shop's default. */
+  get locale(): string | undefined {
+    return this.props.locale;
   }
   get createdAt(): Date {
     return this.props.createdAt;

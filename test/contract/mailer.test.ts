@@ -4,8 +4,11 @@ import { InMemoryMailer } from '../../src/adapters/memory/in-memory-mailer.js';
 import { BOUNCE_DOMAIN, EmbeddedInbox } from '../../src/adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind } from '../../src/application/ports/mailer.js';
-import { orderCreatedEmail } from '../../src/application/templates/order-created-email.js';
+import type { EmailTemplates } from '../../src/application/ports/email-templates.js';
+import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
 import { notificationMessageId } from '../../src/application/templates/template.js';
+import { ORDER_CREATED } from '../../src/domain/order-created.js';
+import { builtInTemplates } from '../support/email-templates.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 
 interface MailerSubject {
@@ -26,7 +29,12 @@ interface AnOrder {
   readonly correlationId?: string;
 }
 
-/** An order's confirmation, rendered by the application's template; the order's facts ride along for the assertions. */
+let templates: EmailTemplates;
+before(async () => {
+  templates = await builtInTemplates();
+});
+
+/** An order's confirmation, rendered by the built-in templates; the order's facts ride along for the assertions. */
 const anEmail = (overrides: Partial<AnOrder> = {}): EmailMessage & AnOrder => {
   const order: AnOrder = {
     to: `c-${randomUUID().slice(0, 8)}@example.com`,
@@ -37,8 +45,9 @@ const anEmail = (overrides: Partial<AnOrder> = {}): EmailMessage & AnOrder => {
     correlationId: 'corr-1',
     ...overrides,
   };
-  const event = { id: order.internalId, orderId: order.orderId, itemId: order.itemIds, createdAt: order.createdAt };
-  return { ...order, ...orderCreatedEmail(event, { to: order.to, messageId: notificationMessageId({ kind: 'order-created', internalId: event.id }, 'shop.test'), ...(order.correlationId ? { correlationId: order.correlationId } : {}) }) };
+  const payload = { id: order.internalId, orderId: order.orderId, itemId: order.itemIds, createdAt: order.createdAt };
+  const addressing = { to: order.to, messageId: notificationMessageId({ kind: 'order-created', internalId: payload.id }, 'shop.test'), ...(order.correlationId ? { correlationId: order.correlationId } : {}) };
+  return { ...order, ...templates.render(orderConfirmation({ ...ORDER_CREATED, aggregateId: payload.orderId, payload }), addressing) };
 };
 
 /** `failures`: the ways this server can be made to fail (the embedded inbox knows two). */
@@ -176,6 +185,7 @@ describe('Mailer contract: SmtpMailer (real SMTP server)', () => {
       expect(decoded).to.contain(email.orderId);
       expect(message?.headers['x-correlation-id']).to.equal('corr-1');
       expect(message?.headers['x-order-id']).to.equal(email.orderId);
+      expect(message?.headers['content-language']).to.equal('en');
     });
 
     it('keeps header injection out of the subject and headers', async () => {
@@ -233,7 +243,8 @@ describe('The embedded inbox keeps a bounded amount of mail', () => {
   let inbox: EmbeddedInbox;
   let mailer: SmtpMailer;
   beforeEach(async () => {
-    inbox = await EmbeddedInbox.start(0, { maxMessageBytes: 8 * 1024, maxMessages: 3 });
+    // Room for one email of the built-in templates (about 12 KiB), not for the one with 400 items.
+    inbox = await EmbeddedInbox.start(0, { maxMessageBytes: 32 * 1024, maxMessages: 3 });
     mailer = new SmtpMailer({ url: inbox.smtpUrl, from: 'Shop <orders@shop.test>' });
   });
   afterEach(async () => {

@@ -53,6 +53,15 @@ export function orderRepositoryContract(makeSubject: () => Promise<StorageSubjec
     expect((await subject.orders.findByOrderId(order.orderId))?.email).to.equal(undefined);
   });
 
+  it('keeps the customer\'s locale, canonical, and an order without one without one', async () => {
+    const german = Order.create({ orderId: `o-${randomUUID()}`, itemIds: ['sku-1'], locale: 'de-de' }, randomUUID(), new Date('2026-11-24T10:00:00.123Z'));
+    const plain = anOrderNamed(`o-${randomUUID()}`);
+    await subject.orders.add(german, [], {});
+    await subject.orders.add(plain, [], {});
+    expect((await subject.orders.findByOrderId(german.orderId))?.locale).to.equal('de-DE');
+    expect((await subject.orders.findByOrderId(plain.orderId))?.locale).to.equal(undefined);
+  });
+
   it('answers null for an unknown orderId', async () => {
     expect(await subject.orders.findByOrderId('never-stored')).to.equal(null);
   });

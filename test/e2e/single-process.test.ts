@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { WebhookReceiver } from '../../scripts/webhook-receiver.js';
 import { eventually, startRole, type RunningProcess } from '../support/processes.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { kindsByOrder, kindsFor, misidentified, type ReceivedEmail } from '../support/status-emails.js';
@@ -208,6 +209,13 @@ describe('npm start: the single-process mode', function () {
       return problems;
     }
 
+    /** Whether the whole element is inside the window: what the user sees without scrolling. */
+    async function inView(locator: Locator): Promise<boolean> {
+      const box = await locator.boundingBox(); // relative to the window
+      const height = locator.page().viewportSize()?.height ?? 0;
+      return box !== null && box.y >= -1 && box.y + box.height <= height + 1; // a pixel of rounding either way
+    }
+
     /** A page on another port of the same host: same site (a SameSite=Strict cookie goes along), another origin. */
     async function otherOrigin(html: string): Promise<{ url: string; server: Server }> {
       const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(html));
@@ -290,6 +298,157 @@ describe('npm start: the single-process mode', function () {
         await context.close();
       } finally {
         await smtp.stop();
+      }
+    });
+
+    it('registers the local receiver with one click, which verifies a delivery of each event; registers, disables, enables, rotates and deletes an endpoint', async () => {
+      const printed: string[] = [];
+      const receiver = await WebhookReceiver.start({ port: 0, print: (line) => printed.push(line) });
+      try {
+        const app = start({ RECEIVER_PORT: String(receiver.port) });
+        const base = await listening(app);
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const problems = await watchForViolations(page);
+        await page.goto(`${base}/admin?token=${ADMIN_TOKEN}`);
+        const message = page.locator('#webhook-message');
+        const secret = page.locator('#webhook-secret');
+        await page.locator('#no-webhook-endpoints').waitFor();
+
+        await page.getByRole('button', { name: 'Register the local receiver' }).click();
+        const receiverRow = page.locator('#webhook-endpoints tr', { hasText: receiver.url });
+        await receiverRow.waitFor();
+        expect(await message.textContent()).to.equal('The receiver has the secret: it verifies every delivery it gets.');
+        expect(await message.getAttribute('class')).not.to.contain('error');
+        const endpointId = (await receiverRow.getAttribute('data-endpoint-id')) ?? '';
+        expect(endpointId).to.match(/^ep_[0-9a-f]{24}$/);
+        expect(await secret.isVisible()).to.equal(true);
+        expect(await page.locator('#webhook-secret-value').textContent()).to.equal(receiver.secrets.get(endpointId));
+        expect(await receiverRow.textContent()).to.contain('order.created, order.shipped, order.delivered, order.cancelled').and.contain('enabled');
+        await page.getByRole('button', { name: 'Done' }).click();
+        expect(await secret.isHidden()).to.equal(true);
+        expect(await page.locator('#webhook-secret-value').textContent(), 'the secret leaves the page').to.equal('');
+
+        expect(await post(base, { orderId: 'W-1', itemId: ['sku-1'], email: 'ada@example.com' })).to.equal(202);
+        expect(await changeStatus(base, 'W-1', { status: 'shipped', carrier: 'DHL', trackingUrl: 'https://track.example.com/p/W-1' })).to.equal(202);
+        const verified = (): string[] => printed.filter((line) => line.includes(`verified (${endpointId})`)).map((line) => line.split(/ {2}/).slice(3).join('  '));
+        await eventually(async () => verified().length === 2, 'two verified deliveries at the receiver', 15_000);
+        expect(verified()).to.deep.equal(['order.created  order W-1  status created', 'order.shipped  order W-1  status shipped']);
+        expect(printed.filter((line) => /NOT VERIFIED|duplicate|error/.test(line))).to.deep.equal([]);
+        const deliveries = page.locator(`#notifications tr[data-order-id="W-1"][data-channel="webhook"][data-endpoint-id="${endpointId}"]`);
+        await deliveries.locator('.badge', { hasText: 'sent' }).nth(1).waitFor({ timeout: 10_000 });
+        await eventually(async () => (await inboxMessages(base)).length === 2, 'two emails in the embedded inbox', 10_000);
+        expect(kindsByOrder(await inboxMessages(base))).to.deep.equal({ 'W-1': kindsFor(['shipped']) });
+
+        // A list long enough that the form, and a row's buttons, are a screen away from where an action's outcome shows.
+        for (let shop = 1; shop <= 20; shop++) {
+          const seeded = await fetch(`${base}/admin/api/webhooks`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ url: `https://localhost:9/shop-${shop}`, events: ['order.cancelled'] }),
+          });
+          expect(seeded.status).to.equal(201);
+        }
+        await page.reload();
+        await page.locator('#webhook-endpoints tr').nth(20).waitFor();
+
+        // A host under .invalid resolves nowhere (RFC 6761), with or without DNS: the form says so, by the field.
+        const form = page.locator('#webhook-form');
+        const formError = page.locator('#webhook-form-error');
+        await form.getByLabel('url').fill('https://hooks.ordermail-e2e.invalid/orders');
+        await form.getByRole('button', { name: 'Register', exact: true }).click();
+        await formError.waitFor();
+        expect(await formError.textContent()).to.equal('url host "hooks.ordermail-e2e.invalid" does not resolve');
+        expect(await form.getByLabel('url').getAttribute('aria-invalid')).to.equal('true');
+        expect(await inView(formError)).to.equal(true);
+        expect(await form.getByLabel('url').inputValue(), 'the form keeps what was typed').to.equal('https://hooks.ordermail-e2e.invalid/orders');
+
+        // Every value from the API is text: a description with markup is shown as written, and runs nothing.
+        const markup = '<img src=x onerror="document.title=\'xss\'">shop <b>A</b>';
+        const url = 'https://localhost:9/orders?shop=A';
+        await form.getByLabel('url').fill(url);
+        await form.getByLabel('description').fill(markup);
+        await form.getByLabel('order.delivered').uncheck();
+        await form.getByLabel('order.cancelled').uncheck();
+        await form.getByRole('button', { name: 'Register', exact: true }).click();
+        const formRow = page.locator('#webhook-endpoints tr', { hasText: url });
+        await formRow.waitFor();
+        expect(await message.isHidden()).to.equal(true);
+        expect(await formError.isHidden()).to.equal(true);
+        expect(await form.getByLabel('url').getAttribute('aria-invalid')).to.equal(null);
+        expect(await inView(secret), 'the new secret, above the list').to.equal(true);
+        const firstSecret = (await page.locator('#webhook-secret-value').textContent()) ?? '';
+        expect(firstSecret).to.match(/^whsec_[A-Za-z0-9+/]{43}=$/);
+        expect(await page.locator('#webhook-secret-title').textContent()).to.equal(`Signing secret of ${url}`);
+        expect(await formRow.textContent()).to.contain('order.created, order.shipped').and.not.contain('order.delivered');
+        expect(await formRow.locator('td.url .muted').textContent()).to.equal(markup);
+        expect(await page.locator('#webhook-endpoints img, #webhook-endpoints b').count()).to.equal(0);
+
+        // In a narrow window the list scrolls sideways in its own box: the section clips nothing, and a URL stays readable.
+        await page.setViewportSize({ width: 640, height: 900 });
+        const layout = await page.locator('#webhooks').evaluate((section) => ({
+          clipped: section.scrollWidth - section.clientWidth,
+          urlWidth: section.querySelector('td.url')?.getBoundingClientRect().width ?? 0,
+        }));
+        expect(layout.clipped).to.equal(0);
+        expect(layout.urlWidth).to.be.at.least(200);
+        await page.setViewportSize({ width: 1280, height: 900 });
+        expect(await form.getByLabel('url').inputValue(), 'the form is emptied').to.equal('');
+
+        // A proxy's error page in place of the API's JSON: said as such, and the endpoint is left as it was.
+        const disable = `${base}/admin/api/webhooks/${(await formRow.getAttribute('data-endpoint-id')) ?? ''}/disable`;
+        await page.route(disable, (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><h1>502 Bad Gateway</h1></html>' }), { times: 1 });
+        await formRow.getByRole('button', { name: 'Disable' }).click();
+        await message.filter({ hasText: 'HTTP 502' }).waitFor();
+        expect(await message.textContent()).to.equal('HTTP 502: not an answer of the admin API');
+        expect(await message.getAttribute('class')).to.contain('error');
+        expect(await formRow.locator('.badge').textContent()).to.equal('enabled');
+        await formRow.getByRole('button', { name: 'Disable' }).click();
+        await formRow.locator('.badge', { hasText: 'disabled' }).waitFor();
+        expect(await message.textContent()).to.equal(`${url} is disabled: it receives nothing.`);
+        expect(await inView(message)).to.equal(true);
+        await formRow.getByRole('button', { name: 'Enable' }).click();
+        await formRow.locator('.badge', { hasText: 'enabled' }).waitFor();
+        expect(await message.textContent()).to.equal(`${url} is enabled.`);
+
+        await formRow.getByRole('button', { name: 'Rotate secret' }).click();
+        await page.locator('#webhook-secret-title', { hasText: `New signing secret of ${url}` }).waitFor();
+        const rotated = (await page.locator('#webhook-secret-value').textContent()) ?? '';
+        expect(rotated).to.match(/^whsec_/).and.not.equal(firstSecret);
+        expect(await page.locator('#webhook-secret-note').textContent()).to.match(/^\(the previous one still signs until .+\)$/);
+        await formRow.locator('td', { hasText: 'signs until' }).waitFor();
+        expect(await inView(secret)).to.equal(true);
+        await page.getByRole('button', { name: 'Done' }).click();
+        await page.reload();
+        await formRow.waitFor();
+        expect(await secret.isHidden(), 'a secret is shown once').to.equal(true);
+        expect(await page.content()).not.to.contain(rotated);
+
+        const dialogs: string[] = [];
+        page.once('dialog', (dialog) => void (dialogs.push(dialog.message()), dialog.dismiss()));
+        const listedAgain = page.waitForResponse((r) => r.url() === `${base}/admin/api/webhooks` && r.request().method() === 'GET');
+        await formRow.getByRole('button', { name: 'Delete' }).click();
+        await listedAgain;
+        expect(dialogs).to.deep.equal([`Delete the webhook endpoint ${url}? It receives nothing more, and this cannot be undone.`]);
+        expect(await formRow.count(), 'kept when not confirmed').to.equal(1);
+        page.once('dialog', (dialog) => void dialog.accept());
+        await formRow.getByRole('button', { name: 'Delete' }).click();
+        await formRow.waitFor({ state: 'detached' });
+        expect(await message.textContent()).to.equal(`${url} is deleted.`);
+
+        const listed = (await (await fetch(`${base}/admin/api/webhooks`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { endpoints: { id: string; url: string }[] };
+        expect(listed.endpoints.map((e) => e.id)).to.include(endpointId).and.have.length(21);
+        expect(listed.endpoints.map((e) => e.url)).not.to.include(url);
+        expect(await page.title()).to.equal('ordermail · admin');
+        // Chromium logs every failed answer to a fetch: here the one refusing the .invalid host and the proxy's, no other.
+        expect(problems).to.deep.equal([
+          `console: Failed to load resource: the server responded with a status of 400 (Bad Request) (${base}/admin/api/webhooks)`,
+          `console: Failed to load resource: the server responded with a status of 502 (Bad Gateway) (${disable})`,
+        ]);
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.screenshot({ path: join(SCREENSHOTS, 'admin-page-webhooks.png'), fullPage: true });
+        await page.close();
+      } finally {
+        await receiver.stop();
       }
     });
 

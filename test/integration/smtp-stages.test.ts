@@ -15,6 +15,7 @@ import type { Metrics } from '../../src/application/ports/metrics.js';
 import type { OrderCreated } from '../../src/domain/order-created.js';
 import { confirmationKey, confirmationOf } from '../support/builders.js';
 import { capturingLogger } from '../support/logs.js';
+import { builtInTemplates } from '../support/email-templates.js';
 import { SmtpTestServer, type Stage } from '../support/smtp-test-server.js';
 
 /** Every call the use case and the circuit make to the metrics port, as `method` or `method:label`. */
@@ -106,7 +107,7 @@ describe('SendNotification and SendDueNotifications with SmtpMailer: an SMTP fai
     const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' };
     const inFlight = new NotificationsInFlight();
     const providers = MailProviders.single(mailer, circuit);
-    const sender = new NotificationSender(ledger, providers, deadLetters, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
+    const sender = new NotificationSender(ledger, providers, await builtInTemplates(), deadLetters, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
     const sendNotification = new SendNotification(ledger, sender, logs.logger, options);
     const sendDue = new SendDueNotifications(ledger, sender, providers, inFlight, options);
     notify = { execute: (event, delivery) => sendNotification.execute(confirmationOf(event), delivery), retryDue: (limit) => sendDue.execute(limit) };

@@ -44,6 +44,8 @@ export class SmtpTestServer {
   private server: SMTPServer;
   private listening = false;
   private dropNext = 0;
+  private dropAtRcptNext = 0;
+  private dropAtRcptAfterMs = 0;
   private dropAfterNext = 0;
   private holdMs = 0;
   private holding = 0;
@@ -78,6 +80,15 @@ export class SmtpTestServer {
     else this.credentials = credentials;
   }
 
+  /**
+   * Cuts the connection instead of answering the next `count` RCPT TO, `afterMs` later (a server that stalls, then
+   * goes away): no byte of those messages was sent.
+   */
+  dropAtRcpt(count = 1, afterMs = 0): void {
+    this.dropAtRcptNext += count;
+    this.dropAtRcptAfterMs = afterMs;
+  }
+
   /** Destroys the connection in the middle of the next `count` DATA transfers. */
   dropMidData(count = 1): void {
     this.dropNext += count;
@@ -108,6 +119,7 @@ export class SmtpTestServer {
   reset(): void {
     this.scripts.length = 0;
     this.dropNext = 0;
+    this.dropAtRcptNext = 0;
     this.dropAfterNext = 0;
     this.holdMs = 0;
     this.authFails = false;
@@ -209,7 +221,16 @@ export class SmtpTestServer {
           return callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
         callback(null, { user: auth.username });
       },
-      onRcptTo: (address, _session, callback) => {
+      onRcptTo: (address, session, callback) => {
+        if (this.dropAtRcptNext > 0) {
+          this.dropAtRcptNext -= 1;
+          const cut = (): void => {
+            for (const socket of this.sockets) if (socket.remotePort === session.remotePort) socket.destroy();
+          };
+          if (this.dropAtRcptAfterMs > 0) setTimeout(cut, this.dropAtRcptAfterMs);
+          else cut();
+          return;
+        }
         const failure = this.scripted(address.address, 'rcpt');
         if (failure) return callback(failure);
         callback();

@@ -5,8 +5,11 @@ import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { AdminOverview } from '../../src/application/admin-overview.js';
 import type { AdminReadModel, NotificationFilter, NotificationSummary } from '../../src/application/ports/admin-read-model.js';
 import { ReplayDeadLetter } from '../../src/application/replay-dead-letter.js';
+import { PreviewEmail } from '../../src/application/preview-email.js';
+import { EmailRenderError, type EmailTemplates } from '../../src/application/ports/email-templates.js';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, type Notification, type NotificationKey } from '../../src/domain/notification.js';
 import { confirmationKey, confirmationOf, inMemoryOrders, statusUpdateOf } from '../support/builders.js';
+import { builtInTemplates } from '../support/email-templates.js';
 import { silentLogger } from '../support/logs.js';
 
 const TOKEN = 'unit-admin-token-0123456789';
@@ -40,7 +43,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
   let ledger: ReturnType<typeof inMemoryOrders>['ledger'];
   let readModel: CannedReadModel;
 
-  async function start(trustedProxyCount = 0): Promise<void> {
+  async function start(trustedProxyCount = 0, templates?: EmailTemplates): Promise<void> {
     const subject = inMemoryOrders();
     ledger = subject.ledger;
     now = Date.parse('2026-11-24T12:00:00.000Z');
@@ -57,6 +60,7 @@ describe('the admin page and its API (in-memory adapters)', () => {
         inbox: { messages: () => [{ id: 1, receivedAt: new Date(now), to: ['ada@example.com'], subject: 'Order A-1 received', messageId: '<1@x>', text: 'hi', html: '<p style="color:red">hi</p>' }] },
         trustedProxyCount,
         now: () => now,
+        ...(templates ? { preview: new PreviewEmail(templates) } : {}),
       },
     });
     server = app.listen(0);
@@ -414,6 +418,12 @@ describe('the admin page and its API (in-memory adapters)', () => {
       expect(script.headers.get('content-type')).to.match(/^application\/javascript/);
     });
 
+    it('has no email preview where no templates are loaded', async () => {
+      const { cookie } = await signIn();
+      expect(await (await fetch(`${base}/admin`, { headers: { cookie } })).text()).to.not.include('id="preview"');
+      expect((await fetch(`${base}/admin/api/preview/order-created`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).to.equal(404);
+    });
+
     it('serves the inbox under /admin with scripts off, and redirects its former address there', async () => {
       const { cookie } = await signIn();
       const response = await fetch(`${base}/admin/inbox`, { headers: { cookie } });
@@ -423,6 +433,74 @@ describe('the admin page and its API (in-memory adapters)', () => {
       expect(response.headers.get('x-frame-options')).to.equal('DENY');
       const moved = await fetch(`${base}/inbox?token=${TOKEN}`, { redirect: 'manual' });
       expect(moved.headers.get('location')).to.equal(`/admin/inbox?token=${TOKEN}`);
+    });
+  });
+
+  describe('the email preview', () => {
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    beforeEach(async () => start(0, await builtInTemplates()));
+
+    it('renders a kind for the sample order in the language asked for, as JSON', async () => {
+      const response = await fetch(`${base}/admin/api/preview/order-created?lang=de-de`, { headers: bearer });
+      expect(response.status).to.equal(200);
+      expect(response.headers.get('cache-control')).to.equal('no-store');
+      const preview = (await response.json()) as Record<string, string>;
+      expect(preview).to.include({ kind: 'order-created', locale: 'de-DE', language: 'de', subject: 'Bestellung A-1001 eingegangen' });
+      expect(preview.text).to.include('Bestellt am: 24. November 2026 um 12:00 UTC');
+      expect(preview.html).to.match(/^<!doctype html>/i).and.include('Vielen Dank für Ihre Bestellung A-1001');
+      const byDefault = (await (await fetch(`${base}/admin/api/preview/order-shipped?lang=`, { headers: bearer })).json()) as Record<string, string>;
+      expect(byDefault).to.include({ language: 'en', subject: 'Order A-1001 has shipped' }).and.not.have.property('locale');
+    });
+
+    it('serves the HTML alone for the page\'s frame: framed by our own pages only, sandboxed, no script', async () => {
+      const response = await fetch(`${base}/admin/preview/order-shipped?lang=de`, { headers: bearer });
+      expect(response.status).to.equal(200);
+      expect(response.headers.get('content-type')).to.match(/^text\/html/);
+      expect(response.headers.get('x-frame-options')).to.equal('SAMEORIGIN');
+      const policy = response.headers.get('content-security-policy') ?? '';
+      expect(policy).to.contain("frame-ancestors 'self'").and.contain('sandbox').and.contain("default-src 'none'").and.not.contain('script-src');
+      expect(await response.text()).to.include('Ihre Bestellung A-1001 ist unterwegs');
+    });
+
+    it('shows a section on the admin page that frames the preview from our own origin', async () => {
+      const { cookie } = await signIn();
+      const response = await fetch(`${base}/admin`, { headers: { cookie } });
+      expect(response.headers.get('content-security-policy')).to.contain("frame-src 'self'");
+      const page = await response.text();
+      expect(page).to.include('id="preview-form"').and.include('<iframe sandbox');
+      for (const kind of NOTIFICATION_KINDS) expect(page).to.include(`<option value="${kind}">`);
+      expect((await fetch(`${base}/admin/api/preview/order-delivered`, { headers: { cookie } })).status, 'the page\'s session may preview').to.equal(200);
+    });
+
+    it('needs the admin token like the rest of the admin API', async () => {
+      await expectError(await fetch(`${base}/admin/api/preview/order-created`), 401, 'ADMIN_TOKEN_REQUIRED');
+      await expectError(await fetch(`${base}/admin/preview/order-created`), 401, 'ADMIN_TOKEN_REQUIRED');
+    });
+
+    it('answers 400 VALIDATION_FAILED to a kind the domain does not have and to a language that is no BCP 47 tag', async () => {
+      const kind = await fetch(`${base}/admin/api/preview/order-lost`, { headers: bearer });
+      expect(kind.status).to.equal(400);
+      expect(((await kind.json()) as { error: { details: unknown } }).error.details).to.deep.equal([{ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` }]);
+      const lang = await fetch(`${base}/admin/api/preview/order-created?lang=de_DE`, { headers: bearer });
+      expect(((await lang.json()) as { error: { details: unknown } }).error.details).to.deep.equal([{ field: 'lang', message: 'must be a BCP 47 language tag such as de or de-DE' }]);
+    });
+  });
+
+  describe('a template that fails on the sample order', () => {
+    beforeEach(() =>
+      start(0, {
+        renders: () => true,
+        render: () => {
+          throw new EmailRenderError('templates/order-created/en.txt.eta:2', 'TypeError: x is undefined');
+        },
+      }),
+    );
+
+    it('answers 422 EMAIL_RENDER_FAILED naming the template and why', async () => {
+      const response = await fetch(`${base}/admin/api/preview/order-created`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(response.status).to.equal(422);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      expect(error).to.deep.equal({ code: 'EMAIL_RENDER_FAILED', message: 'the email template templates/order-created/en.txt.eta:2 failed: TypeError: x is undefined' });
     });
   });
 });

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, smtpProviderName } from '../../src/bootstrap/config.js';
 import { checkRequirements, startupWarnings } from '../../src/bootstrap/roles.js';
 
@@ -93,9 +97,133 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('emails', () => {
+    it('uses the built-in templates in en, the UTC time zone and the ordermail brand by default', () => {
+      expect(loadConfig({}).emails).to.deep.equal({ defaultLocale: 'en', timeZone: 'UTC', shop: { name: 'ordermail', brandColor: '#2b6cb0' } });
+    });
+
+    it('reads TEMPLATES_DIR, DEFAULT_LOCALE (canonical), SHOP_TIME_ZONE and the brand', () => {
+      const config = loadConfig({
+        TEMPLATES_DIR: './my-templates',
+        DEFAULT_LOCALE: 'de-de',
+        SHOP_TIME_ZONE: 'Europe/Berlin',
+        SHOP_NAME: 'Kaffeehaus Müller',
+        SHOP_LOGO_URL: 'https://cdn.kaffee.example/logo.png',
+        SHOP_SUPPORT_EMAIL: 'hilfe@kaffee.example',
+        SHOP_BRAND_COLOR: '#8B4513',
+      });
+      expect(config.emails).to.deep.equal({
+        templatesDir: './my-templates',
+        defaultLocale: 'de-DE',
+        timeZone: 'Europe/Berlin',
+        shop: { name: 'Kaffeehaus Müller', logoUrl: 'https://cdn.kaffee.example/logo.png', supportEmail: 'hilfe@kaffee.example', brandColor: '#8B4513' },
+      });
+    });
+
+    it('refuses a locale, time zone, logo URL, support address or colour it cannot use, one line each', () => {
+      let thrown: unknown;
+      try {
+        loadConfig({ DEFAULT_LOCALE: 'german', SHOP_TIME_ZONE: 'Mars/Olympus', SHOP_LOGO_URL: 'http://cdn.example/logo.png', SHOP_SUPPORT_EMAIL: 'help', SHOP_BRAND_COLOR: 'brown' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).to.be.instanceOf(ConfigError);
+      expect((thrown as ConfigError).problems).to.deep.equal([
+        'DEFAULT_LOCALE: must be a BCP 47 language tag such as de or de-DE (got "german")',
+        'SHOP_TIME_ZONE: must be an IANA time zone such as UTC or Europe/Berlin (got "Mars/Olympus")',
+        'SHOP_LOGO_URL: must be an https:// URL of at most 2048 characters',
+        'SHOP_SUPPORT_EMAIL: must be an email address',
+        'SHOP_BRAND_COLOR: must be a hex colour such as #2b6cb0 (got "brown")',
+      ]);
+    });
+  });
+
   it('names what a role needs and is not set', () => {
     expect(() => checkRequirements('notifier', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.throw(ConfigError, /KAFKA_BROKERS: required by --role=notifier[\s\S]*SMTP_URL/);
     expect(() => checkRequirements('migrate', loadConfig({ DATABASE_URL: 'postgres://h/db' }))).to.not.throw();
+  });
+
+  describe('DKIM', () => {
+    const pem = (key: KeyObject): string => key.export({ format: 'pem', type: key.type === 'public' ? 'spki' : 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const ed25519 = pem(generateKeyPairSync('ed25519').privateKey);
+    const signer = { DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'om2026' };
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), 'ordermail-dkim-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The problems loadConfig reports for `env`, one line each. */
+    function problemsOf(env: Record<string, string>): readonly string[] {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      throw new Error('no ConfigError');
+    }
+
+    it('signs nothing unless DKIM_* is set', () => {
+      expect(loadConfig({}).smtp.dkim).to.equal(undefined);
+    });
+
+    it('reads the domain, the selector and an RSA or Ed25519 key, from DKIM_PRIVATE_KEY (PEM, or one line with \\n) or from DKIM_PRIVATE_KEY_FILE', () => {
+      const rsaKey = pem(rsa.privateKey);
+      expect(loadConfig({ ...signer, DKIM_PRIVATE_KEY: rsaKey }).smtp.dkim).to.deep.equal({ domainName: 'shop.example', keySelector: 'om2026', privateKey: rsaKey.trim() });
+      expect(loadConfig({ ...signer, DKIM_PRIVATE_KEY: ed25519.replace(/\n/g, '\\n') }).smtp.dkim?.privateKey).to.equal(ed25519.trim());
+      const file = join(dir, 'dkim.pem');
+      writeFileSync(file, ed25519, { mode: 0o600 });
+      expect(loadConfig({ ...signer, DKIM_DOMAIN: 'Shop.Example', DKIM_PRIVATE_KEY_FILE: file }).smtp.dkim).to.deep.equal({ domainName: 'shop.example', keySelector: 'om2026', privateKey: ed25519.trim() });
+    });
+
+    it('refuses a key DKIM cannot use, naming the variable and what is wrong, never repeating the key', () => {
+      const ed25519Key = generateKeyPairSync('ed25519').privateKey;
+      const cases: [string, string, RegExp][] = [
+        ['an RSA key of 1024 bits', pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey), /^DKIM_PRIVATE_KEY: is an RSA key of 1024 bits: DKIM needs at least 2048/],
+        ['an EC (P-256) key', pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey), /^DKIM_PRIVATE_KEY: is a key of type ec: DKIM signs with RSA \(2048 bits or more\) or Ed25519$/],
+        ['a public key', pem(rsa.publicKey), /^DKIM_PRIVATE_KEY: is a public key: give the private key/],
+        ['an encrypted key', ed25519Key.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }).toString(), /^DKIM_PRIVATE_KEY: is encrypted: give it without a passphrase/],
+        ['a broken PEM', pem(rsa.privateKey).replace(/\n[A-Za-z0-9+/]{8}/, '\n!!!!!!!!'), /^DKIM_PRIVATE_KEY: is not a readable PEM private key/],
+        ['a path', '/etc/dkim/key.pem', /^DKIM_PRIVATE_KEY: is not a PEM private key .*DKIM_PRIVATE_KEY_FILE/],
+      ];
+      for (const [what, key, message] of cases) {
+        const problems = problemsOf({ ...signer, DKIM_PRIVATE_KEY: key });
+        expect(problems, what).to.have.length(1);
+        expect(problems[0], what).to.match(message);
+        const body = key.split('\n').filter((line) => line.length > 0 && !line.startsWith('-----'));
+        for (const line of body) expect(problems[0], `${what} repeats its key`).to.not.contain(line);
+      }
+    });
+
+    it('names each missing or wrong part: all of DKIM_* or none', () => {
+      expect(problemsOf({ DKIM_DOMAIN: 'shop.example' })).to.deep.equal([
+        'DKIM_SELECTOR: required to sign with DKIM (the s= selector: the key is published at <selector>._domainkey.<domain>)',
+        'DKIM_PRIVATE_KEY: required to sign with DKIM (a PEM private key; or DKIM_PRIVATE_KEY_FILE, its path)',
+      ]);
+      expect(problemsOf({ DKIM_DOMAIN: 'shop example', DKIM_SELECTOR: 'om_2026', DKIM_PRIVATE_KEY: pem(rsa.privateKey), DKIM_PRIVATE_KEY_FILE: '/k.pem' }).map((p) => p.split(':')[0])).to.deep.equal([
+        'DKIM_DOMAIN',
+        'DKIM_SELECTOR',
+        'DKIM_PRIVATE_KEY_FILE',
+      ]);
+      expect(problemsOf({ ...signer, DKIM_PRIVATE_KEY_FILE: join(dir, 'missing.pem') })).to.deep.equal([`DKIM_PRIVATE_KEY_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`]);
+    });
+
+    it('warns the roles that send email, once, when DKIM_DOMAIN is not aligned with the domain of MAIL_FROM (DMARC)', () => {
+      const signed = (from: string, domain: string) => loadConfig({ ...signer, DKIM_DOMAIN: domain, DKIM_PRIVATE_KEY: pem(rsa.privateKey), MAIL_FROM: from });
+      const notAligned = signed('Shop <orders@shop.example>', 'mailer.example');
+      for (const role of ['notifier', 'all'] as const) {
+        const warnings = startupWarnings(role, notAligned);
+        expect(warnings).to.have.length(1);
+        expect(warnings[0]).to.contain('DKIM_DOMAIN (mailer.example) is not the domain of MAIL_FROM (shop.example)');
+      }
+      expect(startupWarnings('relay', notAligned)).to.deep.equal([]);
+      for (const [from, domain] of [
+        ['Shop <orders@shop.example>', 'shop.example'],
+        ['orders@mail.shop.example', 'shop.example'],
+        ['Shop <orders@SHOP.example>', 'mail.shop.example'],
+      ])
+        expect(startupWarnings('notifier', signed(from as string, domain as string)), `${from} signed by ${domain}`).to.deep.equal([]);
+    });
   });
 
   describe('callers', () => {

@@ -79,6 +79,16 @@ describe('HTTP API contract (in-memory adapters)', () => {
       expect((await post({ orderId: 'A-3', itemId: ['x'] })).status).to.equal(202);
     });
 
+    it('takes the customer\'s locale, answers and stores it canonical, and carries it in order.created', async () => {
+      const response = await post({ orderId: 'A-4', itemId: ['x'], locale: 'de-de' });
+      expect(response.status).to.equal(202);
+      expect(((await response.json()) as { data: Record<string, unknown> }).data).to.include({ locale: 'de-DE' });
+      expect(subject.store.orders.get('A-4')?.locale).to.equal('de-DE');
+      expect(subject.store.outbox[0]?.event.payload).to.include({ locale: 'de-DE' });
+      const lookup = (await (await fetch(`${base}/orders/A-4`)).json()) as { data: Record<string, unknown> };
+      expect(lookup.data).to.include({ locale: 'de-DE' });
+    });
+
     const invalid: [string, Record<string, unknown>, string][] = [
       ['a missing orderId', { orderId: undefined }, 'orderId'],
       ['an empty orderId', { orderId: '' }, 'orderId'],
@@ -99,6 +109,9 @@ describe('HTTP API contract (in-memory adapters)', () => {
       ['an invalid email', { email: 'not-an-email' }, 'email'],
       ['an email of 255 characters', { email: `${'a'.repeat(243)}@example.com` }, 'email'],
       ['a null email', { email: null }, 'email'],
+      ['a locale that is no BCP 47 tag', { locale: 'de_DE' }, 'locale'],
+      ['a locale of 36 characters', { locale: `de-${'abcdefgh-'.repeat(3)}abcdefg` }, 'locale'],
+      ['a numeric locale', { locale: 49 }, 'locale'],
       ['an unknown field', { price: 10 }, 'price'],
       ['a __proto__ key', JSON.parse('{"__proto__": {"admin": true}}') as Record<string, unknown>, '__proto__'],
       ['a constructor key', { constructor: 'x' }, 'constructor'],
@@ -142,6 +155,7 @@ describe('HTTP API contract (in-memory adapters)', () => {
       ['an item with a control character', { itemId: ['a\u0085b'] }, { field: 'itemId[0]', message: 'must not contain control characters or unpaired surrogates' }],
       ['a bad email', { email: 'ada@example' }, { field: 'email', message: 'must be a valid email address' }],
       ['an email of 255 characters', { email: `${'a'.repeat(243)}@example.com` }, { field: 'email', message: 'must be at most 254 characters' }],
+      ['a locale with an underscore', { locale: 'de_DE' }, { field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }],
     ];
     for (const [what, override, detail] of messages)
       it(`says "${detail.field} ${detail.message}" for ${what}, and nothing else`, async () => {

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,10 +44,31 @@ describe('node dist/main.js', () => {
     expect(stderr).not.to.contain('hunter2');
   });
 
+  it('exits 2 on a DKIM key it cannot sign with, in one line that names the variable and never shows the key', () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const { status, stderr } = run(['--role=notifier'], { DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9', DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'om2026', DKIM_PRIVATE_KEY: weak });
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('DKIM_PRIVATE_KEY: is an RSA key of 1024 bits: DKIM needs at least 2048');
+    expect(stderr).to.not.contain(weak.split('\n')[1]);
+  });
+
   it('refuses to start a role without the services it needs, naming them', () => {
     const { status, stderr } = run(['--role=notifier']);
     expect(status).to.equal(2);
     expect(stderr).to.contain('DATABASE_URL: required by --role=notifier');
     expect(stderr).to.contain('SMTP_URL: required by --role=notifier');
+  });
+
+  it('refuses to start a notifier on a template that does not compile, naming its file and line, before it connects to anything', () => {
+    const templates = mkdtempSync(join(tmpdir(), 'ordermail-templates-'));
+    try {
+      mkdirSync(join(templates, 'order-shipped'));
+      writeFileSync(join(templates, 'order-shipped', 'de.subject.eta'), 'Bestellung {{= it.order.shortId }} ist\nunterwegs {{ if (it.change.carrier) { }');
+      const { status, stderr } = run(['--role=notifier'], { DATABASE_URL: 'postgres://127.0.0.1:9/none', KAFKA_BROKERS: '127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9', TEMPLATES_DIR: templates });
+      expect(status).to.equal(2);
+      expect(stderr).to.contain(`email template: ${join(templates, 'order-shipped', 'de.subject.eta')}:2:11: unclosed tag`);
+    } finally {
+      rmSync(templates, { recursive: true, force: true });
+    }
   });
 });

@@ -33,6 +33,13 @@ describe('The order-created codec', () => {
     expect(decode(event)).to.deep.equal({ ok: true, event: { ...ORDER_CREATED, aggregateId: 'A-1', payload: event }, metadata: { correlationId: 'corr-1' } });
   });
 
+  it('reads the optional locale of version 1, and an event without one as before', () => {
+    const withLocale = orderCreated(Order.create({ orderId: 'A-1', itemIds: ['sku-1'], locale: 'de-de' }, randomUUID(), new Date('2026-11-24T12:00:00Z')));
+    expect(withLocale).to.include({ locale: 'de-DE' });
+    expect(decode(withLocale)).to.deep.include({ ok: true });
+    expect(decode(anEvent())).to.deep.include({ ok: true });
+  });
+
   it('encodes order.created v1 on its topic, keyed by orderId, with its type, schema version, content type and correlation id, and reads it back', () => {
     const codecs = new EventCodecs([orderCreatedCodec('orders')]);
     const event = orderCreatedEvent(Order.create({ orderId: 'A-1', itemIds: ['sku-1'] }, randomUUID(), new Date('2026-11-24T12:00:00Z')));
@@ -74,6 +81,8 @@ describe('The order-created codec', () => {
     ['a createdAt with a leap second', { createdAt: '2026-12-31T23:59:60Z' }],
     ['a createdAt on 30 February', { createdAt: '2026-02-30T12:00:00Z' }],
     ['an extra field', { admin: true }],
+    ['a locale with an underscore', { locale: 'de_DE' }],
+    ['a locale of 36 characters', { locale: `de-${'abcdefgh-'.repeat(3)}abcdefg` }],
   ] as const) {
     it(`calls an event with ${what} poison, saying why`, () => {
       const decoded = decode(anEvent(overrides));

@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { orderCreatedEmail, SUBJECT_ORDER_ID_MAX_LENGTH, subjectOrderId } from '../../src/application/templates/order-created-email.js';
+import type { EmailTemplates } from '../../src/application/ports/email-templates.js';
+import { orderConfirmation } from '../../src/application/send-order-confirmation-on-order-created.js';
+import { SUBJECT_ORDER_ID_MAX_LENGTH, subjectOrderId } from '../../src/application/templates/email-text.js';
 import { notificationMessageId } from '../../src/application/templates/template.js';
 import { ORDER_LIMITS, Order } from '../../src/domain/order.js';
+import { ORDER_CREATED } from '../../src/domain/order-created.js';
+import { builtInTemplates } from '../support/email-templates.js';
 
 const graphemesOf = (text: string): string[] => [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -19,9 +23,16 @@ const validOrderId = fc
   .filter((id) => Order.isPossibleOrderId(id));
 
 const email = (orderId: string) => ({ id: '0f8fad5b-d9cb-469f-a165-70867728950e', orderId, itemId: ['sku-1'], createdAt: '2026-11-24T12:00:00.000Z' });
-const renderOrderEmail = (event: ReturnType<typeof email>) => orderCreatedEmail(event, { to: 'ada@example.com', messageId: notificationMessageId({ kind: 'order-created', internalId: event.id }, 'shop.test') });
+let templates: EmailTemplates;
+/** The confirmation as the built-in templates write it, in English. */
+const renderOrderEmail = (payload: ReturnType<typeof email>) =>
+  templates.render(orderConfirmation({ ...ORDER_CREATED, aggregateId: payload.orderId, payload }), { to: 'ada@example.com', messageId: notificationMessageId({ kind: 'order-created', internalId: payload.id }, 'shop.test') });
 
 describe('the subject line', () => {
+  before(async () => {
+    templates = await builtInTemplates();
+  });
+
   it('carries a short orderId as it is', () => {
     expect(renderOrderEmail(email('A-1')).subject).to.equal('Order A-1 received');
     expect(subjectOrderId('x'.repeat(SUBJECT_ORDER_ID_MAX_LENGTH))).to.equal('x'.repeat(SUBJECT_ORDER_ID_MAX_LENGTH));

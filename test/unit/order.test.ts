@@ -26,6 +26,15 @@ describe('Order', () => {
     expect((thrown as ValidationError).details.map((d) => d.field)).to.deep.equal(['orderId', 'itemId', 'email']);
   });
 
+  it('keeps the customer\'s locale in its canonical BCP 47 form, and carries it in order.created', () => {
+    const order = Order.create({ orderId: 'A-1', itemIds: ['a'], locale: ' de-de ' }, 'id-1', at);
+    expect(order.locale).to.equal('de-DE');
+    expect(orderCreated(order)).to.include({ locale: 'de-DE' });
+    expect(Order.create({ orderId: 'A-2', itemIds: ['a'], locale: 'zh-hant-tw' }, 'id-2', at).locale).to.equal('zh-Hant-TW');
+    expect(Order.create({ orderId: 'A-3', itemIds: ['a'] }, 'id-3', at).locale).to.equal(undefined);
+    expect(orderCreated(Order.create({ orderId: 'A-4', itemIds: ['a'] }, 'id-4', at))).to.not.have.property('locale');
+  });
+
   it('refuses control characters in identifiers', () => {
     expect(Order.check({ orderId: 'A\u0007', itemIds: ['x\u0085'] }).map((p) => p.field)).to.deep.equal(['orderId', 'itemId[0]']);
   });
@@ -42,6 +51,12 @@ describe('Order', () => {
       ['an item with an unpaired surrogate', { itemIds: ['\udc00'] }, [{ field: 'itemId[0]', message: 'must not contain control characters or unpaired surrogates' }]],
       ['an invalid email', { email: 'ada@example' }, [{ field: 'email', message: 'must be a valid email address' }]],
       ['an email of 255 characters', { email: `${'a'.repeat(243)}@example.com` }, [{ field: 'email', message: 'must be at most 254 characters' }]],
+      ['a locale with an underscore', { locale: 'de_DE' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale of 36 characters', { locale: `de-${'x'.repeat(8)}-${'y'.repeat(8)}-${'z'.repeat(8)}-abcdefg` }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale with a dangling singleton', { locale: 'en-a' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale repeating a variant', { locale: 'de-1996-1996' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale that is a language\'s name', { locale: 'german' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
+      ['a locale that is a sentence', { locale: 'Deutsch bitte' }, [{ field: 'locale', message: 'must be a BCP 47 language tag such as de or de-DE' }]],
     ];
     for (const [what, input, problems] of cases)
       it(`says what is wrong with ${what}`, () => {

@@ -26,6 +26,8 @@ import type { OrderRepository } from '../../src/application/ports/order-reposito
 import type { OrderCreatedEvent } from '../../src/domain/order-created.js';
 import { smtpHealthCheck } from '../../src/application/smtp-health-check.js';
 import { silentLogger } from '../support/logs.js';
+import type { EmailTemplates } from '../../src/application/ports/email-templates.js';
+import { builtInTemplates } from '../support/email-templates.js';
 
 /** What a driver or a mail server says when it fails: addresses, a recipient, a stack. */
 const LEAKY_TEXTS = [
@@ -144,6 +146,10 @@ const aScenario = fc.record({
 });
 
 describe('Public responses (property)', () => {
+  let templates: EmailTemplates;
+  before(async () => {
+    templates = await builtInTemplates();
+  });
   const metrics = new PrometheusMetrics();
 
   it('never carry an email address other than a masked one, a host:port or a stack trace, whatever the input and the failures', async () => {
@@ -157,7 +163,7 @@ describe('Public responses (property)', () => {
         const logger = silentLogger();
         const circuit = new MailCircuit(mailer, new SystemClock(), logger, { min: 5, max: 20 });
         const options = { maxRetries: scenario.maxRetries, retryBaseMs: 1, leaseMs: 60_000, owner: 'property', ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}) };
-        const sender = new NotificationSender(ledger, MailProviders.single(mailer, circuit), new InMemoryDeadLetters(), { now: () => new Date() }, logger, new NotificationsInFlight(), options);
+        const sender = new NotificationSender(ledger, MailProviders.single(mailer, circuit), templates, new InMemoryDeadLetters(), { now: () => new Date() }, logger, new NotificationsInFlight(), options);
         const sendNotification = new SendNotification(ledger, sender, logger, options);
         const healthChecks: HealthCheck[] = [
           databaseHealthCheck(failingDatabase(scenario.databaseText), 'server'),

@@ -14,8 +14,8 @@ import { NotificationsInFlight } from '../../src/application/notifications-in-fl
 import { RenewNotificationLeases } from '../../src/application/renew-notification-leases.js';
 import { SendDueNotifications } from '../../src/application/send-due-notifications.js';
 import { SendNotification } from '../../src/application/send-notification.js';
-import type { NotificationTemplate } from '../../src/application/templates/template.js';
-import { TEMPLATES_BY_KIND } from '../../src/application/templates/templates-by-kind.js';
+import { EmailRenderError, type EmailTemplates } from '../../src/application/ports/email-templates.js';
+import type { Addressing } from '../../src/application/templates/template.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
 import type { RecipientQuota } from '../../src/application/ports/recipient-quota.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
@@ -24,6 +24,7 @@ import { orderConfirmation, SendOrderConfirmationOnOrderCreated } from '../../sr
 import type { Delivery } from '../../src/application/reaction.js';
 import type { Notification, NotificationFailureKind, NotificationKey, NotificationKind } from '../../src/domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
+import { builtInTemplates } from '../support/email-templates.js';
 import { capturingLogger } from '../support/logs.js';
 
 class FakeClock {
@@ -71,11 +72,17 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
   let counted: string[];
   let metrics: Metrics;
 
-  function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota, templates: { [K in NotificationKind]?: NotificationTemplate } = TEMPLATES_BY_KIND): Notifier {
+  /** ordermail's own templates. */
+  let builtIn: EmailTemplates;
+  before(async () => {
+    builtIn = await builtInTemplates();
+  });
+
+  function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota, templates: EmailTemplates = builtIn): Notifier {
     const settings = { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options };
     const inFlight = new NotificationsInFlight();
     const providers = MailProviders.single(mailer, circuit);
-    const sender = new NotificationSender(ledger, providers, deadLetters, clock, logs.logger, inFlight, settings, metrics, recipientQuota, templates);
+    const sender = new NotificationSender(ledger, providers, templates, deadLetters, clock, logs.logger, inFlight, settings, metrics, recipientQuota);
     const sendNotification = new SendNotification(ledger, sender, logs.logger, settings);
     const sendDue = new SendDueNotifications(ledger, sender, providers, inFlight, settings);
     const renew = new RenewNotificationLeases(ledger, inFlight, settings);
@@ -121,7 +128,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     expect(await notifier().execute(event, { correlationId: 'corr-1' })).to.equal('sent');
     expect(mailer.sent).to.have.length(1);
     expect(mailer.sent[0]).to.include({ to: 'ada@example.com', messageId: `<order-created-${event.id}@ordermail.local>`, subject: `Order ${event.orderId} received` });
-    expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1' });
+    expect(mailer.sent[0]?.headers).to.deep.equal({ 'X-Order-Id': event.orderId, 'X-Correlation-Id': 'corr-1', 'Content-Language': 'en', 'Auto-Submitted': 'auto-generated' });
     expect(mailer.sent[0]?.text).to.contain(event.id);
     expect((await ledger.stateOf(keyOf(event)))?.status).to.equal('sent');
     const line = logs.lines.find((l) => l.msg === 'email sent');
@@ -631,16 +638,14 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     });
   });
   describe('several notifications of one order', () => {
-    /** A stand-in for the shipping email (its real template comes with order status updates). */
-    const shippedTemplate: NotificationTemplate = (notification, addressing) => ({
-      to: addressing.to,
-      subject: `Order ${notification.orderId} shipped`,
-      text: 'shipped',
-      html: '<p>shipped</p>',
-      messageId: addressing.messageId,
-      headers: {},
-    });
-    const withShipping = { ...TEMPLATES_BY_KIND, 'order-shipped': shippedTemplate };
+    /** A stand-in for the shipping email, whose event here carries only what these tests read; the rest by the built-in templates. */
+    const withShipping: EmailTemplates = {
+      renders: () => true,
+      render: (notification: Notification, addressing: Addressing) =>
+        notification.kind === 'order-shipped'
+          ? { to: addressing.to, subject: `Order ${notification.orderId} shipped`, text: 'shipped', html: '<p>shipped</p>', messageId: addressing.messageId, headers: {} }
+          : builtIn.render(notification, addressing),
+    };
     const shippingOf = (event: OrderCreated): Notification => ({
       orderId: event.orderId,
       kind: 'order-shipped',
@@ -662,6 +667,14 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
       expect(await notify.sendNotification.execute(shippingOf(event), {})).to.equal('sent');
       expect(mailer.sent.map((m) => m.messageId)).to.deep.equal([`<order-created-${event.id}@shop.test>`, `<order-shipped-${event.id}@shop.test>`]);
       expect(counted.filter((c) => c.startsWith('notification:'))).to.deep.equal(['notification:sent:order-created', 'notification:sent:order-shipped']);
+    });
+
+    it('marks every email as sent by a machine (Auto-Submitted: auto-generated, RFC 3834), whichever template rendered it', async () => {
+      const event = anEvent();
+      const notify = notifier({}, undefined, withShipping);
+      await notify.execute(event, {});
+      await notify.sendNotification.execute(shippingOf(event), {});
+      expect(mailer.sent.map((m) => m.headers['Auto-Submitted'])).to.deep.equal(['auto-generated', 'auto-generated']);
     });
 
     it('sends the second once the first is sent, when it arrives while the first is still being retried', async () => {
@@ -712,7 +725,7 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
     it('dead-letters a notification of a kind no template renders, as poison with the reason, and sends nothing', async () => {
       const event = anEvent();
       const shipping = shippingOf(event);
-      const withoutShipping = { 'order-created': TEMPLATES_BY_KIND['order-created'] };
+      const withoutShipping: EmailTemplates = { renders: (kind: NotificationKind) => kind === 'order-created', render: (notification, addressing) => builtIn.render(notification, addressing) };
       expect(await notifier({}, undefined, withoutShipping).sendNotification.execute(shipping, { correlationId: 'corr-x' })).to.equal('dead-lettered');
       expect(mailer.sent).to.have.length(0);
       expect(deadLetters.letters).to.have.length(1);
@@ -720,6 +733,27 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
       expect(deadLetters.letters[0]?.reason).to.match(/no template renders order-shipped notifications/);
       expect(await ledger.stateOf(shipping)).to.include({ status: 'dead', failureKind: 'poison' });
       expect(counted).to.include('notification:dead_lettered:order-shipped');
+    });
+  });
+
+  describe('a template that fails on an order', () => {
+    it('dead-letters that notification as poison with the template\'s reason, sends nothing, and goes on with the next order', async () => {
+      const failing = anEvent({ orderId: 'o-fails' });
+      const failsOnOne: EmailTemplates = {
+        renders: () => true,
+        render: (notification, addressing) => {
+          if (notification.orderId === 'o-fails') throw new EmailRenderError('templates/order-created/en.txt.eta:3', "TypeError: Cannot read properties of undefined (reading 'x')");
+          return builtIn.render(notification, addressing);
+        },
+      };
+      const notify = notifier({}, undefined, failsOnOne);
+      expect(await notify.execute(failing, { correlationId: 'corr-t' })).to.equal('dead-lettered');
+      expect(mailer.sent).to.have.length(0);
+      expect(deadLetters.letters).to.have.length(1);
+      expect(deadLetters.letters[0]).to.deep.include({ kind: 'poison', notification: { orderId: 'o-fails', kind: 'order-created', channel: 'email' } });
+      expect(deadLetters.letters[0]?.reason).to.equal("the email template templates/order-created/en.txt.eta:3 failed: TypeError: Cannot read properties of undefined (reading 'x')");
+      expect(await ledger.stateOf(keyOf(failing))).to.include({ status: 'dead', failureKind: 'poison' });
+      expect(await notify.execute(anEvent(), {})).to.equal('sent');
     });
   });
 

@@ -8,6 +8,7 @@ import { MailCircuit } from '../../src/application/mail-circuit.js';
 import { MailProviders, providerLabel } from '../../src/application/mail-providers.js';
 import { NotificationSender } from '../../src/application/notification-sender.js';
 import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
+import type { EmailTemplates } from '../../src/application/ports/email-templates.js';
 import { HealthCheckFailure } from '../../src/application/ports/health-check.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
 import { NO_METRICS, type Metrics } from '../../src/application/ports/metrics.js';
@@ -17,6 +18,7 @@ import { orderConfirmation } from '../../src/application/send-order-confirmation
 import { mailProvidersHealthCheck } from '../../src/application/smtp-health-check.js';
 import type { NotificationKey } from '../../src/domain/notification.js';
 import { ORDER_CREATED, type OrderCreated } from '../../src/domain/order-created.js';
+import { builtInTemplates } from '../support/email-templates.js';
 import { capturingLogger } from '../support/logs.js';
 
 const PRIMARY = 'mail-a.example.com:587';
@@ -44,6 +46,11 @@ describe('SMTP provider failover', () => {
   let counted: string[];
   let notify: { execute(event: OrderCreated): Promise<string>; retryDue(): Promise<number> };
 
+  let templates: EmailTemplates;
+  before(async () => {
+    templates = await builtInTemplates();
+  });
+
   beforeEach(() => {
     releaseProbe = () => undefined;
     primary = new InMemoryMailer();
@@ -69,7 +76,7 @@ describe('SMTP provider failover', () => {
     );
     const options = { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a' };
     const inFlight = new NotificationsInFlight();
-    const sender = new NotificationSender(ledger, providers, deadLetters, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
+    const sender = new NotificationSender(ledger, providers, templates, deadLetters, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
     const sendNotification = new SendNotification(ledger, sender, logs.logger, options);
     const sendDue = new SendDueNotifications(ledger, sender, providers, inFlight, options);
     notify = {

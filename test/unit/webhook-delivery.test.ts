@@ -27,6 +27,8 @@ import type { OrderCreatedEvent } from '../../src/domain/order-created.js';
 import type { OrderStatusChangedEvent } from '../../src/domain/order-status-changed.js';
 import type { WebhookEndpoint } from '../../src/domain/webhook-endpoint.js';
 import { capturingLogger } from '../support/logs.js';
+import type { EmailTemplates } from '../../src/application/ports/email-templates.js';
+import { builtInTemplates } from '../support/email-templates.js';
 
 class FakeClock {
   private at = Date.parse('2026-11-25T12:00:00Z');
@@ -48,6 +50,10 @@ function anOrder(orderId = `W-${randomUUID().slice(0, 8)}`): { order: Order; cre
 }
 
 describe('Webhook notifications: queued on every event, delivered by the dispatcher, one circuit per endpoint', () => {
+  let templates: EmailTemplates;
+  before(async () => {
+    templates = await builtInTemplates();
+  });
   let clock: FakeClock;
   let ledger: InMemoryNotificationLedger;
   let endpoints: InMemoryWebhookEndpoints;
@@ -88,7 +94,7 @@ describe('Webhook notifications: queued on every event, delivered by the dispatc
     const claims = { owner: 'notifier-a', leaseMs: 60_000 };
     const inFlight = new NotificationsInFlight();
     const subscribers = new WebhookSubscribers(endpoints, clock, 0);
-    const emailSender = new NotificationSender(ledger, MailProviders.single(mailer, mailCircuit), deadLetters, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, ...claims }, metrics);
+    const emailSender = new NotificationSender(ledger, MailProviders.single(mailer, mailCircuit), templates, deadLetters, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, ...claims }, metrics);
     const doorbell = new Doorbell();
     const circuits = new WebhookCircuits(clock, logs.logger, circuitOptions, metrics);
     const sender = new WebhookNotificationSender(ledger, subscribers, webhooks, deadLetters, circuits, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, owner: claims.owner }, metrics);

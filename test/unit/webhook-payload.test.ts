@@ -11,8 +11,8 @@ import { Order } from '../../src/domain/order.js';
 import type { OrderCreatedEvent } from '../../src/domain/order-created.js';
 import type { OrderStatusChangedEvent } from '../../src/domain/order-status-changed.js';
 
-function anOrder(email?: string): Order {
-  return Order.create({ orderId: 'A-1', itemIds: ['sku-1', 'sku-2'], ...(email ? { email } : {}) }, randomUUID(), new Date('2026-11-24T12:00:00Z'));
+function anOrder(email?: string, locale?: string): Order {
+  return Order.create({ orderId: 'A-1', itemIds: ['sku-1', 'sku-2'], ...(email ? { email } : {}), ...(locale ? { locale } : {}) }, randomUUID(), new Date('2026-11-24T12:00:00Z'));
 }
 
 const validate = (() => {
@@ -27,14 +27,14 @@ describe('The body of a webhook delivery', () => {
     expect(committed).to.deep.equal(JSON.parse(JSON.stringify(webhookEventSchema)));
   });
 
-  it('describes a new order: type order.created, its items, the customer address, the time it was created', () => {
-    const order = anOrder('ada@example.com');
+  it('describes a new order: type order.created, its items, the customer address and language, the time it was created', () => {
+    const order = anOrder('ada@example.com', 'de-DE');
     const event = order.pullEvents()[0] as OrderCreatedEvent;
     const body = webhookBody({ ...orderConfirmation(event), channel: 'webhook', endpointId: 'ep_000000000000000000000001' });
     expect(body).to.deep.equal({
       type: 'order.created',
       timestamp: '2026-11-24T12:00:00.000Z',
-      data: { orderId: 'A-1', internalId: order.internalId, status: 'created', occurredAt: '2026-11-24T12:00:00.000Z', email: 'ada@example.com', itemIds: ['sku-1', 'sku-2'] },
+      data: { orderId: 'A-1', internalId: order.internalId, status: 'created', occurredAt: '2026-11-24T12:00:00.000Z', email: 'ada@example.com', locale: 'de-DE', itemIds: ['sku-1', 'sku-2'] },
     });
     expect(validate(JSON.parse(JSON.stringify(body))), JSON.stringify(validate.errors)).to.equal(true);
   });

@@ -1,3 +1,4 @@
+import { LOCALE_RULES } from '../../domain/locale.js';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { WEBHOOK_DESCRIPTION_MAX_LENGTH, WEBHOOK_EVENT_TYPE_LIST, WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-endpoint.js';
 
@@ -7,6 +8,8 @@ export interface AdminPageSections {
   readonly webhooks: boolean;
   /** Its one-click registration of the local receiver (development, WEBHOOK_ALLOW_INSECURE=true). */
   readonly localReceiver: boolean;
+  /** The Email preview section: each kind's email for a sample order, in a language of choice. */
+  readonly preview?: boolean;
 }
 
 /** The admin page: HTML whose script (/admin/app.js) polls /admin/api/overview; the session's CSRF token sits in a meta tag. */
@@ -34,11 +37,11 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
   </div>
   <section>
     <h2>By kind</h2>
-    <table><thead><tr><th>kind</th><th>sent / min</th><th>dead</th></tr></thead><tbody id="by-kind"></tbody></table>
+    <div class="rows"><table><thead><tr><th>kind</th><th>sent / min</th><th>dead</th></tr></thead><tbody id="by-kind"></tbody></table></div>
   </section>
   <section>
     <h2>Dead letters</h2>
-    <table><thead><tr><th>order</th><th>kind</th><th>channel</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table>
+    <div class="rows"><table><thead><tr><th>order</th><th>kind</th><th>channel</th><th>attempts</th><th>last error</th><th>failed</th><th></th></tr></thead><tbody id="dead-letters"></tbody></table></div>
     <div class="empty" id="no-dead-letters">No dead letters.</div>
   </section>
   <section>
@@ -48,10 +51,10 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
       <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
       <label>channel <select name="channel"><option value="">any</option>${options(NOTIFICATION_CHANNELS)}</select></label>
     </form>
-    <table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>via</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table>
+    <div class="rows"><table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>via</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table></div>
     <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
-${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
+${sections.preview ? previewSection(options(NOTIFICATION_KINDS)) : ''}${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
 <script src="/admin/app.js"></script>
 </body>
 </html>
@@ -70,14 +73,35 @@ function webhooksSection(localReceiver: boolean): string {
       <button type="button" id="webhook-secret-done">Done</button>
     </div>
     <p id="webhook-message" class="message" hidden></p>
-    <table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table>
+    <div class="rows"><table><thead><tr><th>url</th><th>events</th><th>status</th><th>created</th><th>previous secret</th><th></th></tr></thead><tbody id="webhook-endpoints"></tbody></table></div>
     <div class="empty" id="no-webhook-endpoints">No webhook endpoints.</div>
     <form class="webhook-form" id="webhook-form">
+      <p class="form-error" id="webhook-form-error" role="alert" hidden></p>
       <label>url <input type="url" name="url" required maxlength="${WEBHOOK_URL_MAX_LENGTH}" placeholder="https://shop.example.com/webhooks"></label>
       <label>description <input type="text" name="description" maxlength="${WEBHOOK_DESCRIPTION_MAX_LENGTH}" placeholder="optional"></label>
       <fieldset><legend>events</legend>${checkboxes}</fieldset>
       <button type="submit">Register</button>
 ${localReceiver ? '      <button type="button" id="local-receiver">Register the local receiver (npm run receiver)</button>\n' : ''}    </form>
+  </section>
+`;
+}
+
+/** The Email preview section, driven by /admin/app.js: /admin/api/preview/{kind} for the words, /admin/preview/{kind} in a sandboxed frame for the HTML. */
+function previewSection(kindOptions: string): string {
+  return `  <section id="preview">
+    <h2>Email preview</h2>
+    <form class="preview-form" id="preview-form">
+      <label>kind <select name="kind">${kindOptions}</select></label>
+      <label>language <input type="text" name="lang" maxlength="${LOCALE_RULES.maxLength}" placeholder="default, or de-DE…"></label>
+      <button type="submit">Preview</button>
+      <span class="muted">a sample order, rendered by the templates the notifier uses</span>
+    </form>
+    <p id="preview-message" class="message" hidden></p>
+    <div class="preview" id="preview-result" hidden>
+      <p><b id="preview-subject"></b> <span class="muted" id="preview-language"></span></p>
+      <iframe sandbox title="the email's HTML" id="preview-frame"></iframe>
+      <pre id="preview-text"></pre>
+    </div>
   </section>
 `;
 }
@@ -125,6 +149,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .counter span { color: var(--muted); }
   section { background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
   section h2 { margin: 0; padding: 12px 16px; font-size: 15px; border-bottom: 1px solid var(--line); }
+  .rows { overflow-x: auto; }
   table { width: 100%; border-collapse: collapse; }
   th, td { text-align: left; padding: 8px 16px; border-bottom: 1px solid var(--line); vertical-align: top; }
   th { color: var(--muted); font-weight: 500; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
@@ -143,6 +168,7 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   td.id { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 260px; }
   td.actions { white-space: nowrap; }
   td.actions button + button { margin-left: 6px; }
+  td.url { min-width: 18em; max-width: 32em; overflow-wrap: anywhere; } td.url code { font-size: 12px; } td.url .muted { margin-top: 2px; }
   .badge.enabled { background: var(--ok); } .badge.disabled { background: var(--muted); }
   .webhook-form { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 16px; padding: 12px 16px; border-top: 1px solid var(--line); }
   .webhook-form input[type=url] { width: 340px; } .webhook-form input { font: inherit; margin-left: 4px; }
@@ -151,6 +177,13 @@ export const ADMIN_STYLES = `  :root { --ink: #1f2933; --muted: #66788a; --line:
   .secret p { margin: 0 0 8px; } .secret code { display: block; margin-bottom: 8px; font-size: 13px; overflow-wrap: anywhere; user-select: all; }
   .muted { color: var(--muted); }
   .message { margin: 12px 16px; } .message.error { color: var(--bad); }
+  .message, .secret { scroll-margin: 16px; }
+  .webhook-form .form-error { flex-basis: 100%; margin: 0; color: var(--bad); } .webhook-form [aria-invalid=true] { outline: 2px solid var(--bad); outline-offset: 2px; }
+  .preview-form { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 16px; padding: 12px 16px; }
+  .preview-form select, .preview-form input { font: inherit; margin-left: 4px; }
+  .preview { padding: 0 16px 16px; } .preview p { margin: 0 0 8px; }
+  .preview iframe { width: 100%; height: 560px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+  .preview pre { margin: 12px 0 0; padding: 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); white-space: pre-wrap; overflow-wrap: anywhere; }
 `;
 
 /** /admin/app.js: every value is set as text, never as HTML. */
@@ -227,17 +260,39 @@ filters.addEventListener('submit', (event) => event.preventDefault());
 refresh();
 setInterval(refresh, 2000);
 
-/** The Webhooks section, when the page has one: each action calls /admin/api/webhooks, then lists the endpoints again. */
+/**
+ * The Webhooks section, when the page has one: each action calls /admin/api/webhooks, then lists the endpoints again.
+ * What an action says, and a new secret, are scrolled into view: the list between them and the form or a row's buttons may be long.
+ */
 function setUpWebhooks() {
   const form = document.getElementById('webhook-form');
+  const formError = document.getElementById('webhook-form-error');
   const message = document.getElementById('webhook-message');
   const secretBox = document.getElementById('webhook-secret');
-  const say = (text, isError) => { message.textContent = text; message.hidden = !text; message.classList.toggle('error', Boolean(isError)); };
+  const say = (text, isError) => {
+    message.textContent = text;
+    message.hidden = !text;
+    message.classList.toggle('error', Boolean(isError));
+    if (text) message.scrollIntoView({ block: 'nearest' });
+  };
   const showSecret = (title, secret, note) => {
     document.getElementById('webhook-secret-title').textContent = title;
     document.getElementById('webhook-secret-value').textContent = secret;
     document.getElementById('webhook-secret-note').textContent = note ?? '';
     secretBox.hidden = false;
+    secretBox.scrollIntoView({ block: 'nearest' });
+  };
+  // The form's fields by the names the API's error details give them.
+  const formFields = { url: form.elements.url, description: form.elements.description, events: form.querySelector('fieldset') };
+  /** A refused registration, said in the form, each field it names marked (none when it succeeded). */
+  const formProblem = (error) => {
+    formError.textContent = error ? error.message : '';
+    formError.hidden = !error;
+    const named = new Set((error?.fields ?? []).map((field) => field.split('[')[0]));
+    for (const [name, field] of Object.entries(formFields)) {
+      if (named.has(name)) field.setAttribute('aria-invalid', 'true');
+      else field.removeAttribute('aria-invalid');
+    }
   };
   const hideSecret = () => { document.getElementById('webhook-secret-value').textContent = ''; secretBox.hidden = true; };
   const problem = (body) => body?.error?.details ? body.error.details.map((d) => d.field + ' ' + d.message).join('; ') : body?.error?.message ?? 'failed';
@@ -247,18 +302,20 @@ function setUpWebhooks() {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch('/admin/api/webhooks' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
-    const answer = response.status === 204 ? {} : await response.json();
-    if (!response.ok) throw new Error(problem(answer));
+    // A proxy in front may answer in HTML (a 502 while the server restarts): say so, not what JSON.parse thinks of it.
+    const answer = response.status === 204 ? {} : await response.json().catch(() => undefined);
+    if (answer === undefined) throw new Error('HTTP ' + response.status + ': not an answer of the admin API');
+    if (!response.ok) throw Object.assign(new Error(problem(answer)), { fields: (answer?.error?.details ?? []).map((d) => String(d.field)) });
     return answer;
   }
 
-  /** Runs an action for a button: the button is off meanwhile, a failure is said, the list follows. */
-  async function act(button, action) {
+  /** Runs an action for a button: the button is off meanwhile, a failure is reported, the list follows. */
+  async function act(button, action, report = (error) => say(error.message, true)) {
     button.disabled = true;
     try {
       await action();
     } catch (error) {
-      say(error.message, true);
+      report(error);
     } finally {
       button.disabled = false;
       load();
@@ -271,8 +328,12 @@ function setUpWebhooks() {
   function row(e) {
     const tr = document.createElement('tr');
     tr.dataset.endpointId = e.id;
-    const url = cell(e.url, 'id');
-    if (e.description) url.title = e.description;
+    const url = document.createElement('td');
+    url.className = 'url';
+    const address = document.createElement('code');
+    address.textContent = e.url;
+    url.append(address);
+    if (e.description) { const about = document.createElement('div'); about.className = 'muted'; about.textContent = e.description; url.append(about); }
     const actions = document.createElement('td');
     actions.className = 'actions';
     actions.append(
@@ -314,9 +375,10 @@ function setUpWebhooks() {
     act(form.querySelector('button[type=submit]'), async () => {
       const { endpoint, secret } = await call('POST', '', registration);
       form.reset();
+      formProblem(undefined);
       say('');
       showSecret('Signing secret of ' + endpoint.url, secret, '(' + endpoint.id + ')');
-    });
+    }, formProblem);
   });
   const localReceiver = document.getElementById('local-receiver');
   if (localReceiver) localReceiver.addEventListener('click', () => act(localReceiver, async () => {
@@ -328,4 +390,33 @@ function setUpWebhooks() {
   load();
 }
 if (document.getElementById('webhooks')) setUpWebhooks();
+
+/** The Email preview section: the subject and text from /admin/api/preview/{kind}, the HTML framed from /admin/preview/{kind}. */
+function setUpPreview() {
+  const form = document.getElementById('preview-form');
+  const message = document.getElementById('preview-message');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = new FormData(form);
+    const lang = String(fields.get('lang') ?? '').trim();
+    const path = encodeURIComponent(String(fields.get('kind'))) + (lang ? '?lang=' + encodeURIComponent(lang) : '');
+    try {
+      const response = await fetch('/admin/api/preview/' + path, { cache: 'no-store' });
+      if (response.status === 401) throw new Error('the session has ended: open /admin?token=<ADMIN_TOKEN> again');
+      const answer = await response.json();
+      if (!response.ok) throw new Error(answer?.error?.details ? answer.error.details.map((d) => d.field + ' ' + d.message).join('; ') : answer?.error?.message ?? 'HTTP ' + response.status);
+      message.hidden = true;
+      document.getElementById('preview-subject').textContent = answer.subject;
+      document.getElementById('preview-language').textContent = 'written in ' + answer.language + (answer.locale ? ' for ' + answer.locale : ' (the default language)');
+      document.getElementById('preview-text').textContent = answer.text;
+      document.getElementById('preview-frame').src = '/admin/preview/' + path;
+      document.getElementById('preview-result').hidden = false;
+    } catch (error) {
+      message.textContent = 'cannot preview: ' + error.message;
+      message.classList.add('error');
+      message.hidden = false;
+    }
+  });
+}
+if (document.getElementById('preview')) setUpPreview();
 `;

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { AdminOverview } from '../../application/admin-overview.js';
+import type { PreviewEmail } from '../../application/preview-email.js';
 import type { NotificationFilter } from '../../application/ports/admin-read-model.js';
 import type { ReplayDeadLetter, ReplayOutcome } from '../../application/replay-dead-letter.js';
 import { ValidationError, type FieldError } from '../../domain/errors.js';
@@ -34,6 +35,8 @@ export interface AdminDeps {
   readonly inbox?: InboxView;
   /** The webhook endpoints' administration (/admin/api/webhooks and the page's Webhooks section); absent = neither. */
   readonly webhooks?: AdminWebhookDeps;
+  /** The email templates rendered for a sample order (/admin/api/preview, /admin/preview and the page's section); absent = none. */
+  readonly preview?: PreviewEmail;
   /** TRUSTED_PROXY_COUNT: how many proxies in front of us set X-Forwarded-Proto (0: none is believed). */
   readonly trustedProxyCount?: number;
   /** Epoch milliseconds, for the session's expiry. */
@@ -46,19 +49,21 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * GET /admin (page, with /admin/app.js and /admin/app.css), GET /admin/api/overview[?status=&kind=&channel=],
  * POST /admin/api/notifications/:orderId/:kind/:channel/replay[?endpoint=] (and the confirmation's former
- * /admin/api/dead-letters/:orderId/replay), /admin/api/webhooks…, and /admin/inbox in the single-process mode.
+ * /admin/api/dead-letters/:orderId/replay), /admin/api/webhooks…, GET /admin/api/preview/:kind[?lang=] and its
+ * HTML alone at /admin/preview/:kind[?lang=], and /admin/inbox in the single-process mode.
  */
 export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
   const sessions = new AdminSessions(deps.token, deps.now);
   const authorised = adminAuth(sessions, deps.trustedProxyCount ?? 0);
   router.get('/admin', authorised, (ctx) => {
-    htmlPolicy(ctx, "script-src 'self'; style-src 'self'; connect-src 'self'");
+    htmlPolicy(ctx, "script-src 'self'; style-src 'self'; connect-src 'self'; frame-src 'self'");
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     const session = (ctx.state.admin as AdminCaller).session;
     ctx.body = adminPage(session === undefined ? '' : sessions.csrfToken(session), {
       webhooks: deps.webhooks !== undefined,
       localReceiver: deps.webhooks?.localReceiver !== undefined,
+      preview: deps.preview !== undefined,
     });
   });
   router.get('/admin/app.js', authorised, asset('application/javascript', ADMIN_SCRIPT));
@@ -77,6 +82,24 @@ export function mountAdminRoutes(router: Router, deps: AdminDeps): void {
     replied(ctx, await deps.replay.forOrder(ctx.params.orderId ?? ''));
   });
   if (deps.webhooks) mountAdminWebhookRoutes(router, authorised, deps.webhooks);
+  const preview = deps.preview;
+  if (preview) {
+    const render = (ctx: Koa.Context) => preview.execute(previewKindOf(ctx.params.kind), previewLocaleOf(ctx.query.lang));
+    router.get('/admin/api/preview/:kind', authorised, (ctx) => {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = render(ctx);
+    });
+    // The email's HTML as a document of its own, for the admin page's sandboxed frame: inline styles and https
+    // images as mail clients show them, no script, and framed by our own pages only.
+    router.get('/admin/preview/:kind', authorised, (ctx) => {
+      const { html } = render(ctx);
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox");
+      ctx.set('X-Frame-Options', 'SAMEORIGIN');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'html';
+      ctx.body = html;
+    });
+  }
   const inbox = deps.inbox;
   if (inbox) {
     router.get('/admin/inbox', authorised, (ctx) => {
@@ -119,6 +142,18 @@ function overviewFilter(query: Koa.Context['query']): NotificationFilter {
     ...(isNotificationKind(kind) ? { kind } : {}),
     ...(isNotificationChannel(channel) ? { channel } : {}),
   };
+}
+
+/** The kind a preview names: one of the domain's, or 400 listing them. */
+function previewKindOf(kind: string | undefined): NotificationKind {
+  if (!isNotificationKind(kind)) throw new ValidationError([{ field: 'kind', message: `must be one of ${NOTIFICATION_KINDS.join(', ')}` }]);
+  return kind;
+}
+
+/** `?lang=`: a BCP 47 tag (PreviewEmail checks it), or absent (or empty, as an empty field of the page's form sends it) for the shop's default. */
+function previewLocaleOf(lang: string | string[] | undefined): string | undefined {
+  if (Array.isArray(lang)) throw new ValidationError([{ field: 'lang', message: 'must be given once' }]);
+  return lang === undefined || lang.trim() === '' ? undefined : lang;
 }
 
 /**

@@ -13,6 +13,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   CONCURRENT_CHANGE: 409,
   WEBHOOK_ENDPOINT_NOT_FOUND: 404,
   WEBHOOK_ENDPOINTS_FULL: 409,
+  /** The admin's email preview: a template failed on the sample order. */
+  EMAIL_RENDER_FAILED: 422,
   SERVICE_UNAVAILABLE: 503,
 };
 

@@ -48,12 +48,13 @@ export function createHttpApp(deps: HttpAppDeps): Koa {
   router.post('/orders', keyRequired, rateLimited, jsonBody(), async (ctx) => {
     const parsed = parseCreateOrder(ctx.state.body);
     if (!parsed.ok) throw new ValidationError(parsed.errors);
-    const { orderId, itemId, email } = parsed.value;
+    const { orderId, itemId, email, locale } = parsed.value;
     ctx.state.orderId = orderId;
     const order = await deps.createOrder.execute({
       orderId,
       itemIds: itemId,
       ...(email === undefined ? {} : { email }),
+      ...(locale === undefined ? {} : { locale }),
       correlationId: ctx.state.correlationId,
     });
     ctx.state.log.info('order accepted', { orderId, internalId: order.internalId, items: order.itemIds.length });

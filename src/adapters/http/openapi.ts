@@ -1,3 +1,4 @@
+import { LOCALE_RULES } from '../../domain/locale.js';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_FAILURE_KINDS, NOTIFICATION_KINDS, NOTIFICATION_STATUSES } from '../../domain/notification.js';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
 import { WEBHOOK_ENDPOINT_ID, WEBHOOK_EVENT_TYPE_LIST, WebhookEndpointNotFoundError, WebhookEndpointsFullError } from '../../domain/webhook-endpoint.js';
@@ -44,6 +45,11 @@ const endpointAnswer = (description: string) => ({
 const endpointChange = (operationId: string, summary: string, answered: string) => ({
   post: { operationId, summary, tags: ['admin'], security: adminSecurity, parameters: [endpointIdParameter], responses: { '200': endpointAnswer(answered), '404': endpointNotFound, ...adminRefusals } },
 });
+
+const previewParameters = [
+  { name: 'kind', in: 'path', required: true, schema: { enum: [...NOTIFICATION_KINDS] } },
+  { name: 'lang', in: 'query', required: false, schema: { type: 'string', maxLength: LOCALE_RULES.maxLength, pattern: LOCALE_RULES.pattern }, description: 'A BCP 47 tag (de-DE); absent or empty: DEFAULT_LOCALE' },
+];
 
 /** The OpenAPI 3.1 description of the HTTP API, built from the very schemas the server validates with. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -306,6 +312,50 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/admin/api/preview/{kind}': {
+        get: {
+          operationId: 'previewEmail',
+          summary: 'The email of a kind for a sample order (A-1001), rendered by the templates the notifier uses (TEMPLATES_DIR, the SHOP_* brand); `npm run preview` writes the same to files',
+          tags: ['admin'],
+          security: adminSecurity,
+          parameters: previewParameters,
+          responses: {
+            '200': {
+              description: 'The rendered email',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['kind', 'language', 'subject', 'html', 'text'],
+                    properties: {
+                      kind: { enum: [...NOTIFICATION_KINDS] },
+                      locale: { type: 'string', description: 'The language asked for, canonical; absent: DEFAULT_LOCALE' },
+                      language: { type: 'string', description: 'The language of the templates that wrote it, after the fallbacks (de-DE → de → DEFAULT_LOCALE → en): its Content-Language' },
+                      subject: { type: 'string' },
+                      html: { type: 'string' },
+                      text: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+            '400': { description: 'VALIDATION_FAILED: a kind the domain does not have, or a lang that is no BCP 47 tag', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '404': error('NOT_FOUND', 'No route for GET /admin/api/preview/order-created: this process has no email templates (an api without ADMIN_TOKEN)'),
+            '422': error('EMAIL_RENDER_FAILED', 'the email template <file>:<line> failed: <the error the template threw on the sample order>'),
+            ...adminRefusals,
+          },
+        },
+      },
+      '/admin/preview/{kind}': {
+        get: {
+          operationId: 'previewEmailHtml',
+          summary: "The HTML of the same email as a document of its own, for the admin page's sandboxed frame (framed by this origin only, no script)",
+          tags: ['admin'],
+          security: adminSecurity,
+          parameters: previewParameters,
+          responses: { '200': { description: 'The email\'s HTML', content: { 'text/html': { schema: { type: 'string' } } } }, '400': { description: 'VALIDATION_FAILED, as above' }, '422': { description: 'EMAIL_RENDER_FAILED, as above' }, ...adminRefusals },
+        },
+      },
       '/health': { get: { operationId: 'health', summary: 'Liveness: 503 when a critical dependency fails', responses: { '200': { description: 'ok or degraded' }, '503': { description: 'fail' } } } },
       '/ready': { get: { operationId: 'ready', summary: 'Readiness: 503 naming the failing dependencies', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { operationId: 'metrics', summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
@@ -398,6 +448,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             internalId: { type: 'string', format: 'uuid' },
             orderId: { type: 'string' },
             itemId: { type: 'array', items: { type: 'string' } },
+            locale: { type: 'string', description: "The customer's language, canonical BCP 47 (de-DE); absent when the order was placed without one (DEFAULT_LOCALE)" },
             createdAt: { type: 'string', format: 'date-time' },
           },
         },

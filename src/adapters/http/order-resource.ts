@@ -4,11 +4,12 @@ import type { StatusChange } from '../../domain/order-status.js';
 import type { Caller } from './callers.js';
 
 /** An order as the API shows it. */
-export function orderResource(order: Order): { internalId: string; orderId: string; itemId: string[]; createdAt: string } {
+export function orderResource(order: Order): { internalId: string; orderId: string; itemId: string[]; locale?: string; createdAt: string } {
   return {
     internalId: order.internalId,
     orderId: order.orderId,
     itemId: [...order.itemIds],
+    ...(order.locale === undefined ? {} : { locale: order.locale }),
     createdAt: order.createdAt.toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FieldError } from '../../domain/errors.js';
+import { LOCALE_RULES } from '../../domain/locale.js';
 import { ORDER_LIMITS, ORDER_RULES, Order } from '../../domain/order.js';
 import { checkStatusChange, STATUS_CHANGE_LIMITS, STATUS_CHANGE_RULES, TARGET_STATUSES } from '../../domain/order-status.js';
 
@@ -33,6 +34,14 @@ export const createOrderSchema = {
       pattern: ORDER_RULES.email.pattern,
       description: 'Where the confirmation goes; without it, NOTIFY_DEFAULT_TO.',
     },
+    locale: {
+      type: 'string',
+      maxLength: LOCALE_RULES.maxLength,
+      pattern: LOCALE_RULES.pattern,
+      description:
+        "The customer's language, a BCP 47 tag (de-DE, de, en-GB), stored in its canonical form. Its emails are written from the templates of de-DE, else de, else DEFAULT_LOCALE, else en, and their dates, numbers and lists read as in de-DE. Without it, DEFAULT_LOCALE.",
+      examples: ['de-DE'],
+    },
   },
 } as const;
 
@@ -40,6 +49,7 @@ export interface CreateOrderBody {
   orderId: string;
   itemId: string[];
   email?: string;
+  locale?: string;
 }
 
 /** The body of `POST /orders/{orderId}/status` as the OpenAPI document shows it, rules included, like createOrderSchema. */
@@ -115,6 +125,7 @@ export function parseCreateOrder(body: unknown): Parsed<CreateOrderBody> {
       ...(fields.orderId === undefined ? {} : { orderId: fields.orderId }),
       ...(fields.itemId === undefined ? {} : { itemIds: fields.itemId }),
       ...(fields.email === undefined ? {} : { email: fields.email }),
+      ...(fields.locale === undefined ? {} : { locale: fields.locale }),
     }),
   );
 }

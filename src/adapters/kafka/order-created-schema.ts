@@ -1,8 +1,19 @@
 import { CORRELATION_ID_PATTERN } from '../../application/correlation-id.js';
 import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
 import { ORDER_CREATED } from '../../domain/order-created.js';
+import { LOCALE_RULES } from '../../domain/locale.js';
 
 // What Date.prototype.toISOString writes, give or take the fraction: UTC only, no leap second (Date cannot read one).
+/** The order's locale in an event: optional in version 1, so an event without it reads as before. */
+export const EVENT_LOCALE = {
+  type: 'string',
+  minLength: 2,
+  maxLength: LOCALE_RULES.maxLength,
+  pattern: LOCALE_RULES.pattern,
+  description:
+    "The customer's language: a canonical BCP 47 tag (de-DE). Absent: the shop's DEFAULT_LOCALE. Added to version 1 as an optional field; a notifier of an earlier version refuses an event that has it (this schema had additionalProperties: false), so notifiers are upgraded before the api.",
+} as const;
+
 export const UTC_TIMESTAMP = '^\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?Z$';
 // No whitespace around it: the API trims an orderId before storing it.
 export const TRIMMED = '^\\S(?:[\\s\\S]*\\S)?$';
@@ -58,6 +69,7 @@ export const orderCreatedSchema = {
       items: { type: 'string', minLength: 1, maxLength: ORDER_LIMITS.itemIdMaxLength, pattern: ORDER_RULES.text.pattern },
     },
     email: { type: 'string', format: 'email', maxLength: ORDER_LIMITS.emailMaxLength, pattern: ORDER_RULES.email.pattern },
+    locale: EVENT_LOCALE,
     createdAt: { type: 'string', format: 'date-time', pattern: UTC_TIMESTAMP, description: 'UTC, as 2026-11-24T12:00:00.000Z.' },
   },
   $defs: {

@@ -1,7 +1,7 @@
 import { ORDER_LIMITS, ORDER_RULES } from '../../domain/order.js';
 import { CHANGEABLE_STATUSES, ORDER_TRANSITIONS, STATUS_CHANGE_LIMITS, STATUS_CHANGE_RULES, TARGET_STATUSES } from '../../domain/order-status.js';
 import { ORDER_STATUS_CHANGED } from '../../domain/order-status-changed.js';
-import { eventHeadersSchema, TRIMMED, UTC_TIMESTAMP } from './order-created-schema.js';
+import { EVENT_LOCALE, eventHeadersSchema, TRIMMED, UTC_TIMESTAMP } from './order-created-schema.js';
 
 /**
  * The `order-status-changed` v1 event as JSON Schema, built from the order's and the status change's own
@@ -32,6 +32,7 @@ export const orderStatusChangedSchema = {
     sequence: { type: 'integer', minimum: 2, maximum: 2_147_483_647, description: "The order's version after the change: created = 1, first change = 2, ..." },
     changedAt: { type: 'string', format: 'date-time', pattern: UTC_TIMESTAMP, description: 'UTC, as 2026-11-24T12:00:00.000Z.' },
     email: { type: 'string', format: 'email', maxLength: ORDER_LIMITS.emailMaxLength, pattern: ORDER_RULES.email.pattern, description: "The order's customer address, when it has one." },
+    locale: EVENT_LOCALE,
     note: { type: 'string', minLength: 1, maxLength: STATUS_CHANGE_LIMITS.noteMaxLength, allOf: [{ pattern: STATUS_CHANGE_RULES.text.pattern }, { pattern: TRIMMED }] },
     trackingUrl: { type: 'string', maxLength: STATUS_CHANGE_LIMITS.trackingUrlMaxLength, pattern: STATUS_CHANGE_RULES.trackingUrl.pattern, description: 'https only.' },
     carrier: { type: 'string', minLength: 1, maxLength: STATUS_CHANGE_LIMITS.carrierMaxLength, allOf: [{ pattern: STATUS_CHANGE_RULES.text.pattern }, { pattern: TRIMMED }] },

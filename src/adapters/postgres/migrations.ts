@@ -311,6 +311,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 22,
+    name: 'order locale',
+    // The customer's language (canonical BCP 47, checked by the domain); NULL: the shop's DEFAULT_LOCALE. A column
+    // without a default is added without rewriting the table.
+    sql: `ALTER TABLE orders ADD COLUMN locale text;`,
+  },
+  {
     version: 23,
     name: 'the SMTP provider of each sent email',
     // Which of the providers (SMTP_URL, SMTP_FALLBACK_URL) took the email, as host:port; null for webhook deliveries and older rows.

@@ -15,6 +15,7 @@ interface OrderRow {
   order_id: string;
   item_ids: string[];
   email: string | null;
+  locale: string | null;
   created_at: Date;
   status: string;
   version: number;
@@ -53,7 +54,7 @@ export class PgOrderRepository implements OrderRepository {
     // and the NOTIFY is delivered only when it commits.
     const sql = `
       WITH new_order AS (
-        INSERT INTO orders (internal_id, order_id, item_ids, email, created_at) VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO orders (internal_id, order_id, item_ids, email, created_at, locale) VALUES ($1, $2, $3, $4, $5, $9)
       ), new_events AS (
         INSERT INTO outbox (type, version, key, payload, metadata, topic, headers)
         SELECT e.type, e.version, e.key, e.payload::jsonb, $7::jsonb, $8,
@@ -65,7 +66,7 @@ export class PgOrderRepository implements OrderRepository {
       const { code, constraint } = error as { code?: string; constraint?: string };
       return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
     };
-    const result = await this.write(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic], orderIdTaken);
+    const result = await this.write(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic, order.locale ?? null], orderIdTaken);
     if (!('inDoubt' in result)) return;
     // Its own row tells: ours (same internal id) means stored.
     const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
@@ -171,7 +172,7 @@ export class PgOrderRepository implements OrderRepository {
   async findByOrderId(orderId: string): Promise<Order | null> {
     try {
       const { rows } = await this.database.query<OrderRow>(
-        'SELECT internal_id, order_id, item_ids, email, created_at, status, version FROM orders WHERE order_id = $1',
+        'SELECT internal_id, order_id, item_ids, email, locale, created_at, status, version FROM orders WHERE order_id = $1',
         [orderId],
       );
       const row = rows[0];
@@ -181,6 +182,7 @@ export class PgOrderRepository implements OrderRepository {
         orderId: row.order_id,
         itemIds: row.item_ids,
         ...(row.email === null ? {} : { email: row.email }),
+        ...(row.locale === null ? {} : { locale: row.locale }),
         createdAt: row.created_at,
         status: row.status as OrderStatus,
         version: row.version,

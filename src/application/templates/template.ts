@@ -1,6 +1,5 @@
 import type { DomainEvent, EventKind } from '../../domain/domain-event.js';
-import type { Notification, NotificationKind } from '../../domain/notification.js';
-import type { EmailMessage } from '../ports/mailer.js';
+import type { NotificationKind } from '../../domain/notification.js';
 
 /** Where an email goes and how it is recognised: decided by the sender, the same for every template. */
 export interface Addressing {
@@ -9,9 +8,6 @@ export interface Addressing {
   readonly messageId: string;
   readonly correlationId?: string;
 }
-
-/** Renders the email of one kind of notification from the event it announces. */
-export type NotificationTemplate = (notification: Notification, addressing: Addressing) => EmailMessage;
 
 /** The same notification always gets the same Message-ID, so a duplicate after a crash is recognisable. */
 export function notificationMessageId(notification: { readonly kind: NotificationKind; readonly internalId: string }, domain: string): string {

@@ -1,3 +1,4 @@
+import { LOCALE_RULES } from '../../domain/locale.js';
 import { ORDER_LIMITS } from '../../domain/order.js';
 import { ORDER_STATUSES, STATUS_CHANGE_LIMITS } from '../../domain/order-status.js';
 import { WEBHOOK_EVENT_TYPE_LIST } from '../../domain/webhook-endpoint.js';
@@ -27,6 +28,7 @@ export const webhookEventSchema = {
         status: { enum: [...ORDER_STATUSES], description: 'The status after the event: created for order.created.' },
         occurredAt: { type: 'string', format: 'date-time' },
         email: { type: 'string', format: 'email', maxLength: ORDER_LIMITS.emailMaxLength, description: "The customer's address, when the order has one." },
+        locale: { type: 'string', maxLength: LOCALE_RULES.maxLength, description: "The customer's language (BCP 47, canonical: de-DE), when the order has one." },
         itemIds: {
           type: 'array',
           minItems: ORDER_LIMITS.minItems,

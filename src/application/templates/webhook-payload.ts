@@ -17,6 +17,8 @@ export interface WebhookEventData {
   readonly occurredAt: string;
   /** The customer's address, when the order has one. */
   readonly email?: string;
+  /** The customer's language (BCP 47, canonical), when the order has one. */
+  readonly locale?: string;
   /** order.created: the items ordered. */
   readonly itemIds?: readonly string[];
   /** A status change: the status before it. */
@@ -58,6 +60,7 @@ function eventData(event: DomainEvent): WebhookEventData {
       status: 'created',
       occurredAt: created.createdAt,
       ...(created.email === undefined ? {} : { email: created.email }),
+      ...(created.locale === undefined ? {} : { locale: created.locale }),
       itemIds: created.itemId,
     };
   }
@@ -68,6 +71,7 @@ function eventData(event: DomainEvent): WebhookEventData {
     status: change.status,
     occurredAt: change.changedAt,
     ...(change.email === undefined ? {} : { email: change.email }),
+    ...(change.locale === undefined ? {} : { locale: change.locale }),
     previousStatus: change.previousStatus,
     ...(change.note === undefined ? {} : { note: change.note }),
     ...(change.trackingUrl === undefined ? {} : { trackingUrl: change.trackingUrl }),

@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { HealthCheckFailure } from '../../application/ports/health-check.js';
 import { AdminOverview } from '../../application/admin-overview.js';
+import { PreviewEmail } from '../../application/preview-email.js';
 import { ReplayDeadLetter } from '../../application/replay-dead-letter.js';
 import { createHttpApp } from '../../adapters/http/http-app.js';
 import { PgAdminReadModel } from '../../adapters/postgres/pg-admin-read-model.js';
@@ -39,8 +40,8 @@ export function httpModule(adminToken?: string): ContainerModule {
     provide(
       bind,
       T.Service,
-      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter), T.AdminWebhooks],
-      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter, webhooks) => {
+      [T.Config, T.Logger, T.CreateOrder, T.GetOrder, T.ChangeOrderStatus, all(T.HealthCheck), T.MetricsRegistry, T.Database, T.NotificationLedger, optional(T.KafkaConsumerLag), optional(T.Channel), optional(T.Inbox), optional(T.OrderRateLimiter), T.AdminWebhooks, optional(T.EmailTemplates)],
+      (config, logger, createOrder, getOrder, changeOrderStatus, healthChecks, metrics, database, ledger, kafkaLag, channel, inbox, orderRateLimiter, webhooks, templates) => {
         registerHealthGauge(metrics, healthChecks);
         if (kafkaLag) registerLagGauge(metrics, kafkaLag);
         const token = adminToken ?? config.adminToken;
@@ -53,6 +54,7 @@ export function httpModule(adminToken?: string): ContainerModule {
               replay: new ReplayDeadLetter(ledger, logger.child({ component: 'admin' })),
               ...(inbox ? { inbox } : {}),
               webhooks,
+              ...(templates ? { preview: new PreviewEmail(templates) } : {}),
             }
           : undefined;
         const callers = { trustedProxyCount: config.trustedProxyCount, ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}), ...(orderRateLimiter ? { orderRateLimiter } : {}) };

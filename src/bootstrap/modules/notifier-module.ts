@@ -31,11 +31,12 @@ export function notifierModule(): ContainerModule {
     provide(
       bind,
       T.NotificationSender,
-      [T.NotificationLedger, T.MailProviders, T.DeadLetters, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
-      (ledger, providers, deadLetters, clock, logger, inFlight, config, metrics, recipientQuota) =>
+      [T.NotificationLedger, T.MailProviders, T.EmailTemplates, T.DeadLetters, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
+      (ledger, providers, templates, deadLetters, clock, logger, inFlight, config, metrics, recipientQuota) =>
         new NotificationSender(
           ledger,
           providers,
+          templates,
           deadLetters,
           clock,
           logger.child({ component: 'notifier' }),

@@ -19,8 +19,8 @@ export function smtpModule(server: MailServer): ContainerModule {
     } else {
       bind(T.SmtpUrls).toConstantValue(server.urls);
     }
-    provide(bind, T.SmtpMailers, [T.Config, T.SmtpUrls], (config, urls) =>
-      urls.map((url) => new SmtpMailer({ url, from: config.smtp.from, ...(config.smtp.rateLimit ? { rateLimit: config.smtp.rateLimit } : {}) })),
+    provide(bind, T.SmtpMailers, [T.Config, T.SmtpUrls], ({ smtp }, urls) =>
+      urls.map((url) => new SmtpMailer({ url, from: smtp.from, ...(smtp.rateLimit ? { rateLimit: smtp.rateLimit } : {}), ...(smtp.dkim ? { dkim: smtp.dkim } : {}) })),
     ).onDeactivation((mailers) => {
       for (const mailer of mailers) mailer.close();
     });
