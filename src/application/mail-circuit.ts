@@ -1,4 +1,3 @@
-import type { Gate } from './gate.js';
 import type { NotificationFailureKind } from '../domain/notification.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -16,7 +15,7 @@ export interface Trial {
 }
 
 /**
- * Stops all sending while the mail server is unreachable, refuses our credentials or refuses mail from
+ * Stops all sending through one provider while its mail server is unreachable, refuses our credentials or refuses mail from
  * us (a quota, a 5xx at MAIL FROM), so none of that costs an order a retry or sends it to the dead-letter
  * topic. It probes until sending can work again: verify() (connect, EHLO, AUTH) is proof enough for an
  * outage or bad credentials; a refusal shows only at MAIL FROM, so once verify() passes one real email
@@ -31,8 +30,6 @@ export class MailCircuit {
   private openings = 0;
   /** A refusal alerts once, until an email passes again: trials refused in between stay quiet. */
   private refusalAlerted = false;
-  /** Open while sending works: what feeds this notifier events holds back while it is closed. */
-  readonly gate: Gate;
 
   constructor(
     private readonly mailer: Mailer,
@@ -40,9 +37,9 @@ export class MailCircuit {
     private readonly logger: Logger,
     private readonly probeIntervalMs: { min: number; max: number } = { min: 1000, max: 15_000 },
     private readonly metrics: Metrics = NO_METRICS,
-  ) {
-    this.gate = new CircuitGate(this);
-  }
+    /** Which provider this circuit guards, as /metrics names it (`primary`, `fallback-1`…; never an address). */
+    private readonly provider = 'primary',
+  ) {}
 
   get state(): CircuitState {
     return this.current;
@@ -66,7 +63,7 @@ export class MailCircuit {
     }
     this.current = { open: true, kind, failureKind, reason, since: this.clock.now() };
     this.openings += 1;
-    this.metrics.mailCircuitOpened(kind);
+    this.metrics.mailCircuitOpened(kind, this.provider);
     this.announce(kind, reason, responseCode);
     this.probing = this.probeUntilClosed();
     this.emit();
@@ -169,18 +166,5 @@ export class MailCircuit {
         this.logger.warn('circuit listener failed', { error: error instanceof Error ? error.message : String(error) });
       }
     }
-  }
-}
-
-/** The circuit seen from a consumer: open while the circuit is closed (sending works). */
-class CircuitGate implements Gate {
-  constructor(private readonly circuit: MailCircuit) {}
-
-  get isOpen(): boolean {
-    return !this.circuit.state.open;
-  }
-
-  onChange(listener: (isOpen: boolean) => void): () => void {
-    return this.circuit.onChange((state) => listener(!state.open));
   }
 }

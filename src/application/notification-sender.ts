@@ -2,13 +2,13 @@ import { type NotificationFailure, type NotificationKey, type NotificationKind }
 import { recipientKey } from '../domain/recipient.js';
 import { describeRefusal } from './dispatch-event.js';
 import { DependencyUnavailableError } from './errors.js';
-import type { MailCircuit, Trial } from './mail-circuit.js';
+import type { MailProvider, MailProviders, ProviderTrial } from './mail-providers.js';
 import { DeadLetterNotification, untilRecorded } from './record-outcome.js';
 import type { Clock } from './ports/clock.js';
 import type { DeadLetterKind, DeadLetters } from './ports/dead-letters.js';
 import type { EmailTemplates } from './ports/email-templates.js';
 import type { Logger } from './ports/logger.js';
-import { MailDeliveryError, type Mailer, type SentEmail } from './ports/mailer.js';
+import { MailDeliveryError, type SentEmail } from './ports/mailer.js';
 import { NO_METRICS, type Metrics, type NotificationResult } from './ports/metrics.js';
 import type { NotificationJob, NotificationLedger } from './ports/notification-ledger.js';
 import { quotaUnitOf, type RecipientQuota } from './ports/recipient-quota.js';
@@ -71,11 +71,11 @@ export type ClaimOptions = Pick<NotifyOptions, 'owner' | 'leaseMs'>;
 export class NotificationSender {
   constructor(
     private readonly ledger: NotificationLedger,
-    private readonly mailer: Mailer,
-    /** What the mailer sends: a template that fails on a notification makes it poison. */
+    /** Where emails go: the first provider that takes mail, the same one for everything a send does. */
+    private readonly providers: MailProviders,
+    /** What the providers send: a template that fails on a notification makes it poison. */
     private readonly templates: EmailTemplates,
     deadLetters: DeadLetters,
-    private readonly circuit: MailCircuit,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly inFlight: NotificationsInFlight,
@@ -91,9 +91,9 @@ export class NotificationSender {
 
   /**
    * Sends a claimed notification; a failure that is not a dependency being away dead-letters it, so the
-   * ledger says dead. `trial`: the one send an open circuit allows.
+   * ledger says dead. `trial`: the one send a provider's open circuit allows, through that provider.
    */
-  async send(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
+  async send(job: NotificationJob, trial?: ProviderTrial): Promise<NotifyOutcome> {
     const { notification } = job;
     this.inFlight.add(notification);
     try {
@@ -114,7 +114,7 @@ export class NotificationSender {
     return outcome;
   }
 
-  private async tryToSend(job: NotificationJob, trial?: Trial): Promise<NotifyOutcome> {
+  private async tryToSend(job: NotificationJob, trial?: ProviderTrial): Promise<NotifyOutcome> {
     const { notification } = job;
     const log = this.logFor(notification, job.correlationId);
     if (!this.templates.renders(notification.kind)) {
@@ -130,8 +130,9 @@ export class NotificationSender {
     }
     // Reached only by a notifier that stopped between counting the last unknown outcome and its dead letter.
     if (job.unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts);
-    const circuit = this.circuit.state;
-    if (circuit.open && !trial) return this.defer(job, { kind: circuit.failureKind, error: circuit.reason });
+    // Chosen once: the trip, the proof that sending works and the check of an outage all concern the provider tried.
+    const provider = trial?.provider ?? this.providers.active();
+    if (!provider) return this.defer(job, this.providers.whyNoneTakesMail());
     // The cap protects customers' mailboxes; NOTIFY_DEFAULT_TO is the shop's own, chosen by its operator.
     if (notification.email !== undefined && (await this.overRecipientCap(job, to, log))) return 'skipped';
     const rendered = this.templates.render(notification, {
@@ -140,21 +141,22 @@ export class NotificationSender {
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),
     });
     const email = { ...rendered, headers: { ...rendered.headers, ...TRANSACTIONAL_HEADERS } };
-    const startedInGeneration = this.circuit.generation;
+    const startedInGeneration = provider.circuit.generation;
     let sent: SentEmail;
     try {
-      sent = await this.mailer.send(email);
+      sent = await provider.mailer.send(email);
     } catch (error) {
       if (!(error instanceof MailDeliveryError)) throw error;
       this.metrics.smtpError(error.kind);
-      return this.handleFailure(job, error, startedInGeneration);
+      return this.handleFailure(job, error, provider, startedInGeneration);
     }
     // From here the server has the email: nothing may turn this into a failure, or it would be sent again.
-    this.circuit.sendingWorks(startedInGeneration);
-    await this.recordSent(notification, sent.messageId, log);
+    provider.circuit.sendingWorks(startedInGeneration);
+    await this.recordSent(notification, sent.messageId, provider.name, log);
     const latencyMs = this.clock.now().getTime() - Date.parse(notification.occurredAt);
     this.metrics.emailDelivered(latencyMs / 1000, notification.kind);
-    log.info('email sent', { to, messageId: sent.messageId, attempt: job.attempts + 1, latencyMs });
+    this.metrics.emailSent(provider.label, notification.kind);
+    log.info('email sent', { to, messageId: sent.messageId, provider: provider.name, attempt: job.attempts + 1, latencyMs });
     return 'sent';
   }
 
@@ -173,16 +175,17 @@ export class NotificationSender {
     return true;
   }
 
-  private async handleFailure(job: NotificationJob, error: MailDeliveryError, startedInGeneration: number): Promise<NotifyOutcome> {
+  private async handleFailure(job: NotificationJob, error: MailDeliveryError, provider: MailProvider, startedInGeneration: number): Promise<NotifyOutcome> {
     const { notification } = job;
     const log = this.logFor(notification, job.correlationId);
     const unknownOutcomes = error.outcomeUnknown ? await this.countUnknownOutcome(job, error, log) : job.unknownOutcomes;
-    const sendingStops = error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers()));
-    if (sendingStops) this.circuit.trip(error);
+    const sendingStops = error.kind === 'auth' || error.kind === 'refused' || (error.kind === 'unavailable' && !(await this.serverAnswers(provider)));
+    if (sendingStops) provider.circuit.trip(error);
     if (unknownOutcomes >= MAX_UNKNOWN_OUTCOMES) return this.giveUpOnUnknownOutcomes(job, job.attempts + 1);
+    // Due again at once: the next provider that takes mail sends it, and none is asked while none does.
     if (sendingStops) return this.defer(job, { kind: error.failureKind, error: error.message });
     // A reply at RCPT TO or DATA means the server took our MAIL FROM: sending works, this email does not.
-    if (error.responseCode !== undefined) this.circuit.sendingWorks(startedInGeneration);
+    if (error.responseCode !== undefined) provider.circuit.sendingWorks(startedInGeneration);
     // A dropped connection while the server still answers is this message's failure: it counts, like a 4xx.
     const attempts = job.attempts + 1;
     if (error.kind === 'permanent' || attempts > this.options.maxRetries) {
@@ -223,16 +226,16 @@ export class NotificationSender {
     return 'dead-lettered';
   }
 
-  /** The server has the email: the ledger must learn it, or it is sent again once the claim lapses. */
-  private recordSent(key: NotificationKey, messageId: string, log: Logger): Promise<void> {
-    return untilRecorded(() => this.ledger.markSent(key, this.options.owner, messageId), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId });
+  /** The server has the email: the ledger must learn it, and through which provider, or it is sent again once the claim lapses. */
+  private recordSent(key: NotificationKey, messageId: string, provider: string, log: Logger): Promise<void> {
+    return untilRecorded(() => this.ledger.markSent(key, this.options.owner, messageId, provider), 'email sent but the ledger is unreachable: retrying to record it', log, { messageId, provider });
   }
 
-  /** Whether the mail server answers now: it tells an outage from a connection lost for one message. */
-  private async serverAnswers(): Promise<boolean> {
-    if (this.circuit.state.open) return false;
+  /** Whether the provider's mail server answers now: it tells an outage from a connection lost for one message. */
+  private async serverAnswers(provider: MailProvider): Promise<boolean> {
+    if (provider.circuit.state.open) return false;
     try {
-      await this.mailer.verify();
+      await provider.mailer.verify();
       return true;
     } catch {
       return false;

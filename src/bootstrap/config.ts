@@ -51,7 +51,10 @@ export interface Config {
     readonly retentionMs: number;
   };
   readonly smtp: {
+    /** The primary provider: the first of `urls`. */
     readonly url?: string;
+    /** Every provider, in the order they are tried (SMTP_URL, then SMTP_FALLBACK_URL); empty when SMTP_URL is unset. */
+    readonly urls: readonly string[];
     readonly from: string;
     readonly defaultTo?: string;
     readonly rateLimit?: number;
@@ -162,7 +165,7 @@ export function loadConfig(env: Env = readEnvironment(), role?: Role): Config {
       retentionMs: read.integer('OUTBOX_RETENTION_HOURS', 72, 0, 24 * 365) * 3_600_000,
     },
     smtp: {
-      ...read.optional('SMTP_URL', (value) => (/^smtps?:\/\/[^/]+/.test(value) ? { url: value } : 'must look like smtp://user:pass@host:587 or smtps://...')),
+      ...readSmtpUrls(read, problems),
       from: read.string('MAIL_FROM', 'ordermail <orders@ordermail.local>'),
       ...read.optional('NOTIFY_DEFAULT_TO', (value) => (/^[^\s@]+@[^\s@]+$/.test(value) ? { defaultTo: value } : 'must be an email address')),
       ...read.optional('SMTP_RATE_LIMIT', (value) => {
@@ -285,6 +288,44 @@ class Reader {
     }
     return parsed;
   }
+}
+
+/**
+ * SMTP_URL, then SMTP_FALLBACK_URL: each a comma-separated list of providers, in the order they are tried.
+ * Two entries naming one host:port would be one server twice, so a failover to it would change nothing: refused.
+ */
+function readSmtpUrls(read: Reader, problems: string[]): { url?: string; urls: readonly string[] } {
+  const list = (name: string): string[] =>
+    read.optional(name, (value) => {
+      const urls = value.split(',').map((url) => url.trim()).filter(Boolean);
+      const bad = urls.filter((url) => smtpProviderName(url) === undefined);
+      if (urls.length === 0 || bad.length > 0) return `must be smtp://user:pass@host:587 or smtps://…, several separated by commas (a comma in a password written %2C)`;
+      return { urls };
+    }).urls ?? [];
+  const primary = list('SMTP_URL');
+  const fallback = list('SMTP_FALLBACK_URL');
+  if (fallback.length > 0 && primary.length === 0 && read.raw('SMTP_URL') === undefined) problems.push('SMTP_FALLBACK_URL: needs SMTP_URL (the provider tried first)');
+  const urls = [...primary, ...fallback];
+  const names = urls.map((url) => smtpProviderName(url) as string);
+  for (const [index, name] of names.entries())
+    if (names.indexOf(name) !== index)
+      problems.push(`${index < primary.length ? 'SMTP_URL' : 'SMTP_FALLBACK_URL'}: ${name} is listed twice (SMTP_URL and SMTP_FALLBACK_URL together): each provider once`);
+  return urls[0] === undefined ? { urls: [] } : { url: urls[0], urls };
+}
+
+/**
+ * A provider's name: the host:port of its URL (the port nodemailer would use when none is written), never its
+ * credentials; what the logs, the ledger and the admin page say. Undefined when it is not an smtp(s) URL.
+ */
+export function smtpProviderName(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || parsed.hostname === '') return undefined;
+  return `${parsed.hostname.toLowerCase()}:${parsed.port || (parsed.protocol === 'smtps:' ? '465' : '587')}`;
 }
 
 /** A host name of dotted labels (ASCII; an IDN in its xn-- form). */

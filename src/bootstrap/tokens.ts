@@ -32,7 +32,7 @@ import type { RemoveWebhookEndpoint } from '../application/remove-webhook-endpoi
 import type { RotateWebhookSecret } from '../application/rotate-webhook-secret.js';
 import type { SetWebhookEndpointEnabled } from '../application/set-webhook-endpoint-enabled.js';
 import type { RelayOutbox } from '../application/relay-outbox.js';
-import type { MailCircuit } from '../application/mail-circuit.js';
+import type { MailProviders } from '../application/mail-providers.js';
 import type { NotificationSender } from '../application/notification-sender.js';
 import type { NotificationsInFlight } from '../application/notifications-in-flight.js';
 import type { SendNotification } from '../application/send-notification.js';
@@ -42,7 +42,6 @@ import type { DispatchEvent } from '../application/dispatch-event.js';
 import type { Gate } from '../application/gate.js';
 import type { Reaction } from '../application/reaction.js';
 import type { DeadLetters } from '../application/ports/dead-letters.js';
-import type { Mailer } from '../application/ports/mailer.js';
 import type { EmailTemplates } from '../application/ports/email-templates.js';
 import type { Metrics } from '../application/ports/metrics.js';
 import type { KafkaEventPublisher } from '../adapters/kafka/kafka-event-publisher.js';
@@ -114,10 +113,10 @@ export const T = {
   PgOutbox: token<PgOutbox>('PgOutbox'),
   EventPublisher: token<EventPublisher>('EventPublisher'),
   KafkaPublisher: token<KafkaEventPublisher>('KafkaPublisher'),
-  Mailer: token<Mailer>('Mailer'),
-  /** The mailer as bound, so that its connection pool is closed on the way out. */
-  SmtpMailer: token<SmtpMailer>('SmtpMailer'),
-  MailCircuit: token<MailCircuit>('MailCircuit'),
+  /** One mailer per SMTP provider, in order, as bound, so that their connection pools are closed on the way out. */
+  SmtpMailers: token<SmtpMailer[]>('SmtpMailers'),
+  /** The SMTP providers in the order they are tried, each with its mailer and circuit. */
+  MailProviders: token<MailProviders>('MailProviders'),
   /** The email templates, compiled at start-up (a broken one stops it with exit 2). */
   EmailTemplates: token<EmailTemplates>('EmailTemplates'),
   DeadLetters: token<DeadLetters>('DeadLetters'),
@@ -138,7 +137,8 @@ export const T = {
   KafkaConsumerLag: token<KafkaConsumerLag>('KafkaConsumerLag'),
   Channel: token<InProcessEventChannel>('Channel'),
   Inbox: token<EmbeddedInbox>('Inbox'),
-  SmtpUrl: token<string>('SmtpUrl'),
+  /** SMTP_URL then SMTP_FALLBACK_URL, or the embedded inbox's one. */
+  SmtpUrls: token<readonly string[]>('SmtpUrls'),
   NotificationLedger: token<NotificationLedger>('NotificationLedger'),
   CreateOrder: token<CreateOrder>('CreateOrder'),
   GetOrder: token<GetOrder>('GetOrder'),

@@ -111,6 +111,8 @@ export interface NotificationState {
   readonly failureKind?: NotificationFailureKind;
   readonly sentAt?: Date;
   readonly messageId?: string;
+  /** The SMTP provider (host:port) that took a sent email; operators' business, never shown to the public. */
+  readonly provider?: string;
 }
 
 export const PENDING: NotificationState = { status: 'pending', attempts: 0 };

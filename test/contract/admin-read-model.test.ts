@@ -41,7 +41,7 @@ for (const [name, open] of [
     async function confirmedOrder(orderId: string): Promise<Order> {
       const order = await newOrder(orderId);
       await ledger.claim(confirmationOfOrder(order), {}, 'n1', 60_000);
-      await ledger.markSent(confirmationKey(orderId), 'n1', `<order-created-${order.internalId}@shop.example>`);
+      await ledger.markSent(confirmationKey(orderId), 'n1', `<order-created-${order.internalId}@shop.example>`, 'mail-b.example.com:465');
       return order;
     }
 
@@ -68,8 +68,8 @@ for (const [name, open] of [
       expect(failed).to.deep.include({ status: 'failed', attempts: 1, lastError: '451 try again later', failureKind: 'temporary-failure', orderStatus: 'created' });
       expect(failed?.nextAttemptAt?.getTime()).to.be.closeTo(dueAt.getTime(), 1000);
       expect(dead).to.deep.include({ status: 'dead', attempts: 3, lastError: '550 5.2.2 mailbox full', failureKind: 'recipient-rejected', orderStatus: 'shipped' });
-      expect(dead).not.to.have.any.keys('sentAt', 'messageId', 'nextAttemptAt');
-      expect(sent).to.deep.include({ status: 'sent', messageId: `<order-created-${first.internalId}@shop.example>`, orderStatus: 'shipped' });
+      expect(dead).not.to.have.any.keys('sentAt', 'messageId', 'provider', 'nextAttemptAt');
+      expect(sent).to.deep.include({ status: 'sent', messageId: `<order-created-${first.internalId}@shop.example>`, provider: 'mail-b.example.com:465', orderStatus: 'shipped' });
       expect(sent?.sentAt).to.be.instanceOf(Date);
       expect(sent).not.to.have.any.keys('lastError', 'failureKind');
       for (const n of list) expect(n.createdAt).to.be.instanceOf(Date);
@@ -123,7 +123,7 @@ for (const [name, open] of [
         ['W-1', 'order-created', 'email', undefined, 'sent'],
       ]);
       expect(list[2]).not.to.have.property('endpointId');
-      expect(list[1]).to.deep.include({ messageId: 'msg_a', orderStatus: 'created' });
+      expect(list[1]).to.deep.include({ messageId: 'msg_a', orderStatus: 'created' }).and.not.to.have.property('provider');
       expect(keys(await readModel.recentNotifications({ channel: 'email' }, 50))).to.deep.equal(['W-1 order-created email']);
       expect((await readModel.recentNotifications({ channel: 'webhook', status: 'dead' }, 50)).map((n) => n.endpointId)).to.deep.equal([b]);
       expect(await readModel.recentNotifications({ channel: 'webhook', kind: 'order-shipped' }, 50)).to.deep.equal([]);

@@ -180,6 +180,26 @@ for (const [name, open] of Object.entries(unmigrated)) {
   });
 }
 
+for (const [name, open] of Object.entries(unmigrated)) {
+  describe(`Migration 23 on ${name}: the SMTP provider of each sent email`, () => {
+    it('keeps the rows sent before it, without a provider, and records the provider of those sent after', async () => {
+      const { database, close } = await open();
+      try {
+        await migrate(database, MIGRATIONS.filter((m) => m.version < 23));
+        await insertKeyedRow(database, 'P-1', 'order-created', { status: 'sent', message_id: '<order-created-p@shop.test>', sent_at: new Date('2026-11-24T11:00:05Z') });
+        await insertKeyedRow(database, 'P-2', 'order-created', { status: 'sending', lease_owner: 'n', lease_until: new Date(Date.now() + 60_000) });
+        expect(await migrate(database)).to.include(23);
+        const ledger = new PgNotificationLedger(database);
+        expect(await ledger.stateOf(confirmationKey('P-1'))).to.deep.equal({ status: 'sent', attempts: 0, messageId: '<order-created-p@shop.test>', sentAt: new Date('2026-11-24T11:00:05Z') });
+        await ledger.markSent(confirmationKey('P-2'), 'n', '<order-created-q@shop.test>', 'mail-a.example.com:587');
+        expect(await ledger.stateOf(confirmationKey('P-2'))).to.deep.include({ status: 'sent', provider: 'mail-a.example.com:587' });
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
 /** The confirmation email of a row insertKeyedRow wrote, as a reaction builds it. */
 function confirmationOfRow(orderId: string): Notification {
   const payload = payloadOf(orderId, `${orderId}@example.com`);

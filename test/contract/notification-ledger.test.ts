@@ -63,6 +63,23 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
     expect(await ledger.claimDue(10, 'b', 1, 'email')).to.have.length(0);
   });
 
+  it('records which SMTP provider took an email, keeps the first when a second copy is recorded, and names none for a webhook delivery', async () => {
+    const email = anEvent();
+    await ledger.claim(email, {}, 'a', 60_000);
+    await ledger.markSent(email, 'a', '<m-1@x>', 'mail-b.example.com:465');
+    expect(await ledger.stateOf(email)).to.deep.include({ status: 'sent', messageId: '<m-1@x>', provider: 'mail-b.example.com:465' });
+    expect(await ledger.statesOf(email.orderId)).to.deep.equal([{ kind: 'order-created', channel: 'email', ...(await ledger.stateOf(email)) }]);
+    // A copy sent after a take-over (the documented window) leaves the first record as it was.
+    await ledger.markSent(email, 'b', '<m-1@x>', 'mail-a.example.com:587');
+    expect(await ledger.stateOf(email)).to.deep.include({ provider: 'mail-b.example.com:465' });
+
+    const delivery = aDelivery(anEndpointId());
+    await ledger.enqueue([delivery], {});
+    await ledger.claimDue(10, 'w', 60_000, 'webhook');
+    await ledger.markSent(delivery, 'w', 'msg_1');
+    expect(await ledger.stateOf(delivery)).to.deep.include({ status: 'sent', messageId: 'msg_1' }).and.not.to.have.property('provider');
+  });
+
   it('hands a scheduled retry out only once it is due, with its attempt count', async () => {
     const later = anEvent();
     const due = anEvent();

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
+import { countByMessageId, FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
+import { scrape } from '../support/metrics.js';
 import { eventually } from '../support/processes.js';
+import type { SmtpTestServer } from '../support/smtp-test-server.js';
 import { kindsByOrderWithoutRepeats, kindsFor, misidentified } from '../support/status-emails.js';
 import { adminCallTo, deliveryProblems, registerEndpoint, REGISTRY_CACHE_MS, VerifyingWebhookReceiver, WEBHOOK_TEST_ENV } from '../support/verifying-webhook-receiver.js';
 
@@ -157,6 +159,75 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     report('SMTP down 30 s', r);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.deadLetters).to.equal(0);
+  });
+
+  it('SMTP primary down for 30 s with a fallback provider: emails go on through the fallback at once, each exactly once across both, then through the primary again; nothing dead-lettered', async () => {
+    stack = await FaultStack.start(brokers, { fallbackSmtp: true });
+    const running = stack;
+    const primary = running.smtp;
+    const fallback = running.fallbackSmtp as SmtpTestServer;
+    const [primaryName, fallbackName] = [`127.0.0.1:${primary.port}`, `127.0.0.1:${fallback.port}`];
+    const linesOf = (msg: string) => running.notifiers.flatMap((n) => n.lines).filter((l) => l.msg === msg);
+
+    const flowing = running.flow(RATE, 40_000);
+    await primary.waitFor(10, 30_000);
+    await primary.refuseConnections();
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await primary.acceptConnections();
+    const backAt = Date.now();
+    // Each notifier's next probe of the primary (15 s apart at most) closes its circuit: from then on, the primary again.
+    await eventually(async () => running.notifiers.every((n) => n.lines.some((l) => l.msg === 'emails go through the primary SMTP provider again')), 'both notifiers back on the primary', 30_000);
+    const primaryAgainAt = Date.now();
+    await flowing;
+    await running.flow(RATE, 3000);
+    const r = await running.drained(backAt);
+    report('SMTP primary down 30 s, fallback provider', r);
+    expect(running.refused, 'orders refused').to.deep.equal([]);
+    expect(r.emailed).to.equal(r.accepted);
+    expect(r.deadLetters).to.equal(0);
+    expect(await running.query("SELECT order_id FROM notifications WHERE status = 'dead'"), 'dead notifications').to.deep.equal([]);
+
+    // Exactly once across both servers, by Message-ID; a second copy only where the log shows the outcome of the first unknown.
+    const unknownOutcomes = new Set(linesOf('connection lost after the whole email was sent: the server may have it; sent once more at most, with the same Message-ID').map((l) => l.orderId));
+    const orderOf = new Map(running.messages.map((m) => [m.messageId, m.headers['x-order-id'] ?? '']));
+    const duplicated = [...countByMessageId(running.messages)].filter(([, copies]) => copies > 1).map(([messageId]) => orderOf.get(messageId) as string);
+    expect(duplicated.filter((orderId) => !unknownOutcomes.has(orderId)), 'orders emailed twice without an unknown outcome').to.deep.equal([]);
+
+    // Through the fallback while the primary was away, without waiting for it; never before.
+    expect(fallback.messages.filter((m) => m.acceptedAt.getTime() < downAt), 'emails through the fallback before the outage').to.deep.equal([]);
+    const emailedAt = new Map(running.messages.map((m) => [m.headers['x-order-id'] ?? '', m.acceptedAt.getTime()]));
+    const duringOutage = [...running.acceptedAt].filter(([, at]) => at >= downAt && at < backAt);
+    const latencies = duringOutage.map(([orderId, at]) => (emailedAt.get(orderId) ?? Infinity) - at).sort((a, b) => a - b);
+    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(300);
+    expect(latencies.at(-1), 'the slowest email of an order accepted during the outage, ms after its 202').to.be.below(5000);
+    expect(linesOf('no SMTP provider takes mail: sending paused until one does'), 'sending paused').to.deep.equal([]);
+
+    // Back on the primary: every order accepted once both notifiers said so went through it.
+    const afterReturn = [...running.acceptedAt].filter(([, at]) => at >= primaryAgainAt).map(([orderId]) => orderId);
+    expect(afterReturn.length, 'orders accepted after the return').to.be.greaterThan(30);
+    const atPrimary = new Set(primary.messages.filter((m) => m.acceptedAt.getTime() >= backAt).map((m) => m.headers['x-order-id']));
+    expect(afterReturn.filter((orderId) => !atPrimary.has(orderId)), 'orders emailed through the fallback after the return').to.deep.equal([]);
+
+    // Recorded: the ledger and the log line name the server that took each email; the metrics count by label, never by address.
+    await eventually(async () => Number((await running.query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE status = 'sent'"))[0]?.n) === running.accepted.size, 'every email to be recorded as sent', 30_000);
+    const recorded = await running.query<{ order_id: string; provider: string }>("SELECT order_id, provider FROM notifications WHERE channel = 'email'");
+    const tookIt = (orderId: string): string[] => [primary, fallback].filter((server) => server.messages.some((m) => m.headers['x-order-id'] === orderId)).map((server) => (server === primary ? primaryName : fallbackName));
+    expect(recorded.filter((row) => !duplicated.includes(row.order_id) && tookIt(row.order_id).join() !== row.provider), 'orders whose recorded provider did not take their email').to.deep.equal([]);
+    const sentVia = new Set(linesOf('email sent').map((l) => l.provider));
+    expect(sentVia).to.deep.equal(new Set([primaryName, fallbackName]));
+    for (const notifier of running.notifiers) {
+      const ops = `http://127.0.0.1:${String((await notifier.waitForLine((l) => l.msg === 'ops server listening', 'the ops server')).port)}/metrics`;
+      expect(await scrape(ops, 'ordermail_smtp_circuit_opened_total', { kind: 'unavailable', provider: 'primary' }), 'the primary\'s circuit opened').to.be.at.least(1);
+      expect(await scrape(ops, 'ordermail_emails_sent_total', { provider: 'fallback-1' }), 'emails through the fallback').to.be.greaterThan(0);
+      expect(await (await fetch(ops)).text()).not.to.contain('127.0.0.1:');
+    }
+    const fellOver = linesOf('emails fail over to another SMTP provider');
+    console.log(
+      `      SMTP primary down 30 s: ${fallback.messages.length} emails through the fallback, ${primary.messages.length} through the primary; the notifiers were back on it ` +
+        `${primaryAgainAt - backAt} ms after it returned; email latency during the outage p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms; ` +
+        `${fellOver.length} failovers logged, ${unknownOutcomes.size} unknown outcomes, ${r.duplicates} duplicates`,
+    );
   });
 
   it('a webhook endpoint down for 30 s (connection refused): afterwards each order.created delivered exactly once, nothing dead-lettered, and the emails not held up', async () => {

@@ -223,7 +223,7 @@ describe('npm start: the single-process mode', function () {
       return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
     }
 
-    it('shows each notification turning sent, filters them, and replays dead ones (a confirmation, a shipping email) with their button', async () => {
+    it('shows each notification turning sent (through which SMTP provider), filters them, and replays dead ones (a confirmation, a shipping email) with their button', async () => {
       const smtp = await SmtpTestServer.start();
       try {
         smtp.script({ to: 'bounce-once@example.com', code: 550, message: '5.1.1 unknown mailbox', times: 1 });
@@ -241,6 +241,7 @@ describe('npm start: the single-process mode', function () {
         const row = page.locator('#notifications tr[data-order-id="B-1"][data-kind="order-created"]');
         await row.waitFor({ timeout: 10_000 });
         await row.locator('.badge', { hasText: 'sent' }).waitFor({ timeout: 10_000 });
+        await row.getByText(`127.0.0.1:${smtp.port}`, { exact: true }).waitFor({ timeout: 5000 }); // the provider that took it
 
         expect(await post(base, { orderId: 'B-2', itemId: ['sku-2'], email: 'bounce-once@example.com' })).to.equal(202);
         const letter = page.locator('#dead-letters tr[data-order-id="B-2"][data-kind="order-created"]');

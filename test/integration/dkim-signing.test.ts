@@ -8,6 +8,7 @@ import { SystemClock } from '../../src/adapters/system/system-clock.js';
 import { dkimRecordName, dkimRecordValue, dkimZoneFileLine, generateDkimKey, type DkimKeyType } from '../../src/adapters/smtp/dkim-key.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { MailProviders } from '../../src/application/mail-providers.js';
 import { NotificationSender } from '../../src/application/notification-sender.js';
 import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
 import { MailDeliveryError } from '../../src/application/ports/mailer.js';
@@ -58,7 +59,7 @@ for (const type of ['rsa', 'ed25519'] as const satisfies readonly DkimKeyType[])
       const ledger = new InMemoryNotificationLedger();
       circuit = new MailCircuit(mailer, new SystemClock(), logs.logger, { min: 20, max: 100 });
       const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: DOMAIN };
-      const sender = new NotificationSender(ledger, mailer, await builtInTemplates(), new InMemoryDeadLetters(), circuit, new SystemClock(), logs.logger, new NotificationsInFlight(), options);
+      const sender = new NotificationSender(ledger, MailProviders.single(mailer, circuit), await builtInTemplates(), new InMemoryDeadLetters(), new SystemClock(), logs.logger, new NotificationsInFlight(), options);
       sendNotification = new SendNotification(ledger, sender, logs.logger, options);
     });
     afterEach(async () => {

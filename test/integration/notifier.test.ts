@@ -46,6 +46,9 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     expect(await scrape(api, 'process_cpu_seconds_total')).to.be.greaterThan(0);
     expect(await scrape(ops, 'ordermail_notifications_total', { result: 'sent' })).to.equal(100);
     expect(await scrape(ops, 'ordermail_email_delivery_latency_seconds_count')).to.equal(100);
+    expect(await scrape(ops, 'ordermail_emails_sent_total', { provider: 'primary', kind: 'order-created' })).to.equal(100);
+    const providers = await stack.pool.query<{ provider: string; n: string }>("SELECT provider, count(*) AS n FROM notifications WHERE order_id LIKE 'happy-%' GROUP BY provider");
+    expect(providers.rows, 'the ledger names the provider that took each email, by host:port').to.deep.equal([{ provider: `127.0.0.1:${stack.smtp.port}`, n: '100' }]);
     expect(await scrape(ops, 'ordermail_smtp_errors_total', { kind: 'transient' })).to.equal(0);
     expect(await scrape(ops, 'ordermail_health_check_up', { check: 'smtp' })).to.equal(1);
     // Lag per partition, on the notifier and on the api alike, falls to 0 once the offsets are committed.
@@ -174,7 +177,7 @@ describe('The notifier against real PostgreSQL, Kafka and SMTP', function () {
     expect(notifier.lines.filter((l) => l.alert === true).map((l) => l.msg)).to.deep.equal(['SMTP server refuses mail from us: sending paused, one email at a time tries again']);
     expect(notifier.lines.some((l) => l.msg === 'SMTP server takes mail again: sending resumed')).to.equal(true);
     const ops = `http://127.0.0.1:${String((await notifier.waitForLine((l) => l.msg === 'ops server listening', 'the ops server')).port)}/metrics`;
-    expect(await scrape(ops, 'ordermail_smtp_circuit_opened_total', { kind: 'refused' })).to.equal(1);
+    expect(await scrape(ops, 'ordermail_smtp_circuit_opened_total', { kind: 'refused', provider: 'primary' })).to.equal(1);
     expect(await scrape(ops, 'ordermail_dead_letters_total')).to.equal(0);
   });
 

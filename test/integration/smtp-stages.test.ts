@@ -5,6 +5,7 @@ import { InMemoryDeadLetters } from '../../src/adapters/memory/in-memory-dead-le
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { SmtpMailer } from '../../src/adapters/smtp/smtp-mailer.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { MailProviders } from '../../src/application/mail-providers.js';
 import { NotificationSender, type NotifyOutcome } from '../../src/application/notification-sender.js';
 import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
 import { SendDueNotifications } from '../../src/application/send-due-notifications.js';
@@ -25,6 +26,7 @@ class CountingMetrics implements Metrics {
   eventParked = (): void => this.add('eventParked');
   notification = (result: string): void => this.add(`notification:${result}`);
   emailDelivered = (): void => this.add('emailDelivered');
+  emailSent = (provider: string): void => this.add(`emailSent:${provider}`);
   smtpError = (kind: string): void => this.add(`smtpError:${kind}`);
   mailCircuitOpened = (kind: string): void => this.add(`mailCircuitOpened:${kind}`);
   mailOutcomeUnknown = (): void => this.add('mailOutcomeUnknown');
@@ -104,9 +106,10 @@ describe('SendNotification and SendDueNotifications with SmtpMailer: an SMTP fai
     circuit = new MailCircuit(mailer, new SystemClock(), logs.logger, { min: 20, max: 100 }, metrics);
     const options = { maxRetries: 5, retryBaseMs: 20, leaseMs: 60_000, owner: 'notifier-a', messageIdDomain: 'shop.test' };
     const inFlight = new NotificationsInFlight();
-    const sender = new NotificationSender(ledger, mailer, await builtInTemplates(), deadLetters, circuit, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
+    const providers = MailProviders.single(mailer, circuit);
+    const sender = new NotificationSender(ledger, providers, await builtInTemplates(), deadLetters, { now: () => new Date() }, logs.logger, inFlight, options, metrics);
     const sendNotification = new SendNotification(ledger, sender, logs.logger, options);
-    const sendDue = new SendDueNotifications(ledger, sender, circuit, inFlight, options);
+    const sendDue = new SendDueNotifications(ledger, sender, providers, inFlight, options);
     notify = { execute: (event, delivery) => sendNotification.execute(confirmationOf(event), delivery), retryDue: (limit) => sendDue.execute(limit) };
   });
   afterEach(async () => {

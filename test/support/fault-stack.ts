@@ -6,7 +6,7 @@ import pg from 'pg';
 import { kafkaScript, readTopic } from './kafka.js';
 import { createTestDatabase } from './postgres.js';
 import { eventually, startRole, type RunningProcess } from './processes.js';
-import { SmtpTestServer } from './smtp-test-server.js';
+import { SmtpTestServer, type RecordedMessage } from './smtp-test-server.js';
 
 const run = promisify(execFile);
 
@@ -15,6 +15,8 @@ export interface FaultStackOptions {
   readonly notifiers?: number;
   /** Run the relay as its own process instead of inside the apis. */
   readonly separateRelay?: boolean;
+  /** A second SMTP server, the fallback provider (SMTP_FALLBACK_URL): `fallbackSmtp`. */
+  readonly fallbackSmtp?: boolean;
   readonly env?: Record<string, string>;
 }
 
@@ -52,11 +54,12 @@ export class FaultStack {
     readonly smtp: SmtpTestServer,
     readonly topic: string,
     private readonly options: FaultStackOptions,
+    readonly fallbackSmtp?: SmtpTestServer,
   ) {}
 
   static async start(brokers: string, options: FaultStackOptions = {}): Promise<FaultStack> {
-    const [database, smtp] = await Promise.all([createTestDatabase('ordermail_faults'), SmtpTestServer.start()]);
-    const stack = new FaultStack(database, brokers, smtp, `faults-${Date.now()}`, options);
+    const [database, smtp, fallbackSmtp] = await Promise.all([createTestDatabase('ordermail_faults'), SmtpTestServer.start(), options.fallbackSmtp ? SmtpTestServer.start() : undefined]);
+    const stack = new FaultStack(database, brokers, smtp, `faults-${Date.now()}`, options, fallbackSmtp);
     for (let i = 0; i < (options.apis ?? 2); i++) await stack.startApi();
     if (options.separateRelay) stack.relay = stack.spawn('relay');
     for (let i = 0; i < (options.notifiers ?? 2); i++) await stack.startNotifier();
@@ -70,6 +73,7 @@ export class FaultStack {
       KAFKA_TOPIC: this.topic,
       KAFKA_GROUP_ID: `notifier-${this.topic}`,
       SMTP_URL: this.smtp.url,
+      ...(this.fallbackSmtp ? { SMTP_FALLBACK_URL: this.fallbackSmtp.url } : {}),
       MAIL_FROM: 'Shop <orders@shop.test>',
       NOTIFY_RETRY_BASE_MS: '200',
       NOTIFY_LEASE_MS: '5000',
@@ -171,14 +175,24 @@ export class FaultStack {
     expect(status, `POST /orders/${orderId}/status ${change.status}: ${JSON.stringify(body)}`).to.equal(202);
   }
 
+  /** Every email the SMTP servers took, the fallback's after the primary's. */
+  get messages(): RecordedMessage[] {
+    return [...this.smtp.messages, ...(this.fallbackSmtp?.messages ?? [])];
+  }
+
+  /** Resolves once the emails taken by the SMTP servers, together, satisfy `done`. */
+  private waitForEmails(done: (messages: readonly RecordedMessage[]) => boolean, timeoutMs: number): Promise<unknown> {
+    if (!this.fallbackSmtp) return this.smtp.waitFor(done, timeoutMs);
+    return eventually(async () => done(this.messages), 'the emails taken by the primary and the fallback SMTP server', timeoutMs);
+  }
+
   /** Waits until every accepted order (but the expected dead ones) has its email; resolves with the report. */
   async drained(since: number, expectDead: (orderId: string) => boolean = () => false, timeoutMs = 120_000): Promise<Report> {
     const expected = [...this.accepted].filter((id) => !expectDead(id));
-    await this.smtp
-      .waitFor((messages) => {
-        const emailed = new Set(messages.map((m) => m.headers['x-order-id']));
-        return expected.every((id) => emailed.has(id));
-      }, timeoutMs)
+    await this.waitForEmails((messages) => {
+      const emailed = new Set(messages.map((m) => m.headers['x-order-id']));
+      return expected.every((id) => emailed.has(id));
+    }, timeoutMs)
       .catch(async (error: Error) => {
         throw new Error(`${error.message.slice(0, 300)}…\n${await this.whereOrdersAre()}\nLast warnings of each process:\n${this.warnings()}`, { cause: error });
       });
@@ -188,15 +202,16 @@ export class FaultStack {
     // A dead letter is published before the ledger says dead, so once all are dead the topic holds them all.
     const expectedDead = [...this.accepted].filter(expectDead);
     await eventually(async () => (await Promise.all(expectedDead.map((id) => this.notificationStatus(id)))).every((status) => status === 'dead'), 'the marked orders to be dead-lettered', timeoutMs);
-    const emailedOrders = new Set(this.smtp.messages.map((m) => m.headers['x-order-id'] ?? ''));
+    const messages = this.messages;
+    const emailedOrders = new Set(messages.map((m) => m.headers['x-order-id'] ?? ''));
     expect([...emailedOrders].filter((id) => !this.accepted.has(id) && !this.unanswered.has(id)), 'emails for orders that were never accepted').to.deep.equal([]);
     // One notification of an order is one subject (its kind's): the emails of one order about one thing.
     const perNotification = new Map<string, number>();
-    for (const m of this.smtp.messages) {
+    for (const m of messages) {
       const notification = `${m.headers['x-order-id'] ?? ''}\u0000${m.subject}`;
       perNotification.set(notification, (perNotification.get(notification) ?? 0) + 1);
     }
-    const perMessageId = this.smtp.countByMessageId();
+    const perMessageId = countByMessageId(messages);
     const duplicates = [...perMessageId.values()].reduce((sum, n) => sum + n - 1, 0);
     // A second email about one thing must repeat its Message-ID (derived from the kind and the internal id), so receivers can drop it.
     expect([...perNotification.values()].reduce((sum, n) => sum + n - 1, 0), 'duplicates that do not share their Message-ID').to.equal(duplicates);
@@ -245,8 +260,16 @@ export class FaultStack {
   async stop(): Promise<void> {
     await Promise.all(this.all.map((p) => p.stop('SIGKILL')));
     await this.smtp.stop();
+    await this.fallbackSmtp?.stop();
     await this.database.drop().catch(() => undefined);
   }
+}
+
+/** How many times each Message-ID arrived, whichever server took it. */
+export function countByMessageId(messages: readonly RecordedMessage[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of messages) counts.set(m.messageId, (counts.get(m.messageId) ?? 0) + 1);
+  return counts;
 }
 
 /** Restarts the local PostgreSQL cluster the way a crash would (immediate mode). */

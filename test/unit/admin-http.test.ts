@@ -229,11 +229,12 @@ describe('the admin page and its API (in-memory adapters)', () => {
       attempts: 0,
       sentAt: new Date('2026-11-24T12:00:02.000Z'),
       messageId: '<order-created-id-L-1@shop.example>',
+      provider: 'mail-b.example.com:465',
       createdAt: new Date('2026-11-24T12:00:01.000Z'),
       orderStatus: 'delivered',
     };
 
-    it('lists one row per notification with its key, state, error text, Message-ID and the order\'s status', async () => {
+    it('lists one row per notification with its key, state, error text, Message-ID, the provider that took it and the order\'s status', async () => {
       readModel.notifications = [shipped, confirmation];
       const { notifications } = await overview();
       expect(notifications).to.deep.equal([
@@ -255,7 +256,8 @@ describe('the admin page and its API (in-memory adapters)', () => {
     });
 
     it('lists the endpoint of a webhook delivery, and narrows the list by channel', async () => {
-      const delivery: NotificationSummary = { ...confirmation, channel: 'webhook', endpointId: 'ep_0123456789abcdef01234567', messageId: 'msg_2Q1' };
+      const { provider: _provider, ...sent } = confirmation; // a webhook delivery has an endpoint, not an SMTP provider
+      const delivery: NotificationSummary = { ...sent, channel: 'webhook', endpointId: 'ep_0123456789abcdef01234567', messageId: 'msg_2Q1' };
       readModel.notifications = [delivery, shipped, confirmation];
       const webhooks = await overview('?channel=webhook');
       expect(webhooks.notifications).to.deep.equal([{ ...delivery, createdAt: '2026-11-24T12:00:01.000Z', sentAt: '2026-11-24T12:00:02.000Z' }]);

@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/bootstrap/config.js';
+import { ConfigError, loadConfig, smtpProviderName } from '../../src/bootstrap/config.js';
 import { checkRequirements, startupWarnings } from '../../src/bootstrap/roles.js';
 
 describe('loadConfig', () => {
@@ -28,6 +28,32 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).to.deep.equal(['a:9092', 'b:9093']);
     expect(config.kafka.deadLetterTopic).to.equal('orders.dlq');
     expect(config.smtp).to.deep.include({ url: 'smtps://u:p@smtp.example.com:465', rateLimit: 2.5, defaultTo: 'ops@example.com' });
+  });
+
+  describe('SMTP providers', () => {
+    it('reads SMTP_URL as an ordered list and appends SMTP_FALLBACK_URL; url is the first', () => {
+      const { smtp } = loadConfig({ SMTP_URL: 'smtp://a:p@mail-a.example.com:587, smtps://mail-b.example.com', SMTP_FALLBACK_URL: 'smtp://u:secret@10.0.0.9:2525' });
+      expect(smtp.urls).to.deep.equal(['smtp://a:p@mail-a.example.com:587', 'smtps://mail-b.example.com', 'smtp://u:secret@10.0.0.9:2525']);
+      expect(smtp.url).to.equal('smtp://a:p@mail-a.example.com:587');
+      expect(loadConfig({ SMTP_URL: 'smtp://one.example.com:25' }).smtp).to.deep.include({ url: 'smtp://one.example.com:25', urls: ['smtp://one.example.com:25'] });
+      expect(loadConfig({}).smtp.urls).to.deep.equal([]);
+    });
+
+    it('names a provider by host:port, the port nodemailer would use when none is written, never by its credentials', () => {
+      expect(smtpProviderName('smtp://user:p%40ss@Mail.Example.com:2525')).to.equal('mail.example.com:2525');
+      expect(smtpProviderName('smtp://mail.example.com')).to.equal('mail.example.com:587');
+      expect(smtpProviderName('smtps://u:p@mail.example.com')).to.equal('mail.example.com:465');
+      expect(smtpProviderName('smtp://[::1]:25')).to.equal('[::1]:25');
+      for (const bad of ['http://mail.example.com', 'mail.example.com:25', 'smtp://']) expect(smtpProviderName(bad), bad).to.equal(undefined);
+    });
+
+    it('refuses an entry that is not an smtp(s) URL, a fallback without SMTP_URL, and one host:port listed twice (exit 2)', () => {
+      expect(() => loadConfig({ SMTP_URL: 'smtp://a.example.com:25, mail.example.com:25' })).to.throw(ConfigError, 'SMTP_URL: must be smtp://user:pass@host:587 or smtps://');
+      expect(() => loadConfig({ SMTP_FALLBACK_URL: 'smtp://b.example.com:25' })).to.throw(ConfigError, 'SMTP_FALLBACK_URL: needs SMTP_URL');
+      expect(() => loadConfig({ SMTP_URL: 'smtp://a.example.com:25,smtp://u:other@A.example.com:25' })).to.throw(ConfigError, 'SMTP_URL: a.example.com:25 is listed twice');
+      expect(() => loadConfig({ SMTP_URL: 'smtp://a.example.com', SMTP_FALLBACK_URL: 'smtp://x:y@a.example.com:587' })).to.throw(ConfigError, 'SMTP_FALLBACK_URL: a.example.com:587 is listed twice');
+      expect(() => loadConfig({ SMTP_URL: 'smtp://a.example.com:25', SMTP_FALLBACK_URL: 'smtp://a.example.com:2525' })).to.not.throw();
+    });
   });
 
   it('reports every bad variable at once, one line each', () => {

@@ -37,6 +37,13 @@ describe('node dist/main.js', () => {
     expect(stderr).to.contain('PORT: must be an integer from 0 to 65535 (got "abc")');
   });
 
+  it('exits 2 when two SMTP providers are one host:port, naming it but not the password', () => {
+    const { status, stderr } = run(['--role=notifier'], { SMTP_URL: 'smtp://u:hunter2@127.0.0.1:2525', SMTP_FALLBACK_URL: 'smtp://127.0.0.1:2525', DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9' });
+    expect(status).to.equal(2);
+    expect(stderr).to.contain('SMTP_FALLBACK_URL: 127.0.0.1:2525 is listed twice');
+    expect(stderr).not.to.contain('hunter2');
+  });
+
   it('exits 2 on a DKIM key it cannot sign with, in one line that names the variable and never shows the key', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const { status, stderr } = run(['--role=notifier'], { DATABASE_URL: 'postgres://127.0.0.1/x', KAFKA_BROKERS: '127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9', DKIM_DOMAIN: 'shop.example', DKIM_SELECTOR: 'om2026', DKIM_PRIVATE_KEY: weak });

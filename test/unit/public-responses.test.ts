@@ -15,6 +15,7 @@ import { CreateOrder } from '../../src/application/create-order.js';
 import { DependencyUnavailableError } from '../../src/application/errors.js';
 import { GetOrder } from '../../src/application/get-order.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { MailProviders } from '../../src/application/mail-providers.js';
 import { NotificationSender } from '../../src/application/notification-sender.js';
 import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
 import { SendNotification } from '../../src/application/send-notification.js';
@@ -162,7 +163,7 @@ describe('Public responses (property)', () => {
         const logger = silentLogger();
         const circuit = new MailCircuit(mailer, new SystemClock(), logger, { min: 5, max: 20 });
         const options = { maxRetries: scenario.maxRetries, retryBaseMs: 1, leaseMs: 60_000, owner: 'property', ...(scenario.defaultTo ? { defaultTo: 'orders@shop.example' } : {}) };
-        const sender = new NotificationSender(ledger, mailer, templates, new InMemoryDeadLetters(), circuit, { now: () => new Date() }, logger, new NotificationsInFlight(), options);
+        const sender = new NotificationSender(ledger, MailProviders.single(mailer, circuit), templates, new InMemoryDeadLetters(), { now: () => new Date() }, logger, new NotificationsInFlight(), options);
         const sendNotification = new SendNotification(ledger, sender, logger, options);
         const healthChecks: HealthCheck[] = [
           databaseHealthCheck(failingDatabase(scenario.databaseText), 'server'),

@@ -6,6 +6,7 @@ import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-
 import { InMemoryRecipientQuota } from '../../src/adapters/memory/in-memory-recipient-quota.js';
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { MailProviders } from '../../src/application/mail-providers.js';
 import { DispatchEvent, type DecodedEvent } from '../../src/application/dispatch-event.js';
 import type { UnreadableMessage } from '../../src/application/ports/dead-letters.js';
 import { NotificationSender, type NotifyOptions } from '../../src/application/notification-sender.js';
@@ -80,9 +81,10 @@ describe('SendNotification, SendDueNotifications and RenewNotificationLeases', (
   function notifier(options: Partial<NotifyOptions> = {}, recipientQuota?: RecipientQuota, templates: EmailTemplates = builtIn): Notifier {
     const settings = { maxRetries: 5, retryBaseMs: 1000, leaseMs: 60_000, owner: 'notifier-a', ...options };
     const inFlight = new NotificationsInFlight();
-    const sender = new NotificationSender(ledger, mailer, templates, deadLetters, circuit, clock, logs.logger, inFlight, settings, metrics, recipientQuota);
+    const providers = MailProviders.single(mailer, circuit);
+    const sender = new NotificationSender(ledger, providers, templates, deadLetters, clock, logs.logger, inFlight, settings, metrics, recipientQuota);
     const sendNotification = new SendNotification(ledger, sender, logs.logger, settings);
-    const sendDue = new SendDueNotifications(ledger, sender, circuit, inFlight, settings);
+    const sendDue = new SendDueNotifications(ledger, sender, providers, inFlight, settings);
     const renew = new RenewNotificationLeases(ledger, inFlight, settings);
     return {
       sendNotification,

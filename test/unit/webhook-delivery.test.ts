@@ -7,6 +7,7 @@ import { InMemoryWebhookEndpoints } from '../../src/adapters/memory/in-memory-we
 import { InMemoryWebhookSender } from '../../src/adapters/memory/in-memory-webhook-sender.js';
 import { Doorbell } from '../../src/application/doorbell.js';
 import { MailCircuit } from '../../src/application/mail-circuit.js';
+import { MailProviders } from '../../src/application/mail-providers.js';
 import { NotificationSender } from '../../src/application/notification-sender.js';
 import { NotificationsInFlight } from '../../src/application/notifications-in-flight.js';
 import { NotifyEveryChannel } from '../../src/application/notify-every-channel.js';
@@ -93,7 +94,7 @@ describe('Webhook notifications: queued on every event, delivered by the dispatc
     const claims = { owner: 'notifier-a', leaseMs: 60_000 };
     const inFlight = new NotificationsInFlight();
     const subscribers = new WebhookSubscribers(endpoints, clock, 0);
-    const emailSender = new NotificationSender(ledger, mailer, templates, deadLetters, mailCircuit, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, ...claims }, metrics);
+    const emailSender = new NotificationSender(ledger, MailProviders.single(mailer, mailCircuit), templates, deadLetters, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, ...claims }, metrics);
     const doorbell = new Doorbell();
     const circuits = new WebhookCircuits(clock, logs.logger, circuitOptions, metrics);
     const sender = new WebhookNotificationSender(ledger, subscribers, webhooks, deadLetters, circuits, clock, logs.logger, inFlight, { maxRetries, retryBaseMs: 1000, owner: claims.owner }, metrics);

@@ -51,7 +51,7 @@ export function adminPage(csrfToken: string, sections: AdminPageSections = { web
       <label>kind <select name="kind"><option value="">any</option>${options(NOTIFICATION_KINDS)}</select></label>
       <label>channel <select name="channel"><option value="">any</option>${options(NOTIFICATION_CHANNELS)}</select></label>
     </form>
-    <div class="rows"><table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table></div>
+    <div class="rows"><table><thead><tr><th>order</th><th>order status</th><th>kind</th><th>channel</th><th>status</th><th>attempts</th><th>last error</th><th>sent / next try</th><th>via</th><th>Message-ID</th><th></th></tr></thead><tbody id="notifications"></tbody></table></div>
     <div class="empty" id="no-notifications">No notifications yet.</div>
   </section>
 ${sections.preview ? previewSection(options(NOTIFICATION_KINDS)) : ''}${sections.webhooks ? webhooksSection(sections.localReceiver) : ''}</main>
@@ -244,7 +244,7 @@ async function refresh() {
       tr.append(cell(k.kind), cell(String(k.sentLastMinute)), cell(String(k.dead), k.dead > 0 ? 'error' : undefined));
       return tr;
     }));
-    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(channelOf(n)), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.messageId, 'id')], n.status === 'dead'));
+    const rows = notifications.map((n) => row(n, [cell(n.orderId), cell(n.orderStatus ?? '—'), cell(n.kind), cell(channelOf(n)), badge(n.status), cell(String(n.attempts)), cell(failure(n), 'error'), cell(when(n)), cell(n.provider), cell(n.messageId, 'id')], n.status === 'dead'));
     document.getElementById('notifications').replaceChildren(...rows);
     document.getElementById('no-notifications').hidden = rows.length > 0;
     const letters = deadLetters.map((d) => row(d, [cell(d.orderId), cell(d.kind), cell(channelOf(d)), cell(String(d.attempts)), cell(failure(d), 'error'), cell(time(d.failedAt))], true));

@@ -24,6 +24,7 @@ interface Entry {
   lastError?: string;
   failureKind?: NotificationFailureKind;
   messageId?: string;
+  provider?: string;
   leaseOwner?: string;
   leaseUntil?: number;
   nextAttemptAt?: number;
@@ -87,10 +88,10 @@ export class InMemoryNotificationLedger implements NotificationLedger {
     }
   }
 
-  async markSent(key: NotificationKey, _owner: string, messageId: string): Promise<void> {
+  async markSent(key: NotificationKey, _owner: string, messageId: string, provider?: string): Promise<void> {
     const entry = this.entries.get(notificationId(key));
     if (!entry || entry.status === 'sent') return;
-    Object.assign(entry, { status: 'sent', messageId, sentAt: new Date(this.now()), lastError: undefined, failureKind: undefined, nextAttemptAt: undefined });
+    Object.assign(entry, { status: 'sent', messageId, provider, sentAt: new Date(this.now()), lastError: undefined, failureKind: undefined, nextAttemptAt: undefined });
     this.releaseLease(entry);
   }
 
@@ -169,5 +170,6 @@ function stateOf(entry: Entry): NotificationState {
     ...(entry.lastError ? { lastError: entry.lastError, failureKind: entry.failureKind ?? 'unknown' } : {}),
     ...(entry.sentAt ? { sentAt: entry.sentAt } : {}),
     ...(entry.messageId ? { messageId: entry.messageId } : {}),
+    ...(entry.provider ? { provider: entry.provider } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CIRCUIT_OPENING_KINDS, MAIL_FAILURE_KINDS, type MailFailureKind } from '../../application/ports/mailer.js';
 import { DEAD_LETTER_KINDS, type DeadLetterKind } from '../../application/ports/dead-letters.js';
+import { providerLabel } from '../../application/mail-providers.js';
 import { NOTIFICATION_RESULTS, type Metrics, type NotificationResult } from '../../application/ports/metrics.js';
 import type { WebhookFailureKind } from '../../application/ports/webhook-sender.js';
 import { NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notification.js';
@@ -42,6 +43,12 @@ export class PrometheusMetrics implements Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
+  private readonly emailsSent = new Counter({
+    name: 'ordermail_emails_sent_total',
+    help: 'Emails an SMTP server accepted, by provider (primary, fallback-1…: its place in SMTP_URL + SMTP_FALLBACK_URL) and kind',
+    labelNames: ['provider', 'kind'],
+    registers: [this.registry],
+  });
   private readonly webhooks = new Counter({
     name: 'ordermail_webhook_deliveries_total',
     help: 'Webhook delivery outcomes by kind and endpoint: sent (2xx), retried, deferred (its circuit open), dead_lettered, skipped (endpoint disabled or deleted)',
@@ -70,8 +77,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly smtpErrors = new Counter({ name: 'ordermail_smtp_errors_total', help: 'SMTP failures by kind', labelNames: ['kind'], registers: [this.registry] });
   private readonly circuitOpened = new Counter({
     name: 'ordermail_smtp_circuit_opened_total',
-    help: 'Times all sending stopped, by cause: unavailable, auth, refused (quota, 4xx/5xx at connect, greeting or MAIL FROM)',
-    labelNames: ['kind'],
+    help: 'Times sending through a provider (primary, fallback-1…) stopped, by cause: unavailable, auth, refused (quota, 4xx/5xx at connect, greeting or MAIL FROM)',
+    labelNames: ['kind', 'provider'],
     registers: [this.registry],
   });
   private readonly outcomeUnknown = new Counter({
@@ -93,13 +100,17 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
-  constructor(defaultLabels: Record<string, string> = {}) {
+  /** `smtpProviders`: how many SMTP providers this process has, so that each provider's series start at zero. */
+  constructor(defaultLabels: Record<string, string> = {}, smtpProviders = 0) {
     this.registry.setDefaultLabels(defaultLabels);
     collectDefaultMetrics({ register: this.registry });
     // Start the series at zero so rate() and increase() see the first event.
     for (const result of NOTIFICATION_RESULTS) for (const kind of NOTIFICATION_KINDS) this.notifications.inc({ result, kind }, 0);
     for (const kind of MAIL_FAILURE_KINDS) this.smtpErrors.inc({ kind }, 0);
-    for (const kind of CIRCUIT_OPENING_KINDS) this.circuitOpened.inc({ kind }, 0);
+    for (const provider of Array.from({ length: smtpProviders }, (_, index) => providerLabel(index))) {
+      for (const kind of CIRCUIT_OPENING_KINDS) this.circuitOpened.inc({ kind, provider }, 0);
+      for (const kind of NOTIFICATION_KINDS) this.emailsSent.inc({ provider, kind }, 0);
+    }
     for (const kind of DEAD_LETTER_KINDS) this.deadLetters.inc({ kind }, 0);
   }
 
@@ -122,8 +133,11 @@ export class PrometheusMetrics implements Metrics {
   smtpError(kind: MailFailureKind): void {
     this.smtpErrors.inc({ kind });
   }
-  mailCircuitOpened(kind: MailFailureKind): void {
-    this.circuitOpened.inc({ kind });
+  emailSent(provider: string, kind: NotificationKind): void {
+    this.emailsSent.inc({ provider, kind });
+  }
+  mailCircuitOpened(kind: MailFailureKind, provider: string): void {
+    this.circuitOpened.inc({ kind, provider });
   }
   mailOutcomeUnknown(): void {
     this.outcomeUnknown.inc();

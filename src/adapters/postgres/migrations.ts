@@ -317,6 +317,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // without a default is added without rewriting the table.
     sql: `ALTER TABLE orders ADD COLUMN locale text;`,
   },
+  {
+    version: 23,
+    name: 'the SMTP provider of each sent email',
+    // Which of the providers (SMTP_URL, SMTP_FALLBACK_URL) took the email, as host:port; null for webhook deliveries and older rows.
+    sql: `ALTER TABLE notifications ADD COLUMN provider text;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

@@ -16,6 +16,7 @@ interface NotificationRow {
   sent_at: Date | null;
   next_attempt_at: Date | null;
   message_id: string | null;
+  provider: string | null;
   created_at: Date;
   order_status: OrderStatus | null;
 }
@@ -37,7 +38,7 @@ export class PgAdminReadModel implements AdminReadModel {
     if (filter.channel !== undefined) where.push(`n.channel = $${params.push(filter.channel)}`);
     const rows = await this.query<NotificationRow>(
       `SELECT n.order_id, n.kind, n.channel, n.endpoint_id, n.status, n.attempts, n.last_error, n.failure_kind, n.sent_at, n.next_attempt_at,
-              n.message_id, n.created_at, o.status AS order_status
+              n.message_id, n.provider, n.created_at, o.status AS order_status
          FROM notifications n LEFT JOIN orders o ON o.order_id = n.order_id
         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY n.created_at DESC, n.seq DESC LIMIT $${params.push(limit)}`,
@@ -55,6 +56,7 @@ export class PgAdminReadModel implements AdminReadModel {
       ...(r.sent_at ? { sentAt: r.sent_at } : {}),
       ...(r.next_attempt_at && r.status === 'failed' ? { nextAttemptAt: r.next_attempt_at } : {}),
       ...(r.message_id ? { messageId: r.message_id } : {}),
+      ...(r.provider ? { provider: r.provider } : {}),
       ...(r.order_status ? { orderStatus: r.order_status } : {}),
     }));
   }

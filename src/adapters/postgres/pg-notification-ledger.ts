@@ -42,11 +42,12 @@ interface StateRow {
   failure_kind: string | null;
   sent_at: Date | null;
   message_id: string | null;
+  provider: string | null;
 }
 
 const JOB_COLUMNS =
   'order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at, created_at, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
-const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id';
+const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id, provider';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
 /** The key is the first four parameters of every statement that names one notification (see keyParams). */
 const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3 AND endpoint_id = $4';
@@ -160,12 +161,12 @@ export class PgNotificationLedger implements NotificationLedger {
     );
   }
 
-  async markSent(key: NotificationKey, _owner: string, messageId: string): Promise<void> {
+  async markSent(key: NotificationKey, _owner: string, messageId: string, provider?: string): Promise<void> {
     // Recorded whoever holds the lease now: the email did go out.
     await this.query(
-      `UPDATE notifications SET status = 'sent', message_id = $5, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
+      `UPDATE notifications SET status = 'sent', message_id = $5, provider = $6, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
         WHERE ${BY_KEY} AND status <> 'sent'`,
-      [...keyParams(key), messageId],
+      [...keyParams(key), messageId, provider ?? null],
     );
   }
 
@@ -290,5 +291,6 @@ function toState(row: StateRow): NotificationState {
     ...(row.last_error ? { lastError: row.last_error, failureKind: isNotificationFailureKind(row.failure_kind) ? row.failure_kind : 'unknown' } : {}),
     ...(row.sent_at ? { sentAt: row.sent_at } : {}),
     ...(row.message_id ? { messageId: row.message_id } : {}),
+    ...(row.provider ? { provider: row.provider } : {}),
   };
 }

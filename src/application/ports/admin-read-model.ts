@@ -16,6 +16,8 @@ export interface NotificationSummary {
   /** When a failed notification is tried again. */
   readonly nextAttemptAt?: Date;
   readonly messageId?: string;
+  /** The SMTP provider (host:port) that took a sent email. */
+  readonly provider?: string;
   /** When the ledger first saw it: the list's order, newest first. */
   readonly createdAt: Date;
   /** The order's status now; absent when the order is not in this database. */

@@ -16,8 +16,10 @@ export interface Metrics {
   /** From the event the notification announces (the order's creation...) to the SMTP server's acceptance. */
   emailDelivered(latencySeconds: number, kind: NotificationKind): void;
   smtpError(kind: MailFailureKind): void;
-  /** Sending stopped for everyone: the server is unreachable, refuses our credentials or refuses mail from us. */
-  mailCircuitOpened(kind: MailFailureKind): void;
+  /** An email the SMTP server accepted, by the provider that took it (`primary`, `fallback-1`…) and the notification's kind. */
+  emailSent(provider: string, kind: NotificationKind): void;
+  /** Sending through a provider stopped: its server is unreachable, refuses our credentials or refuses mail from us. */
+  mailCircuitOpened(kind: MailFailureKind, provider: string): void;
   /** The connection was lost after the final dot: the server may have the email, which is sent once more at most. */
   mailOutcomeUnknown(): void;
   deadLettered(kind: DeadLetterKind): void;
@@ -40,6 +42,7 @@ export const NO_METRICS: Metrics = {
   eventParked: () => undefined,
   notification: () => undefined,
   emailDelivered: () => undefined,
+  emailSent: () => undefined,
   smtpError: () => undefined,
   mailCircuitOpened: () => undefined,
   mailOutcomeUnknown: () => undefined,

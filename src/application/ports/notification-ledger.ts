@@ -56,7 +56,8 @@ export interface NotificationLedger {
   claimDue(limit: number, owner: string, leaseMs: number, channel: NotificationChannel, skipEndpoints?: readonly string[]): Promise<NotificationJob[]>;
   /** Extends the leases `owner` still holds on these notifications, so a slow send is not taken over. */
   renew(keys: readonly NotificationKey[], owner: string, leaseMs: number): Promise<void>;
-  markSent(key: NotificationKey, owner: string, messageId: string): Promise<void>;
+  /** `provider`: the SMTP provider that took an email (its host:port); none for a webhook delivery, whose endpoint is in its key. */
+  markSent(key: NotificationKey, owner: string, messageId: string, provider?: string): Promise<void>;
   /** Counts a send whose outcome is unknown, whoever holds the notification now: the server may have the email. */
   recordUnknownOutcome(key: NotificationKey): Promise<void>;
   markSkipped(key: NotificationKey, owner: string, reason: NotificationFailure): Promise<void>;

@@ -14,7 +14,9 @@ export function coreModule(config: Config, logger: Logger, role: string): Contai
     bind(T.Config).toConstantValue(config);
     bind(T.Logger).toConstantValue(logger);
     bind(T.Clock).toConstantValue(new SystemClock());
-    bind(T.MetricsRegistry).toConstantValue(new PrometheusMetrics({ service: config.serviceName, role }));
+    // The roles that send email: one provider per SMTP_URL and SMTP_FALLBACK_URL entry, or the embedded inbox.
+    const smtpProviders = role === 'notifier' || role === 'all' ? Math.max(1, config.smtp.urls.length) : 0;
+    bind(T.MetricsRegistry).toConstantValue(new PrometheusMetrics({ service: config.serviceName, role }, smtpProviders));
     provide(bind, T.Metrics, [T.MetricsRegistry], (registry) => registry);
     bind(T.IdGenerator).toConstantValue(new RandomIdGenerator());
     bind(T.SecretGenerator).toConstantValue(new RandomSecretGenerator());

@@ -31,14 +31,13 @@ export function notifierModule(): ContainerModule {
     provide(
       bind,
       T.NotificationSender,
-      [T.NotificationLedger, T.Mailer, T.EmailTemplates, T.DeadLetters, T.MailCircuit, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
-      (ledger, mailer, templates, deadLetters, circuit, clock, logger, inFlight, config, metrics, recipientQuota) =>
+      [T.NotificationLedger, T.MailProviders, T.EmailTemplates, T.DeadLetters, T.Clock, T.Logger, T.NotificationsInFlight, T.Config, T.Metrics, optional(T.RecipientQuota)],
+      (ledger, providers, templates, deadLetters, clock, logger, inFlight, config, metrics, recipientQuota) =>
         new NotificationSender(
           ledger,
-          mailer,
+          providers,
           templates,
           deadLetters,
-          circuit,
           clock,
           logger.child({ component: 'notifier' }),
           inFlight,
@@ -57,8 +56,8 @@ export function notifierModule(): ContainerModule {
     provide(bind, T.SendNotification, [T.NotificationLedger, T.NotificationSender, T.Logger, T.Config], (ledger, sender, logger, config) =>
       new SendNotification(ledger, sender, logger.child({ component: 'notifier' }), { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
     );
-    provide(bind, T.SendDueNotifications, [T.NotificationLedger, T.NotificationSender, T.MailCircuit, T.NotificationsInFlight, T.Config], (ledger, sender, circuit, inFlight, config) =>
-      new SendDueNotifications(ledger, sender, circuit, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
+    provide(bind, T.SendDueNotifications, [T.NotificationLedger, T.NotificationSender, T.MailProviders, T.NotificationsInFlight, T.Config], (ledger, sender, providers, inFlight, config) =>
+      new SendDueNotifications(ledger, sender, providers, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
     );
     provide(bind, T.RenewNotificationLeases, [T.NotificationLedger, T.NotificationsInFlight, T.Config], (ledger, inFlight, config) =>
       new RenewNotificationLeases(ledger, inFlight, { owner: claims.owner, leaseMs: config.notifier.leaseMs }),
