@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -220,6 +220,24 @@ describe('Email templates (files, eta and MJML)', () => {
       const email = shop.render(notification, addressing(notification));
       expect(email.subject).to.equal('Your Kaffeehaus order A-9 is confirmed');
       expect(email.text, 'the built-in text template still writes the body').to.include('Thank you for your order A-9.');
+    });
+
+    it('reads a folder mounted as Kubernetes mounts a ConfigMap: every entry a symbolic link into a hidden folder', async () => {
+      const mount = dir({ '..data/order-created/en.subject.eta': 'Mounted: {{= it.order.shortId }}\n' });
+      symlinkSync(join(mount, '..data', 'order-created'), join(mount, 'order-created'));
+      const linked = dir({});
+      mkdirSync(join(linked, 'order-created'));
+      symlinkSync(join(mount, '..data', 'order-created', 'en.subject.eta'), join(linked, 'order-created', 'en.subject.eta'));
+      for (const override of [mount, linked]) {
+        const shop = await FileEmailTemplates.load({ ...DEFAULT_TEMPLATE_OPTIONS, overrideDir: override });
+        const notification = orderConfirmation(createdEvent({ orderId: 'A-9' }));
+        expect(shop.render(notification, addressing(notification)).subject, override).to.equal('Mounted: A-9');
+      }
+    });
+
+    it('names a template file too large to be one, rather than reading it', async () => {
+      const override = dir({ 'order-created/en.subject.eta': `{{= it.order.shortId }}${' '.repeat(300 * 1024)}` });
+      expect((await problemsOf({ overrideDir: override })).join('\n')).to.match(/order-created\/en\.subject\.eta: \d+ bytes, more than the 262144 a template may have/);
     });
 
     it('adds a language: French for the confirmation, the default for the kinds it has no French for', async () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalLocale } from '../../domain/locale.js';
 import { isNotificationKind, NOTIFICATION_KINDS, type NotificationKind } from '../../domain/notification.js';
@@ -40,7 +40,7 @@ export function readTemplateFolder(dir: string, what: string, problems: string[]
   }
   const files: TemplateFile[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.') || !entry.isDirectory()) continue;
+    if (entry.name.startsWith('.') || kindOfEntry(entry, dir) !== 'directory') continue;
     if (!isNotificationKind(entry.name)) {
       problems.push(`${join(dir, entry.name)}: not a notification kind; the template folders are ${NOTIFICATION_KINDS.join(', ')}`);
       continue;
@@ -58,7 +58,7 @@ function readKindFolder(folder: string, kind: NotificationKind, problems: string
     const path = join(folder, entry.name);
     const match = FILE_NAME.exec(entry.name);
     const suffix = match?.[2] === undefined ? undefined : SUFFIXES[match[2]];
-    if (!entry.isFile() || match?.[1] === undefined || suffix === undefined) {
+    if (kindOfEntry(entry, folder) !== 'file' || match?.[1] === undefined || suffix === undefined) {
       problems.push(`${path}: not a template; name one <locale>.subject.eta, <locale>.html.mjml (or .html.eta) or <locale>.txt.eta`);
       continue;
     }
@@ -74,9 +74,42 @@ function readKindFolder(folder: string, kind: NotificationKind, problems: string
       continue;
     }
     seen.set(key, path);
-    files.push({ kind, locale, ...suffix, path, source: readFileSync(path, 'utf8').replace(/^\uFEFF/, '') });
+    const source = readSource(path, problems);
+    if (source !== undefined) files.push({ kind, locale, ...suffix, path, source });
   }
   return files;
+}
+
+/** The most a template file may hold: a template is a page of markup, not a data file. */
+const TEMPLATE_MAX_BYTES = 256 * 1024;
+
+/** A template's text, or a problem line naming the file when it cannot be read or is too large. */
+function readSource(path: string, problems: string[]): string | undefined {
+  try {
+    const size = statSync(path).size;
+    if (size > TEMPLATE_MAX_BYTES) {
+      problems.push(`${path}: ${size} bytes, more than the ${TEMPLATE_MAX_BYTES} a template may have`);
+      return undefined;
+    }
+    return readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  } catch (error) {
+    problems.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return undefined;
+  }
+}
+
+/**
+ * What an entry is, a symbolic link followed: a mounted Kubernetes ConfigMap or Secret holds its files as links
+ * into a hidden folder, and they must count as the files and folders they point at.
+ */
+function kindOfEntry(entry: Dirent, parent: string): 'file' | 'directory' | 'other' {
+  if (!entry.isSymbolicLink()) return entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
+  try {
+    const target = statSync(join(parent, entry.name));
+    return target.isFile() ? 'file' : target.isDirectory() ? 'directory' : 'other';
+  } catch {
+    return 'other';
+  }
 }
 
 function isDirectory(path: string): boolean {
