@@ -116,18 +116,18 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     expect(r.duplicates).to.equal(0);
   });
 
-  it('Kafka stopped for 20 s: orders keep being accepted and all are emailed once it is back', async () => {
+  it('Kafka stopped for 10 s: orders keep being accepted and all are emailed once it is back', async () => {
     stack = await FaultStack.start(brokers);
-    const flowing = stack.flow(RATE, 30_000);
+    const flowing = stack.flow(RATE, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await kafkaScript('stop', KAFKA_PORT);
-    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
     await kafkaScript('start', KAFKA_PORT);
     const cleared = Date.now();
     await flowing;
     expect(stack.refused, 'orders refused while Kafka was down').to.deep.equal([]);
     const r = await stack.drained(cleared);
-    report('Kafka down 20 s', r);
+    report('Kafka down 10 s', r);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.duplicates).to.equal(0);
   });
@@ -146,22 +146,22 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     expect(r.duplicates).to.equal(0);
   });
 
-  it('SMTP down for 30 s: everything emailed afterwards, nothing dead-lettered', async () => {
+  it('SMTP down for 15 s (over twice the 6.2 s of retries at NOTIFY_RETRY_BASE_MS=200): everything emailed afterwards, nothing dead-lettered', async () => {
     stack = await FaultStack.start(brokers);
-    const flowing = stack.flow(RATE, 35_000); // orders keep coming through the whole outage
+    const flowing = stack.flow(RATE, 20_000); // orders keep coming through the whole outage
     await stack.smtp.waitFor(10, 30_000);
     await stack.smtp.refuseConnections();
-    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
     await stack.smtp.acceptConnections();
     const cleared = Date.now();
     await flowing;
     const r = await stack.drained(cleared);
-    report('SMTP down 30 s', r);
+    report('SMTP down 15 s', r);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.deadLetters).to.equal(0);
   });
 
-  it('SMTP primary down for 30 s with a fallback provider: emails go on through the fallback at once, each exactly once across both, then through the primary again; nothing dead-lettered', async () => {
+  it('SMTP primary down for 15 s with a fallback provider: emails go on through the fallback at once, each exactly once across both, then through the primary again; nothing dead-lettered', async () => {
     stack = await FaultStack.start(brokers, { fallbackSmtp: true });
     const running = stack;
     const primary = running.smtp;
@@ -169,11 +169,11 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     const [primaryName, fallbackName] = [`127.0.0.1:${primary.port}`, `127.0.0.1:${fallback.port}`];
     const linesOf = (msg: string) => running.notifiers.flatMap((n) => n.lines).filter((l) => l.msg === msg);
 
-    const flowing = running.flow(RATE, 40_000);
+    const flowing = running.flow(RATE, 25_000);
     await primary.waitFor(10, 30_000);
     await primary.refuseConnections();
     const downAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
     await primary.acceptConnections();
     const backAt = Date.now();
     // Each notifier's next probe of the primary (15 s apart at most) closes its circuit: from then on, the primary again.
@@ -182,7 +182,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     await flowing;
     await running.flow(RATE, 3000);
     const r = await running.drained(backAt);
-    report('SMTP primary down 30 s, fallback provider', r);
+    report('SMTP primary down 15 s, fallback provider', r);
     expect(running.refused, 'orders refused').to.deep.equal([]);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.deadLetters).to.equal(0);
@@ -199,7 +199,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     const emailedAt = new Map(running.messages.map((m) => [m.headers['x-order-id'] ?? '', m.acceptedAt.getTime()]));
     const duringOutage = [...running.acceptedAt].filter(([, at]) => at >= downAt && at < backAt);
     const latencies = duringOutage.map(([orderId, at]) => (emailedAt.get(orderId) ?? Infinity) - at).sort((a, b) => a - b);
-    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(300);
+    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(150);
     expect(latencies.at(-1), 'the slowest email of an order accepted during the outage, ms after its 202').to.be.below(5000);
     expect(linesOf('no SMTP provider takes mail: sending paused until one does'), 'sending paused').to.deep.equal([]);
 
@@ -224,13 +224,13 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     }
     const fellOver = linesOf('emails fail over to another SMTP provider');
     console.log(
-      `      SMTP primary down 30 s: ${fallback.messages.length} emails through the fallback, ${primary.messages.length} through the primary; the notifiers were back on it ` +
+      `      SMTP primary down 15 s: ${fallback.messages.length} emails through the fallback, ${primary.messages.length} through the primary; the notifiers were back on it ` +
         `${primaryAgainAt - backAt} ms after it returned; email latency during the outage p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms; ` +
         `${fellOver.length} failovers logged, ${unknownOutcomes.size} unknown outcomes, ${r.duplicates} duplicates`,
     );
   });
 
-  it('a webhook endpoint down for 30 s (connection refused): afterwards each order.created delivered exactly once, nothing dead-lettered, and the emails not held up', async () => {
+  it('a webhook endpoint down for 15 s (connection refused): afterwards each order.created delivered exactly once, nothing dead-lettered, and the emails not held up', async () => {
     stack = await FaultStack.start(brokers, { env: WEBHOOK_TEST_ENV });
     const running = stack;
     const endpoint = await VerifyingWebhookReceiver.start();
@@ -238,17 +238,17 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     await registerEndpoint(adminCallTo(() => running.nextBase()), endpoint, ['order.created']);
     await new Promise((resolve) => setTimeout(resolve, REGISTRY_CACHE_MS));
 
-    const flowing = running.flow(RATE, 40_000);
+    const flowing = running.flow(RATE, 25_000);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     await endpoint.goDown();
     const downAt = Date.now();
     const takenBeforeOutage = endpoint.accepted.length;
-    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
     await endpoint.comeBack();
     const backAt = Date.now();
     await flowing;
     const r = await running.drained(backAt);
-    report('webhook endpoint down 30 s', r);
+    report('webhook endpoint down 15 s', r);
     expect(running.refused, 'orders refused').to.deep.equal([]);
     expect(r.emailed).to.equal(r.accepted);
     expect(r.duplicates).to.equal(0);
@@ -257,7 +257,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     const emailedAt = new Map(running.smtp.messages.map((m) => [m.headers['x-order-id'] ?? '', m.acceptedAt.getTime()]));
     const duringOutage = [...running.acceptedAt].filter(([, at]) => at >= downAt && at < backAt);
     const latencies = duringOutage.map(([orderId, at]) => (emailedAt.get(orderId) ?? Infinity) - at).sort((a, b) => a - b);
-    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(300);
+    expect(duringOutage.length, 'orders accepted during the outage').to.be.greaterThan(150);
     expect(latencies.at(-1), 'the slowest email of an order accepted during the outage, ms after its 202').to.be.below(5000);
 
     await endpoint.waitFor((e) => e.accepted.length >= running.accepted.size, 'every accepted order announced to the endpoint', 90_000);
@@ -269,7 +269,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     );
     const announced = endpoint.accepted.map((d) => d.event?.data.orderId);
     console.log(
-      `      webhook endpoint down 30 s: ${takenBeforeOutage} deliveries before the outage, ${duringOutage.length} orders accepted during it; ` +
+      `      webhook endpoint down 15 s: ${takenBeforeOutage} deliveries before the outage, ${duringOutage.length} orders accepted during it; ` +
         `the first delivery ${Math.min(...endpoint.accepted.map((d) => d.receivedAt).filter((at) => at >= backAt)) - backAt} ms and every one ${deliveredAt - backAt} ms after it came back; email latency during the outage p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms`,
     );
     expect(deliveryProblems(endpoint.requests), 'every request signed, described by the schema, from ordermail').to.deep.equal([]);
