@@ -77,9 +77,10 @@ export async function compileTemplate(file: TemplateFile, problems: string[]): P
 }
 
 function runner(eta: Eta, template: TemplateFunction, path: string, where: (line: string) => string): CompiledTemplate {
+  const options = { filepath: path };
   return (data) => {
     try {
-      return eta.render(template, data, { filepath: path });
+      return eta.render(template, data, options);
     } catch (error) {
       throw runError(error, path, where);
     }
