@@ -3,7 +3,8 @@ import pThrottle from 'p-throttle';
 import { MailDeliveryError, type EmailMessage, type Mailer, type MailFailureKind, type SentEmail } from '../../application/ports/mailer.js';
 import { headerSafe } from '../../application/templates/email-text.js';
 import type { DkimSettings } from './dkim-key.js';
-import { dkimSigner } from './dkim-signing.js';
+import { dkimSigner, type MessageSigner } from './dkim-signing.js';
+import { composeMessage } from './mime-message.js';
 
 export interface SmtpSettings {
   /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465 (TLS). */
@@ -43,13 +44,9 @@ export class SmtpMailer implements Mailer {
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     } as Parameters<typeof nodemailer.createTransport>[0]);
-    // Signed in the plugin below, not through the transport's `dkim` option: nodemailer runs that after every plugin, so
-    // the mark would see the unsigned copy end (read whole by the signer) before a byte of the message went out.
-    const sign = settings.dkim ? dkimSigner(settings.dkim) : undefined;
-    // Signs each message, then marks a send whose whole signed message was read into the connection: only the final
-    // dot and its reply follow.
+    this.sign = settings.dkim ? dkimSigner(settings.dkim) : undefined;
+    // Marks a send whose whole (signed) message was read into the connection: only the final dot and its reply follow.
     this.transport.use('stream', (mail, done) => {
-      if (sign) mail.message.processFunc(sign);
       const progress = (mail.data as Record<string, unknown>)[PROGRESS] as { bodySent: boolean } | undefined;
       if (progress)
         mail.message.processFunc((input) => {
@@ -60,22 +57,19 @@ export class SmtpMailer implements Mailer {
     });
   }
 
+  private readonly sign?: MessageSigner;
+
   async send(message: EmailMessage): Promise<SentEmail> {
     // Whoever rendered it, no value breaks out of its header line.
     const messageId = headerSafe(message.messageId, 998);
-    const headers = Object.fromEntries(Object.entries(message.headers).filter(([name]) => HEADER_NAME.test(name)).map(([name, value]) => [name, headerSafe(value)]));
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const name of Object.keys(message.headers)) if (HEADER_NAME.test(name)) headers[name] = headerSafe(message.headers[name] as string);
     const progress = { bodySent: false };
     try {
-      const info = await this.deliver({
-        from: this.settings.from,
-        to: message.to,
-        subject: headerSafe(message.subject, 998),
-        text: message.text,
-        html: message.html,
-        messageId,
-        headers,
-        ...({ [PROGRESS]: progress } as object),
-      });
+      // Composed and signed here, whole, then handed to nodemailer as it goes out: one buffer, not a stream of small pieces.
+      const composed = await composeMessage({ from: this.settings.from, to: message.to, subject: headerSafe(message.subject, 998), text: message.text, html: message.html, messageId, headers });
+      const raw = this.sign ? await this.sign(composed.raw) : composed.raw;
+      const info = await this.deliver({ envelope: composed.envelope, raw, messageId, ...({ [PROGRESS]: progress } as object) } as Parameters<Transporter['sendMail']>[0]);
       return { messageId, response: String((info as { response?: string }).response ?? '') };
     } catch (error) {
       throw classify(error, progress.bodySent);
