@@ -15,6 +15,7 @@ import { startRole, type RunningProcess } from '../test/support/processes.js';
 import { collectProfile, type ProfileSummary } from './cpu-profile.js';
 import { CpuSampler, kafkaPid, PG_GROUPS } from './cpu-sampler.js';
 import type { EmailsResult, LoadCommand, LoadReply, Percentiles, SendResult } from './load-protocol.js';
+import { laterRunStart, nextStep, type Outcome } from './ramp.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { values: flags } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, label: { type: 'string' } }, strict: true });
@@ -235,31 +236,19 @@ async function measureCpu(bench: Bench, seconds: number) {
   };
 }
 
-/**
- * One run of the ramp: up the grid from `startIndex` while the steps are sustained. When its first step is not,
- * it goes down the grid instead, until one is.
- */
-async function sustainedRun(bench: Bench, run: number, startIndex: number) {
+/** One run of the ramp, from the grid's `start` index (see `nextStep`). */
+async function sustainedRun(bench: Bench, run: number, start: number) {
   const steps: StepResult[] = [];
-  let highest = 0;
-  let index = startIndex;
-  let goingDown = false;
-  for (;;) {
+  const outcomes: Outcome[] = [];
+  for (let index = nextStep(PLAN.grid.length, start, outcomes); index !== undefined; index = nextStep(PLAN.grid.length, start, outcomes)) {
+    if (steps.length > 0) await sleep(2000);
     const rate = PLAN.grid[index] as number;
     const result = await step(bench, `r${run}s${rate}`, rate, PLAN.stepSeconds);
     steps.push(result);
+    outcomes.push({ index, sustained: result.sustained });
     console.log(`  run ${run}, ${result.sustained ? 'sustained' : 'NOT sustained'} ${describe(result)}`);
-    if (result.sustained) {
-      highest = rate;
-      if (goingDown || index === PLAN.grid.length - 1) break;
-      index += 1;
-    } else {
-      if (highest > 0 || index === 0 || (!goingDown && steps.length > 1)) break;
-      goingDown = true;
-      index -= 1;
-    }
-    await sleep(2000);
   }
+  const highest = Math.max(0, ...steps.filter((s) => s.sustained).map((s) => s.rate));
   return {
     highestSustained: highest,
     steps: steps.map((s) => ({
@@ -433,9 +422,7 @@ async function main(): Promise<void> {
       console.log(`  end to end @100/s (202 → SMTP 250): p50 ${e2e100.all.endToEnd.p50.toFixed(1)} ms, p99 ${e2e100.all.endToEnd.p99.toFixed(1)} ms (${e2e100.all.emailed}/${e2e100.all.accepted} emailed)`);
       if (e2e100.sent.accepted < e2e100.sent.sent) problems.push(`at 100/s only ${e2e100.sent.accepted} of ${e2e100.sent.sent} orders were answered 202`);
       for (let run = 1; run <= PLAN.runs; run++) {
-        // Runs 2 and 3 start one step below run 1's result: the steps far below it tell nothing new.
-        const first = runs[0] ? Math.max(0, PLAN.grid.indexOf(runs[0].highestSustained) - 1) : 0;
-        runs.push(await sustainedRun(bench, run, first));
+        runs.push(await sustainedRun(bench, run, runs[0] ? laterRunStart(PLAN.grid, runs[0].highestSustained) : 0));
         await sleep(2000);
       }
       ceiling = pgbenchCeiling(database.url, PLAN.pgbenchSeconds);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { topSelfTime } from '../../bench/cpu-profile.js';
 import { readProcessCpu } from '../../bench/cpu-sampler.js';
+import { laterRunStart, nextStep, type Outcome } from '../../bench/ramp.js';
 
 /** A profile whose samples fall, in order, on the nodes named; each sample lasts `us` microseconds. */
 function aProfile(frames: Record<number, { functionName: string; url?: string; lineNumber?: number }>, samples: number[], us = 1000) {
@@ -44,5 +45,36 @@ describe('the bench instruments', () => {
     expect((after?.cpuMs as number) - (before?.cpuMs as number)).to.be.at.least(30);
     expect(after?.startTicks).to.equal(before?.startTicks);
     expect(readProcessCpu(2 ** 22 + 1)).to.equal(undefined);
+  });
+
+  describe('the sustained-rate ramp', () => {
+    const GRID = [200, 400, 600, 800, 1000, 1200, 1600];
+    /** The grid indexes a run tries, when the steps up to `limit` orders/s are sustained. */
+    const walk = (start: number, limit: number): number[] => {
+      const outcomes: Outcome[] = [];
+      for (let index = nextStep(GRID.length, start, outcomes); index !== undefined; index = nextStep(GRID.length, start, outcomes))
+        outcomes.push({ index, sustained: (GRID[index] as number) <= limit });
+      return outcomes.map((o) => GRID[o.index] as number);
+    };
+
+    it('goes up from its start while the steps are sustained, and stops at the first that is not', () => {
+      expect(walk(0, 600)).to.deep.equal([200, 400, 600, 800]);
+      expect(walk(1, 600)).to.deep.equal([400, 600, 800]);
+    });
+
+    it('stops at the top of the grid when every step is sustained', () => {
+      expect(walk(5, 5000)).to.deep.equal([1200, 1600]);
+    });
+
+    it('goes down when its first step is not sustained, until one is or the bottom fails', () => {
+      expect(walk(3, 400)).to.deep.equal([800, 600, 400]);
+      expect(walk(2, 100)).to.deep.equal([600, 400, 200]);
+    });
+
+    it('starts later runs one step below the first run\'s result, or at the bottom', () => {
+      expect(laterRunStart(GRID, 800)).to.equal(2);
+      expect(laterRunStart(GRID, 200)).to.equal(0);
+      expect(laterRunStart(GRID, 0)).to.equal(0);
+    });
   });
 });
