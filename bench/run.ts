@@ -170,6 +170,9 @@ async function step(bench: Bench, prefix: string, rate: number, seconds: number)
   const lastEmailAfterStopMs = onTime.emailed >= onTime.accepted ? Math.max(0, Math.round(onTime.lastEmailAt - sent.lastSentAt)) : null;
   const sustained = sent.accepted >= 0.99 * sent.sent && sent.achievedRate >= 0.95 * rate && lastEmailAfterStopMs !== null;
   for (const line of newLogProblems(bench.processes)) console.log(`    ${line}`);
+  // 503 is the api shedding load (its pool's wait ran out): a result. Any other refusal is the bench or ordermail broken.
+  const refusals = Object.entries(sent.otherStatuses).filter(([status]) => status !== '503');
+  if (refusals.length > 0) problems.push(`${prefix}: answers other than 202 and 503: ${refusals.map(([status, n]) => `${n}×${status}`).join(', ')}`);
   if (all.emailed < all.accepted) problems.push(`${prefix}: ${all.accepted - all.emailed} of ${all.accepted} accepted orders never emailed (waited ${DRAIN_MS / 1000} s)`);
   return { rate, seconds, sent, onTime, all, lastEmailAfterStopMs, sustained, cpuMs, cpuMsPerOrder: perOrder(cpuMs, sent.accepted) };
 }
@@ -420,7 +423,7 @@ async function main(): Promise<void> {
       console.log(`  API @500/s: p50 ${api500.sent.api.p50.toFixed(2)} ms, p99 ${api500.sent.api.p99.toFixed(2)} ms, p99.9 ${api500.sent.api.p999.toFixed(2)} ms (${describe(api500)})`);
       e2e100 = await step(bench, 'e100', 100, PLAN.endToEndSeconds);
       console.log(`  end to end @100/s (202 → SMTP 250): p50 ${e2e100.all.endToEnd.p50.toFixed(1)} ms, p99 ${e2e100.all.endToEnd.p99.toFixed(1)} ms (${e2e100.all.emailed}/${e2e100.all.accepted} emailed)`);
-      if (e2e100.sent.accepted < e2e100.sent.sent) problems.push(`at 100/s only ${e2e100.sent.accepted} of ${e2e100.sent.sent} orders were answered 202`);
+      if (e2e100.sent.accepted < 0.99 * e2e100.sent.sent) problems.push(`at 100/s only ${e2e100.sent.accepted} of ${e2e100.sent.sent} orders were answered 202`);
       for (let run = 1; run <= PLAN.runs; run++) {
         runs.push(await sustainedRun(bench, run, runs[0] ? laterRunStart(PLAN.grid, runs[0].highestSustained) : 0));
         await sleep(2000);
