@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function run(args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  // From the build when `npm test` made one (ORDERMAIL_TEST_ENTRY=dist), else from the source through tsx.
+  const entry = process.env.ORDERMAIL_TEST_ENTRY === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const result = spawnSync(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ORDERMAIL_ENV_FILE: '/nonexistent', ...env },
     encoding: 'utf8',

@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { topSelfTime } from '../../bench/cpu-profile.js';
+import { readProcessCpu } from '../../bench/cpu-sampler.js';
+import { laterRunStart, nextStep, type Outcome } from '../../bench/ramp.js';
+
+/** A profile whose samples fall, in order, on the nodes named; each sample lasts `us` microseconds. */
+function aProfile(frames: Record<number, { functionName: string; url?: string; lineNumber?: number }>, samples: number[], us = 1000) {
+  return {
+    nodes: Object.entries(frames).map(([id, frame]) => ({ id: Number(id), callFrame: { url: '', lineNumber: 0, ...frame } })),
+    samples,
+    // timeDeltas[i] is the time before sample i: each sample's duration is the next delta.
+    timeDeltas: samples.map(() => us),
+    startTime: 0,
+    endTime: samples.length * us,
+  };
+}
+
+describe('the bench instruments', () => {
+  it('ranks functions by self time, one line per function whatever the call path, idle left out of the busy time', () => {
+    const profile = aProfile(
+      {
+        1: { functionName: '(idle)' },
+        2: { functionName: 'render', url: 'file:///repo/dist/email.js', lineNumber: 9 },
+        3: { functionName: 'render', url: 'file:///repo/dist/email.js', lineNumber: 9 },
+        4: { functionName: 'writev' },
+      },
+      [1, 2, 3, 4, 2, 1, 1],
+    );
+    const summary = topSelfTime(profile, '/repo', 15);
+    expect(summary.top.map((t) => [t.function, t.location, t.selfMs])).to.deep.equal([
+      ['render', 'dist/email.js:10', 3],
+      ['writev', '', 1],
+    ]);
+    expect(summary.busyMs).to.equal(4);
+    expect(summary.top[0]?.percentOfBusy).to.equal(75);
+  });
+
+  it('reads its own process CPU time from /proc, growing as it works', () => {
+    const before = readProcessCpu(process.pid);
+    const start = process.cpuUsage();
+    while (process.cpuUsage(start).user < 50_000) Math.sqrt(Math.random());
+    const after = readProcessCpu(process.pid);
+    expect(before?.cpuMs).to.be.a('number');
+    // utime is counted in clock ticks (10 ms): 50 ms of work shows as at least 30.
+    expect((after?.cpuMs as number) - (before?.cpuMs as number)).to.be.at.least(30);
+    expect(after?.startTicks).to.equal(before?.startTicks);
+    expect(readProcessCpu(2 ** 22 + 1)).to.equal(undefined);
+  });
+
+  describe('the sustained-rate ramp', () => {
+    const GRID = [200, 400, 600, 800, 1000, 1200, 1600];
+    /** The grid indexes a run tries, when the steps up to `limit` orders/s are sustained. */
+    const walk = (start: number, limit: number): number[] => {
+      const outcomes: Outcome[] = [];
+      for (let index = nextStep(GRID.length, start, outcomes); index !== undefined; index = nextStep(GRID.length, start, outcomes))
+        outcomes.push({ index, sustained: (GRID[index] as number) <= limit });
+      return outcomes.map((o) => GRID[o.index] as number);
+    };
+
+    it('goes up from its start while the steps are sustained, and stops at the first that is not', () => {
+      expect(walk(0, 600)).to.deep.equal([200, 400, 600, 800]);
+      expect(walk(1, 600)).to.deep.equal([400, 600, 800]);
+    });
+
+    it('stops at the top of the grid when every step is sustained', () => {
+      expect(walk(5, 5000)).to.deep.equal([1200, 1600]);
+    });
+
+    it('goes down when its first step is not sustained, until one is or the bottom fails', () => {
+      expect(walk(3, 400)).to.deep.equal([800, 600, 400]);
+      expect(walk(2, 100)).to.deep.equal([600, 400, 200]);
+    });
+
+    it('starts later runs one step below the first run\'s result, or at the bottom', () => {
+      expect(laterRunStart(GRID, 800)).to.equal(2);
+      expect(laterRunStart(GRID, 200)).to.equal(0);
+      expect(laterRunStart(GRID, 0)).to.equal(0);
+    });
+  });
+});
