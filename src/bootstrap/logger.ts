@@ -33,9 +33,19 @@ function jsonLine(): winston.Logform.Format {
       clock.iso = new Date(ms).toISOString();
     }
     const { level, message, service, role, ...rest } = info;
+    for (const key in rest) if (rest[key] instanceof Error) rest[key] = errorFields(rest[key]);
     info[MESSAGE] = JSON.stringify({ level, msg: message, time: clock.iso, service, role, ...rest });
     return info;
   })();
+}
+
+/**
+ * An Error in a field (kafkajs hands its consumer's failures over as `error`) as what it says: JSON.stringify
+ * would write `{}`, and the line would not say why a batch failed.
+ */
+function errorFields(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  return { ...(error.name === 'Error' ? {} : { name: error.name }), message: error.message, ...(code === undefined ? {} : { code }) };
 }
 
 /** winston's transport base class (winston-transport, which winston brings): exported as `Transport`, typed as `transport`. */

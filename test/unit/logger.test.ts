@@ -58,6 +58,17 @@ describe('Logger (JSON lines)', () => {
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).to.deep.equal(['w', 'e', 'child e']);
   });
 
+  it('writes an Error in a field as its name, message and code, not as {} (a kafkajs consumer failure)', async () => {
+    const { stream, lines } = writtenLines();
+    const logger = createLogger({ level: 'info', service: 'ordermail', role: 'notifier', stream });
+    const refused = Object.assign(new TypeError('timeout exceeded when trying to connect'), { code: 'ETIMEDOUT' });
+    logger.error('Error when calling eachBatch', { topic: 'orders', error: refused });
+    logger.warn('plain', { error: new Error('boom') });
+    await flushed();
+    expect(JSON.parse(lines[0] as string)).to.deep.include({ topic: 'orders', error: { name: 'TypeError', message: 'timeout exceeded when trying to connect', code: 'ETIMEDOUT' } });
+    expect(JSON.parse(lines[1] as string)).to.deep.include({ error: { message: 'boom' } });
+  });
+
   it('writes every line exactly as the previous winston format did', async () => {
     const error = new Error('boom');
     const calls: [string, (logger: Logger) => void][] = [
@@ -65,7 +76,7 @@ describe('Logger (JSON lines)', () => {
       ['fields in their order', (logger) => logger.warn('email failed, retry scheduled', { kind: 'transient', responseCode: 421, error: 'try later', attempt: 2, retryInMs: 1500 })],
       ['an undefined field is left out', (logger) => logger.warn('email failed', { kind: 'unavailable', responseCode: undefined })],
       ['a stack as text', (logger) => logger.error('shutdown failed', { error: error.stack })],
-      ['an Error value', (logger) => logger.error('failed', { error })],
+      // An Error value is the one deliberate difference: the previous format wrote it as {} (its own test above).
       ['nested values, null, unicode', (logger) => logger.info('emails fail over', { from: 'a:25', to: null, label: 'fallback-1', items: ['ä', 1, { x: true }] })],
       ['a field named message is appended to msg', (logger) => logger.info('said', { message: 'more' })],
       ['fields named msg and time keep their place', (logger) => logger.info('odd', { msg: 'other', time: 'then' })],
