@@ -16,6 +16,7 @@ const CONCURRENCY = argument('concurrency', 32);
 // A backend that went idle reports its counters within PGSTAT_IDLE_INTERVAL (10 s); one that exits, at once.
 const STATS_SETTLE_MS = 11_000;
 const TICKS_PER_SECOND = 100;
+const IDLE_MS = 30_000;
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -140,7 +141,11 @@ async function main(): Promise<void> {
     const notifier = start('notifier', { LOG_LEVEL: 'info' });
     await notifier.waitForLine((l) => l.msg === 'joined consumer group', 'the notifier to join its group', 60_000);
     await pause(STATS_SETTLE_MS);
+    // What the idle notifier does anyway (the sweeper, the webhook dispatcher, lease renewal): subtracted below.
+    const idleFrom = await observer.snapshot();
+    await pause(IDLE_MS);
     const mailFrom = await observer.snapshot();
+    const idlePerSecond = (mailFrom.commits + mailFrom.rollbacks - idleFrom.commits - idleFrom.rollbacks) / (IDLE_MS / 1000);
     const notifierCpuFrom = cpuSeconds(notifier.child.pid);
     const mailStarted = Date.now();
     const relay = start('relay');
@@ -182,6 +187,8 @@ async function main(): Promise<void> {
         seconds: mailSeconds,
         emailsPerSecond: Math.round(ORDERS / mailSeconds),
         transactionsPerEmail: per(mailTo.commits + mailTo.rollbacks - mailFrom.commits - mailFrom.rollbacks),
+        idleTransactionsPerSecond: Number(idlePerSecond.toFixed(2)),
+        transactionsPerEmailBeyondIdle: per(mailTo.commits + mailTo.rollbacks - mailFrom.commits - mailFrom.rollbacks - idlePerSecond * mailSeconds),
         rollbacksPerEmail: per(mailTo.rollbacks - mailFrom.rollbacks),
         statementsPerEmail: statementsOf(mailFrom, mailTo),
         notifierCpuMsPerEmail: per(notifierCpu * 1000),
