@@ -66,7 +66,11 @@ export class PgOrderRepository implements OrderRepository {
       const { code, constraint } = error as { code?: string; constraint?: string };
       return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
     };
-    const result = await this.write(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic, order.locale ?? null], orderIdTaken);
+    const result = await this.write(
+      { text: sql, name: 'order_add' },
+      [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic, order.locale ?? null],
+      orderIdTaken,
+    );
     if (!('inDoubt' in result)) return;
     // Its own row tells: ours (same internal id) means stored.
     const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
@@ -116,7 +120,7 @@ export class PgOrderRepository implements OrderRepository {
       JSON.stringify(metadata),
       this.legacyTopic,
     ];
-    const result = await this.write(sql, params);
+    const result = await this.write({ text: sql, name: 'order_status_change' }, params);
     if ('inDoubt' in result) {
       // The history entry, by the change's own id, tells.
       const history = await this.settleInDoubt(result.inDoubt, () => this.statusHistory(order.orderId));
@@ -131,14 +135,19 @@ export class PgOrderRepository implements OrderRepository {
    * when the connection died after the statement left (it may have committed). Any other failure is thrown
    * as `refused` makes it.
    */
-  private async write(sql: string, params: readonly unknown[], refused: (error: unknown) => unknown = translate): Promise<{ rows: number } | { inDoubt: unknown }> {
+  private async write(
+    sql: { text: string; name: string },
+    params: readonly unknown[],
+    refused: (error: unknown) => unknown = translate,
+  ): Promise<{ rows: number } | { inDoubt: unknown }> {
     // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
     const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
     let failure: unknown;
     try {
-      return { rows: (await client.query(sql, params)).rows.length };
+      // Named: parsed and planned once per connection, the hot path of the api.
+      return { rows: (await client.query(sql.text, params, { name: sql.name })).rows.length };
     } catch (error) {
       failure = error ?? new Error('query failed');
     } finally {
