@@ -146,6 +146,8 @@ export class PgNotificationLedger implements NotificationLedger {
   constructor(private readonly database: SqlDatabase) {
     this.markSentBatcher = new StatementBatcher({
       streamOf: (record) => notificationId(record.key),
+      // Sends finish one by one: with one batch in flight, those that finish meanwhile share the next statement.
+      maxInFlight: 1,
       run: async (records) => {
         await this.query(MARK_SENT_BATCH, [...columnsOf(records.map((r) => [...keyParams(r.key), r.messageId, r.provider ?? null]), 6)], { name: 'ledger_mark_sent_batch' });
         return records.map(() => undefined);

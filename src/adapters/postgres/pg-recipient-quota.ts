@@ -55,7 +55,7 @@ export class PgRecipientQuota implements RecipientQuota {
     readonly perHour: number,
   ) {
     // A recipient's takes go one after the other: each counts what the previous one took.
-    this.batcher = new StatementBatcher({ streamOf: (take) => take.recipient, run: (takes) => this.takeBatch(takes) });
+    this.batcher = new StatementBatcher({ streamOf: (take) => take.recipient, maxInFlight: 1, run: (takes) => this.takeBatch(takes) });
   }
 
   async take(recipient: string, unit: string): Promise<boolean> {
