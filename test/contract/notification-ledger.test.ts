@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { InMemoryNotificationLedger } from '../../src/adapters/memory/in-memory-notification-ledger.js';
 import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notification-ledger.js';
+import { DataRejectedError } from '../../src/application/errors.js';
 import type { NotificationJob, NotificationLedger } from '../../src/application/ports/notification-ledger.js';
 import type { Notification, NotificationFailure, NotificationKind } from '../../src/domain/notification.js';
 import { ORDER_CREATED } from '../../src/domain/order-created.js';
@@ -199,6 +200,45 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
   it('knows nothing of an order no notifier has seen', async () => {
     expect(await ledger.stateOf({ orderId: 'unknown', kind: 'order-created', channel: 'email' })).to.equal(null);
     expect(await ledger.statesOf('unknown')).to.deep.equal([]);
+  });
+
+  describe('many callers at once (a notifier claims and records a chunk of events together)', () => {
+    it('claims each of many notifications of different orders exactly once, whoever asks at the same time', async () => {
+      const events = Array.from({ length: 150 }, () => anEvent());
+      const first = await Promise.all(events.map((event, i) => ledger.claim(event, { correlationId: `c-${i}` }, 'a', 60_000)));
+      expect(first.every((claim) => claim.claimed)).to.equal(true);
+      first.forEach((claim, i) => {
+        if (claim.claimed) expect(claim.job).to.deep.include({ notification: events[i], correlationId: `c-${i}`, attempts: 0 });
+      });
+      const again = await Promise.all(events.flatMap((event) => [ledger.claim(event, {}, 'a', 60_000), ledger.claim(event, {}, 'b', 60_000)]));
+      expect(again.filter((claim) => claim.claimed)).to.have.length(0);
+      await Promise.all(events.map((event, i) => ledger.markSent(event, 'a', `<m-${i}@x>`, 'mail.example.com:587')));
+      const states = await Promise.all(events.map((event) => ledger.stateOf(event)));
+      states.forEach((state, i) => expect(state).to.deep.include({ status: 'sent', messageId: `<m-${i}@x>`, provider: 'mail.example.com:587' }));
+    });
+
+    it('keeps each order\'s notifications in the order they came when they are claimed at once: the later one waits', async () => {
+      const created = Array.from({ length: 40 }, () => aNotification());
+      const shipped = created.map((first) => aNotification('order-shipped', first));
+      const claims = await Promise.all(created.flatMap((first, i) => [ledger.claim(first, {}, 'a', 60_000), ledger.claim(shipped[i] as Notification, {}, 'a', 60_000)]));
+      claims.forEach((claim, i) => {
+        if (i % 2 === 0) expect(claim.claimed, `created ${i / 2}`).to.equal(true);
+        else expect(claim, `shipped ${(i - 1) / 2}`).to.deep.equal({ claimed: false, state: { status: 'pending', attempts: 0 } });
+      });
+      await Promise.all(created.map((first) => ledger.markSent(first, 'a', '<m@x>')));
+      const due = await ledger.claimDue(100, 'b', 60_000, 'email');
+      expect(due.map((job) => job.notification.orderId).sort()).to.deep.equal(shipped.map((n) => n.orderId).sort());
+      expect(labelsOf(due).every((label) => label === 'order-shipped')).to.equal(true);
+    });
+
+    it('renews leases while claims and sent records of the same notifications go on, losing none of them', async () => {
+      const events = Array.from({ length: 60 }, () => anEvent());
+      await Promise.all(events.map((event) => ledger.claim(event, {}, 'a', 60_000)));
+      const renewals = Array.from({ length: 5 }, () => ledger.renew([...events].reverse(), 'a', 60_000));
+      await Promise.all([...renewals, ...events.map((event, i) => ledger.markSent(event, 'a', `<m-${i}@x>`)), ...events.map((event) => ledger.claim(event, {}, 'b', 60_000))]);
+      const states = await Promise.all(events.map((event) => ledger.stateOf(event)));
+      states.forEach((state, i) => expect(state).to.deep.include({ status: 'sent', messageId: `<m-${i}@x>` }));
+    });
   });
 
   describe('several notifications of one order', () => {
@@ -451,6 +491,23 @@ for (const [name, open] of [
     notificationLedgerContract(async () => {
       const { database, close } = await open();
       return { ledger: new PgNotificationLedger(database), close };
+    });
+
+    it('refuses only the claim whose data the database cannot store: the others claimed at the same time go through', async () => {
+      const { database, close } = await open();
+      try {
+        const ledger = new PgNotificationLedger(database);
+        const good = Array.from({ length: 20 }, () => anEvent());
+        const poisoned: Notification = { ...anEvent(), internalId: 'not-a-uuid' };
+        const claims = await Promise.allSettled([...good.slice(0, 10), poisoned, ...good.slice(10)].map((event) => ledger.claim(event, {}, 'a', 60_000)));
+        const refused = claims.splice(10, 1)[0];
+        expect(refused?.status).to.equal('rejected');
+        if (refused?.status === 'rejected') expect(refused.reason).to.be.instanceOf(DataRejectedError);
+        expect(claims.map((claim) => claim.status === 'fulfilled' && claim.value.claimed)).to.deep.equal(good.map(() => true));
+        expect(await ledger.stateOf(poisoned)).to.equal(null);
+      } finally {
+        await close();
+      }
     });
 
     it('reads a failure recorded before failure kinds were (migration 8), or with a kind it does not know, as unknown', async () => {

@@ -92,6 +92,24 @@ export function orderRepositoryContract(makeSubject: () => Promise<StorageSubjec
     expect((await subject.outbox.backlog()).count).to.equal(before.count);
   });
 
+  it('stores each of many orders added at once with every field, and refuses only the one whose orderId is taken', async () => {
+    await subject.orders.add(anOrderNamed('taken-1'), [anEvent('taken-1')], metadataOf('taken-1'));
+    const orders = Array.from({ length: 60 }, (_, i) => anOrderNamed(`many-${i}`, `c${i}@example.com`));
+    const results = await Promise.allSettled([
+      ...orders.slice(0, 30).map((order) => subject.orders.add(order, [anEvent(order.orderId)], metadataOf(order.orderId))),
+      subject.orders.add(anOrderNamed('taken-1'), [anEvent('taken-1')], metadataOf('taken-1')),
+      ...orders.slice(30).map((order) => subject.orders.add(order, [anEvent(order.orderId)], metadataOf(order.orderId))),
+    ]);
+    const refused = results.splice(30, 1)[0];
+    expect(refused?.status === 'rejected' && refused.reason instanceof OrderDuplicateError, 'the taken orderId').to.equal(true);
+    expect(results.every((r) => r.status === 'fulfilled')).to.equal(true);
+    for (const order of orders) {
+      const found = await subject.orders.findByOrderId(order.orderId);
+      expect(found, order.orderId).to.deep.include({ internalId: order.internalId, itemIds: ['sku-1', 'sku-2'], email: order.email });
+    }
+    expect((await subject.outbox.backlog()).count).to.equal(61);
+  });
+
   it('lets exactly one of 50 concurrent adds of one orderId win', async () => {
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => subject.orders.add(anOrderNamed('race-1'), [anEvent('race-1')], metadataOf('race-1'))));
     const won = results.filter((r) => r.status === 'fulfilled');

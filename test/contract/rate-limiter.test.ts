@@ -89,6 +89,17 @@ function rateLimiterContract(makeSubject: () => Promise<RateLimiterSubject>): vo
     expect(decisions.filter((d) => d.allowed)).to.have.length(10);
   });
 
+  it('keeps each client to its own burst when many clients send many requests at once', async () => {
+    const limiter = subject.limiter({ perSecond: 0.01, burst: 7 });
+    const clients = Array.from({ length: 12 }, (_, i) => `ip:192.0.2.${i}`);
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => clients.map((client) => limiter.take(client).then((d) => ({ client, ...d })))).flat());
+    for (const client of clients) {
+      const own = decisions.filter((d) => d.client === client);
+      expect(own.filter((d) => d.allowed), client).to.have.length(7);
+      expect(own.filter((d) => !d.allowed).every((d) => !d.allowed && d.retryAfterSeconds >= 1)).to.equal(true);
+    }
+  });
+
   it('prunes the buckets that are full again, and only those', async () => {
     const limiter = subject.limiter({ perSecond: 1, burst: 2 });
     await limiter.take('away');
@@ -107,6 +118,26 @@ for (const [name, makeSubject] of [
 ] as const) {
   describe(`RateLimiter contract: ${name}`, () => rateLimiterContract(makeSubject));
 }
+
+for (const [name, open] of [
+  ['on a PostgreSQL server', serverDatabase],
+  ['on embedded PGlite', embeddedDatabase],
+] as const)
+  describe(`PgRateLimiter of several api processes ${name}`, () => {
+    it('shares each bucket between them: exactly the burst in all, however the requests fall into their batches', async () => {
+      const { database, close } = await open();
+      try {
+        const replicas = Array.from({ length: 3 }, () => new PgRateLimiter(database, { perSecond: 0.01, burst: 9 }));
+        const clients = ['key:a', 'key:b', 'ip:198.51.100.7'];
+        const decisions = await Promise.all(
+          Array.from({ length: 15 }, (_, i) => clients.map((client, j) => (replicas[(i + j) % 3] as PgRateLimiter).take(client).then((d) => ({ client, allowed: d.allowed })))).flat(),
+        );
+        for (const client of clients) expect(decisions.filter((d) => d.client === client && d.allowed), client).to.have.length(9);
+      } finally {
+        await close();
+      }
+    });
+  });
 
 describe('PgRateLimiter when the database is away', () => {
   it('answers DependencyUnavailableError (a 503, as storing the order would), not an unexpected error', async () => {

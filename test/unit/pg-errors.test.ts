@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DataRejectedError, DependencyUnavailableError } from '../../src/application/errors.js';
-import { translate } from '../../src/adapters/postgres/pg-errors.js';
+import { isOutage, translate } from '../../src/adapters/postgres/pg-errors.js';
 
 const withCode = (code: string): Error => Object.assign(new Error(`SQLSTATE ${code}`), { code });
 
@@ -32,5 +32,19 @@ describe('PostgreSQL failures, sorted', () => {
     const bug = new TypeError('x is undefined');
     expect(translate(bug)).to.equal(bug);
     expect(translate(withCode('XX000'))).to.not.be.instanceOf(DependencyUnavailableError);
+  });
+});
+
+describe('A database that is away, told from a statement refused (for batches)', () => {
+  it('counts a lost or refused connection and a timeout as the database away, raw or translated', () => {
+    for (const error of [withCode('ECONNREFUSED'), withCode('08006'), withCode('57014'), new Error('Connection terminated unexpectedly')]) {
+      expect(isOutage(error), String(error)).to.equal(true);
+      expect(isOutage(translate(error)), `translated ${String(error)}`).to.equal(true);
+    }
+  });
+
+  it('counts a refusal of the statement (a deadlock, a constraint, a bad value) as not an outage: its items are tried one by one', () => {
+    for (const code of ['40P01', '40001', '23505', '22P02']) expect(isOutage(withCode(code)), code).to.equal(false);
+    expect(isOutage(translate(withCode('40P01')))).to.equal(false);
   });
 });

@@ -323,6 +323,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // Which of the providers (SMTP_URL, SMTP_FALLBACK_URL) took the email, as host:port; null for webhook deliveries and older rows.
     sql: `ALTER TABLE notifications ADD COLUMN provider text;`,
   },
+  {
+    version: 24,
+    name: 'tokens taken by the last take of a rate-limit bucket',
+    // One statement takes for several requests of a client at once (group commit): it says how many it granted.
+    sql: `ALTER TABLE rate_limit_buckets ADD COLUMN taken integer NOT NULL DEFAULT 0;`,
+  },
 ];
 
 // Any constant works; it only has to be the same for every instance of ordermail.

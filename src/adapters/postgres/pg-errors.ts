@@ -11,6 +11,14 @@ export function isConnectionFailure(error: unknown): boolean {
 }
 
 /**
+ * The database is away (unreachable, the connection lost, no answer in time, shutting down), whatever the
+ * statement: trying the items of a batch one by one would fail the same way, so each caller takes its retry path.
+ */
+export function isOutage(error: unknown): boolean {
+  return isConnectionFailure(error) || (error instanceof DependencyUnavailableError && isConnectionFailure(error.cause));
+}
+
+/**
  * A database that is there but cannot do it now, whatever the data: 25 (read-only after a failover),
  * 40 (serialization failure, deadlock), 53 (disk full, out of memory), 55 (lock not available),
  * 57 (operator intervention), 58 (I/O error). The statement was not applied; the same one may succeed later.

@@ -1,6 +1,7 @@
-import type { SqlDatabase } from './sql-database.js';
+import type { QueryOptions, SqlDatabase } from './sql-database.js';
 import {
   isNotificationFailureKind,
+  notificationId,
   UNFINISHED_STATUSES,
   type Notification,
   type NotificationChannel,
@@ -13,6 +14,7 @@ import {
 } from '../../domain/notification.js';
 import type { Claim, EventSource, NotificationJob, NotificationLedger, RetryPlan } from '../../application/ports/notification-ledger.js';
 import { translate } from './pg-errors.js';
+import { StatementBatcher } from './statement-batcher.js';
 
 interface JobRow {
   order_id: string;
@@ -63,33 +65,64 @@ const WAITS_IN_STREAM = `EXISTS (
    WHERE e.order_id = n.order_id AND e.channel = n.channel AND e.endpoint_id = n.endpoint_id
      AND coalesce(e.seq, 0) < coalesce(n.seq, 0) AND e.status IN ${UNFINISHED})`;
 
+/** The key columns of the input rows `i`, and the same key of the table's row `n`: every batch statement joins on them. */
+const INPUT_KEY = '(i.order_id, i.kind, i.channel, i.endpoint_id)';
+const ROW_KEY = '(n.order_id, n.kind, n.channel, n.endpoint_id)';
+/** Rows are locked in key order by every statement that writes several, so two of them never wait on each other in a circle. */
+const KEY_ORDER = 'order_id, kind, channel, endpoint_id';
+
 /*
- * A new notification is inserted to be sent now, or as pending when an earlier one of its stream (order,
- * channel, endpoint) is not finished. An existing one is taken when its lease ran out, its retry is due, or it
- * was pending and its turn has come. Whether it has to wait is decided in the same statement.
+ * A batch of claims, one per stream at most (StatementBatcher), by one owner for one lease time. Each array holds
+ * one column of the claims (rowValues, then contextValues). A new notification is inserted to be sent now, or as
+ * pending when an earlier one of its stream (order, channel, endpoint) is not finished. An existing one is taken
+ * when its lease ran out, its retry is due, or it was pending and its turn has come. Whether it has to wait is
+ * decided in the same statement. Rows the statement did not take are reported as they were (`taken` false).
  */
-const CLAIM = `
-  WITH self AS (
-    SELECT ${ARRIVAL} AS arrival FROM notifications WHERE ${BY_KEY}
-  ), waits AS (
-    SELECT EXISTS (
+const CLAIM_BATCH = `
+  WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::text[],
+                         $11::text[], $12::text[], $13::integer[], $14::text[])
+      AS i(order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at,
+           correlation_id, source_topic, source_partition, source_offset)
+  ), decided AS (
+    SELECT i.*, EXISTS (
       SELECT 1 FROM notifications e
-       WHERE e.order_id = $1 AND e.channel = $3 AND e.endpoint_id = $4 AND e.kind <> $2 AND e.status IN ${UNFINISHED}
-         AND coalesce(e.seq, 0) < coalesce((SELECT arrival FROM self), 9223372036854775807)
-    ) AS yes
+       WHERE e.order_id = i.order_id AND e.channel = i.channel AND e.endpoint_id = i.endpoint_id AND e.kind <> i.kind AND e.status IN ${UNFINISHED}
+         AND coalesce(e.seq, 0) < coalesce((SELECT ${ARRIVAL} FROM notifications s
+                                             WHERE (s.order_id, s.kind, s.channel, s.endpoint_id) = ${INPUT_KEY}), 9223372036854775807)
+    ) AS waits
+      FROM i
+  ), claimed AS (
+    INSERT INTO notifications (${ROW_COLUMNS}, status, lease_owner, lease_until)
+    SELECT d.order_id, d.kind, d.channel, d.endpoint_id, d.internal_id::uuid, d.email, d.event::jsonb, d.event_type, d.event_version,
+           d.occurred_at::timestamptz, d.correlation_id, d.source_topic, d.source_partition, d.source_offset,
+           CASE WHEN d.waits THEN 'pending' ELSE 'sending' END,
+           CASE WHEN d.waits THEN NULL ELSE $15::text END,
+           CASE WHEN d.waits THEN NULL ELSE now() + $16::double precision * interval '1 millisecond' END
+      FROM decided d ORDER BY ${KEY_ORDER}
+    ON CONFLICT (order_id, kind, channel, endpoint_id) DO UPDATE SET status = 'sending', lease_owner = $15::text, lease_until = now() + $16::double precision * interval '1 millisecond', updated_at = now()
+      WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
+         OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
+         OR (notifications.status = 'pending' AND EXCLUDED.status = 'sending')
+    RETURNING ${JOB_COLUMNS}, status
   )
-  INSERT INTO notifications (${ROW_COLUMNS}, status, lease_owner, lease_until)
-  SELECT $1::text, $2::text, $3::text, $4::text, $5::uuid, $6::text, $7::jsonb, $8::text, $9::integer, $10::timestamptz,
-         $11::text, $12::text, $13::integer, $14::text,
-         CASE WHEN waits.yes THEN 'pending' ELSE 'sending' END,
-         CASE WHEN waits.yes THEN NULL ELSE $15::text END,
-         CASE WHEN waits.yes THEN NULL ELSE now() + $16::double precision * interval '1 millisecond' END
-    FROM waits
-  ON CONFLICT (order_id, kind, channel, endpoint_id) DO UPDATE SET status = 'sending', lease_owner = $15::text, lease_until = now() + $16::double precision * interval '1 millisecond', updated_at = now()
-    WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
-       OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
-       OR (notifications.status = 'pending' AND EXCLUDED.status = 'sending')
-  RETURNING ${JOB_COLUMNS}, status`;
+  SELECT true AS taken, claimed.* FROM claimed
+  UNION ALL
+  SELECT false, ${JOB_COLUMNS.split(', ').map((column) => `n.${column}`).join(', ')}, n.status
+    FROM notifications n JOIN i ON ${ROW_KEY} = ${INPUT_KEY}
+   WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE (c.order_id, c.kind, c.channel, c.endpoint_id) = ${INPUT_KEY})`;
+
+/** A batch of sent notifications, whoever holds their lease now: the emails did go out. The first record of a copy is kept. */
+const MARK_SENT_BATCH = `
+  WITH i AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS i(order_id, kind, channel, endpoint_id, message_id, provider)
+  ), locked AS (
+    SELECT ${KEY_ORDER} FROM notifications n WHERE ${ROW_KEY} IN (SELECT order_id, kind, channel, endpoint_id FROM i) AND n.status <> 'sent'
+     ORDER BY ${KEY_ORDER} FOR UPDATE
+  )
+  UPDATE notifications n SET status = 'sent', message_id = i.message_id, provider = i.provider, sent_at = now(), last_error = NULL, failure_kind = NULL,
+         next_attempt_at = NULL, ${RELEASE_LEASE}
+    FROM i WHERE ${ROW_KEY} = ${INPUT_KEY} AND ${ROW_KEY} IN (SELECT * FROM locked) AND n.status <> 'sent'`;
 
 /*
  * Each array holds one column of the new rows (rowValues), in arrival order, so the sequence numbers them in
@@ -106,7 +139,21 @@ const ENQUEUE = `
 
 /** The notification ledger in PostgreSQL: one row per (order, kind, channel, endpoint), claimed under a lease. */
 export class PgNotificationLedger implements NotificationLedger {
-  constructor(private readonly database: SqlDatabase) {}
+  /** One batcher per owner and lease time, the parameters a claim batch shares. */
+  private readonly claimBatchers = new Map<string, StatementBatcher<ClaimRequest, ClaimRow | undefined>>();
+  private readonly markSentBatcher: StatementBatcher<SentRecord, undefined>;
+
+  constructor(private readonly database: SqlDatabase) {
+    this.markSentBatcher = new StatementBatcher({
+      streamOf: (record) => notificationId(record.key),
+      // Sends finish one by one: with one batch in flight, those that finish meanwhile share the next statement.
+      maxInFlight: 1,
+      run: async (records) => {
+        await this.query(MARK_SENT_BATCH, [...columnsOf(records.map((r) => [...keyParams(r.key), r.messageId, r.provider ?? null]), 6)], { name: 'ledger_mark_sent_batch' });
+        return records.map(() => undefined);
+      },
+    });
+  }
 
   async stateOf(key: NotificationKey): Promise<NotificationState | null> {
     const rows = await this.query<StateRow>(`SELECT ${STATE_COLUMNS} FROM notifications WHERE ${BY_KEY}`, keyParams(key));
@@ -122,13 +169,34 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 
   async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
-    const rows = await this.query<JobRow & { status: NotificationStatus }>(CLAIM, [...rowValues(notification), ...contextValues(context), owner, leaseMs]);
-    const row = rows[0];
-    if (row?.status === 'sending') return { claimed: true, job: toJob(row) };
+    const row = await this.claimBatcher(owner, leaseMs).run({ notification, context });
+    if (row?.taken && row.status === 'sending') return { claimed: true, job: toJob(row) };
     if (row) return { claimed: false, state: { status: row.status, attempts: row.attempts } };
     const state = await this.stateOf(notification);
     // Only possible if the row vanished between the two statements; report it as being handled.
     return { claimed: false, state: state ?? { status: 'sending', attempts: 0 } };
+  }
+
+  private claimBatcher(owner: string, leaseMs: number): StatementBatcher<ClaimRequest, ClaimRow | undefined> {
+    const id = `${owner}\u0000${leaseMs}`;
+    let batcher = this.claimBatchers.get(id);
+    if (!batcher) {
+      batcher = new StatementBatcher({
+        // A stream's notifications are claimed in the order they came: the later one sees the earlier one and waits.
+        streamOf: ({ notification }) => streamOf(notification),
+        run: async (requests) => {
+          const rows = await this.query<ClaimRow>(
+            CLAIM_BATCH,
+            [...columnsOf(requests.map(({ notification, context }) => [...rowValues(notification), ...contextValues(context)]), ROW_WIDTH + 4), owner, leaseMs],
+            { name: 'ledger_claim_batch' },
+          );
+          const byKey = new Map(rows.map((row) => [notificationId(keyOfRow(row)), row]));
+          return requests.map(({ notification }) => byKey.get(notificationId(notification)));
+        },
+      });
+      this.claimBatchers.set(id, batcher);
+    }
+    return batcher;
   }
 
   async enqueue(notifications: readonly Notification[], context: { correlationId?: string; source?: EventSource }): Promise<void> {
@@ -155,19 +223,18 @@ export class PgNotificationLedger implements NotificationLedger {
     if (keys.length === 0) return;
     await this.query(
       `UPDATE notifications SET lease_until = now() + $6 * interval '1 millisecond'
-        WHERE (order_id, kind, channel, endpoint_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]))
+        WHERE (order_id, kind, channel, endpoint_id) IN (
+          SELECT ${KEY_ORDER} FROM notifications
+           WHERE (order_id, kind, channel, endpoint_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]))
+             AND status = 'sending' AND lease_owner = $5
+           ORDER BY ${KEY_ORDER} FOR UPDATE)
           AND status = 'sending' AND lease_owner = $5`,
       [...columnsOf(keys.map(keyParams), 4), owner, leaseMs],
     );
   }
 
   async markSent(key: NotificationKey, _owner: string, messageId: string, provider?: string): Promise<void> {
-    // Recorded whoever holds the lease now: the email did go out.
-    await this.query(
-      `UPDATE notifications SET status = 'sent', message_id = $5, provider = $6, sent_at = now(), last_error = NULL, failure_kind = NULL, next_attempt_at = NULL, ${RELEASE_LEASE}
-        WHERE ${BY_KEY} AND status <> 'sent'`,
-      [...keyParams(key), messageId, provider ?? null],
-    );
+    await this.markSentBatcher.run({ key, messageId, ...(provider === undefined ? {} : { provider }) });
   }
 
   async recordUnknownOutcome(key: NotificationKey): Promise<void> {
@@ -217,14 +284,32 @@ export class PgNotificationLedger implements NotificationLedger {
     return rows.length > 0;
   }
 
-  private async query<R extends object>(sql: string, params: unknown[]): Promise<R[]> {
+  private async query<R extends object>(sql: string, params: unknown[], options?: QueryOptions): Promise<R[]> {
     try {
-      return (await this.database.query<R>(sql, params)).rows;
+      return (await this.database.query<R>(sql, params, options)).rows;
     } catch (error) {
       throw translate(error);
     }
   }
 }
+
+interface ClaimRequest {
+  readonly notification: Notification;
+  readonly context: { correlationId?: string; source?: EventSource };
+}
+
+type ClaimRow = JobRow & { taken: boolean; status: NotificationStatus };
+
+interface SentRecord {
+  readonly key: NotificationKey;
+  readonly messageId: string;
+  readonly provider?: string;
+}
+
+/** The ordering stream of a notification: its order, channel and endpoint. */
+const streamOf = (key: NotificationKey): string => `${key.channel}:${key.orderId}${key.endpointId === undefined ? '' : `@${key.endpointId}`}`;
+
+const keyOfRow = (row: JobRow): NotificationKey => ({ orderId: row.order_id, kind: row.kind, channel: row.channel, ...endpointOf(row) });
 
 /** A key as the first four parameters: an email has no endpoint, '' in the table. */
 const keyParams = (key: NotificationKey): [string, string, string, string] => [key.orderId, key.kind, key.channel, key.endpointId ?? ''];

@@ -9,6 +9,7 @@ import { ConcurrentChangeError, DependencyUnavailableError } from '../../applica
 import { sleep } from '../../application/sleep.js';
 import { isConnectionFailure, translate, UNIQUE_VIOLATION, writeOutcome } from './pg-errors.js';
 import { OUTBOX_CHANNEL } from './pg-outbox.js';
+import { StatementBatcher } from './statement-batcher.js';
 
 interface OrderRow {
   internal_id: string;
@@ -38,6 +39,34 @@ const IN_DOUBT_PATIENCE_MS = 3000;
 const outboxRows = (events: readonly DomainEvent[]): string =>
   JSON.stringify(events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) })));
 
+interface NewOrder {
+  readonly order: Order;
+  readonly events: readonly DomainEvent[];
+  readonly metadata: EventMetadata;
+}
+
+/*
+ * Each array holds one column of the orders (item ids and events as JSON text each). The orders and their events
+ * are inserted in the order they came, an order's events in their own order: the outbox ids keep each key's order.
+ */
+const ADD_BATCH = `
+  WITH o AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
+      WITH ORDINALITY AS o(internal_id, order_id, item_ids, email, created_at, events, metadata, locale, arrival)
+  ), new_orders AS (
+    INSERT INTO orders (internal_id, order_id, item_ids, email, created_at, locale)
+    SELECT o.internal_id, o.order_id, ARRAY(SELECT item FROM jsonb_array_elements_text(o.item_ids::jsonb) WITH ORDINALITY AS i(item, n) ORDER BY n),
+           o.email, o.created_at, o.locale
+      FROM o ORDER BY o.arrival
+  ), new_events AS (
+    INSERT INTO outbox (type, version, key, payload, metadata, topic, headers)
+    SELECT e.type, e.version, e.key, e.payload::jsonb, o.metadata::jsonb, $9,
+           jsonb_strip_nulls(jsonb_build_object('schema-version', e.version::text, 'content-type', 'application/json', 'correlation-id', o.metadata::jsonb->>'correlationId'))
+      FROM o, ROWS FROM (jsonb_to_recordset(o.events::jsonb) AS (type text, version integer, key text, payload text)) WITH ORDINALITY AS e(type, version, key, payload, n)
+     ORDER BY o.arrival, e.n
+  )
+  SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
+
 export class PgOrderRepository implements OrderRepository {
   constructor(
     private readonly database: SqlDatabase,
@@ -48,31 +77,74 @@ export class PgOrderRepository implements OrderRepository {
     private readonly legacyTopic = 'order-created',
   ) {}
 
+  /** Concurrent requests share the insert (group commit); an order's own requests go one after the other. */
+  private readonly adds = new StatementBatcher<NewOrder, undefined>({ streamOf: (added) => added.order.orderId, run: (added) => this.insert(added) });
+
   async add(order: Order, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
-    const rows = outboxRows(events);
-    // One statement is one transaction: the order and its events are stored together or not at all,
-    // and the NOTIFY is delivered only when it commits.
-    const sql = `
-      WITH new_order AS (
-        INSERT INTO orders (internal_id, order_id, item_ids, email, created_at, locale) VALUES ($1, $2, $3, $4, $5, $9)
-      ), new_events AS (
-        INSERT INTO outbox (type, version, key, payload, metadata, topic, headers)
-        SELECT e.type, e.version, e.key, e.payload::jsonb, $7::jsonb, $8,
-               jsonb_strip_nulls(jsonb_build_object('schema-version', e.version::text, 'content-type', 'application/json', 'correlation-id', $7::jsonb->>'correlationId'))
-          FROM jsonb_to_recordset($6::jsonb) AS e(type text, version integer, key text, payload text)
-      )
-      SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
     const orderIdTaken = (error: unknown): unknown => {
       const { code, constraint } = error as { code?: string; constraint?: string };
       return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
     };
-    const result = await this.write(sql, [order.internalId, order.orderId, order.itemIds, order.email ?? null, order.createdAt, rows, JSON.stringify(metadata), this.legacyTopic, order.locale ?? null], orderIdTaken);
+    const result = await this.settled(this.adds.run({ order, events, metadata }), orderIdTaken);
     if (!('inDoubt' in result)) return;
     // Its own row tells: ours (same internal id) means stored.
     const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
     if (stored?.internalId === order.internalId) return;
     if (stored) throw new OrderDuplicateError(order.orderId);
     throw new DependencyUnavailableError('postgres', { cause: result.inDoubt });
+  }
+
+  /**
+   * One statement for a batch of orders, so one transaction: every order with its events is stored, or none
+   * (a refused batch is run again an order at a time by the batcher), and the NOTIFY goes when it commits.
+   * Failing to get a connection is a DependencyUnavailableError: nothing was sent, nothing is in doubt.
+   */
+  private async insert(added: readonly NewOrder[]): Promise<undefined[]> {
+    const client = await this.database.connect().catch((error: unknown) => {
+      throw translate(error);
+    });
+    let failure: unknown;
+    try {
+      await client.query(
+        ADD_BATCH,
+        [
+          added.map(({ order }) => order.internalId),
+          added.map(({ order }) => order.orderId),
+          added.map(({ order }) => JSON.stringify(order.itemIds)),
+          added.map(({ order }) => order.email ?? null),
+          added.map(({ order }) => order.createdAt),
+          added.map(({ events }) => outboxRows(events)),
+          added.map(({ metadata }) => JSON.stringify(metadata)),
+          added.map(({ order }) => order.locale ?? null),
+          this.legacyTopic,
+        ],
+        // Named: parsed and planned once per connection, the hot path of the api.
+        { name: 'order_add_batch' },
+      );
+      return added.map(() => undefined);
+    } catch (error) {
+      failure = error ?? new Error('query failed');
+      throw failure;
+    } finally {
+      client.release(failure !== undefined && isConnectionFailure(failure));
+    }
+  }
+
+  /** What a write's failure means: refused (as `refused` makes it), or in doubt when the connection died after the statement left. */
+  private async settled(write: Promise<unknown>, refused: (error: unknown) => unknown): Promise<{ rows: number } | { inDoubt: unknown }> {
+    let failure: unknown;
+    try {
+      await write;
+      return { rows: 0 };
+    } catch (error) {
+      failure = error ?? new Error('query failed');
+    }
+    if (failure instanceof DependencyUnavailableError) throw failure;
+    if (!isConnectionFailure(failure)) throw refused(failure);
+    const outcome = writeOutcome(failure);
+    if (outcome === 'not-written') throw translate(failure);
+    if (outcome === 'timeout') throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
+    return { inDoubt: failure };
   }
 
   /**
@@ -116,7 +188,7 @@ export class PgOrderRepository implements OrderRepository {
       JSON.stringify(metadata),
       this.legacyTopic,
     ];
-    const result = await this.write(sql, params);
+    const result = await this.write({ text: sql, name: 'order_status_change' }, params);
     if ('inDoubt' in result) {
       // The history entry, by the change's own id, tells.
       const history = await this.settleInDoubt(result.inDoubt, () => this.statusHistory(order.orderId));
@@ -131,14 +203,19 @@ export class PgOrderRepository implements OrderRepository {
    * when the connection died after the statement left (it may have committed). Any other failure is thrown
    * as `refused` makes it.
    */
-  private async write(sql: string, params: readonly unknown[], refused: (error: unknown) => unknown = translate): Promise<{ rows: number } | { inDoubt: unknown }> {
+  private async write(
+    sql: { text: string; name: string },
+    params: readonly unknown[],
+    refused: (error: unknown) => unknown = translate,
+  ): Promise<{ rows: number } | { inDoubt: unknown }> {
     // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
     const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
     let failure: unknown;
     try {
-      return { rows: (await client.query(sql, params)).rows.length };
+      // Named: parsed and planned once per connection, the hot path of the api.
+      return { rows: (await client.query(sql.text, params, { name: sql.name })).rows.length };
     } catch (error) {
       failure = error ?? new Error('query failed');
     } finally {

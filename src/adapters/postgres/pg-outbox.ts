@@ -51,6 +51,7 @@ export class PgOutbox implements Outbox {
              ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
           RETURNING id, type, version, key, payload, metadata, created_at, attempts`,
         [limit],
+        { name: 'outbox_claim' },
       );
       if (rows.length === 0) {
         await client.query('COMMIT');
@@ -68,7 +69,7 @@ export class PgOutbox implements Outbox {
         })),
       );
       const parkedIds = new Set(parked.map((p) => p.event.id));
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [claimed.filter((id) => !parkedIds.has(id))]);
+      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [claimed.filter((id) => !parkedIds.has(id))], { name: 'outbox_published' });
       if (parked.length > 0)
         await client.query(
           `UPDATE outbox SET parked_at = now(), parked_reason = p.reason

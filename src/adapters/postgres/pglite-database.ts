@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { SqlClient, SqlDatabase } from './sql-database.js';
+import type { QueryOptions, SqlClient, SqlDatabase } from './sql-database.js';
 
 /**
  * PostgreSQL embedded in the process (PGlite, WebAssembly): the same SQL and migrations as the server,
@@ -19,7 +19,8 @@ export class PgliteDatabase implements SqlDatabase {
     return new PgliteDatabase(await PGlite.create(dataDir));
   }
 
-  async query<R extends object>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
+  /** `options.name` is ignored: PGlite runs the text as given. */
+  async query<R extends object>(text: string, params?: readonly unknown[], _options?: QueryOptions): Promise<{ rows: R[] }> {
     const release = await this.acquire();
     try {
       return await this.run<R>(text, params);

@@ -1,16 +1,24 @@
 import pg from 'pg';
 import type { Logger } from '../../application/ports/logger.js';
 
+/**
+ * `name`: a prepared statement, parsed and planned once per connection (the same name always with the same text).
+ * A driver without them (PGlite) runs the text as it is.
+ */
+export interface QueryOptions {
+  readonly name?: string;
+}
+
 /** The slice of a PostgreSQL driver the adapters use, so the same SQL runs on a server or embedded (PGlite). */
 export interface SqlClient {
   /** Without params, `text` may hold several statements; the last one's rows are returned. */
-  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }>;
   /** Gives the client back; `broken` discards it. */
   release(broken?: boolean): void;
 }
 
 export interface SqlDatabase {
-  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  query<R extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }>;
   /** A client of its own, for a transaction. */
   connect(): Promise<SqlClient>;
   /** Calls `onNotify` on every NOTIFY on `channel` until the returned function is called; rejects if it cannot listen now. */
@@ -37,8 +45,8 @@ export class NodePgDatabase implements SqlDatabase {
     this.pool.on('error', (error) => options.logger.warn('idle database connection lost', { error: error.message }));
   }
 
-  query<R extends object>(text: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
-    return this.pool.query<R & pg.QueryResultRow>(text, params as unknown[] | undefined);
+  query<R extends object>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }> {
+    return this.pool.query<R & pg.QueryResultRow>(toConfig(text, params, options));
   }
 
   async connect(): Promise<SqlClient> {
@@ -51,7 +59,7 @@ export class NodePgDatabase implements SqlDatabase {
     };
     client.on('error', onError);
     return {
-      query: <R extends object>(text: string, params?: readonly unknown[]) => client.query<R & pg.QueryResultRow>(text, params as unknown[] | undefined),
+      query: <R extends object>(text: string, params?: readonly unknown[], options?: QueryOptions) => client.query<R & pg.QueryResultRow>(toConfig(text, params, options)),
       release: (broken?: boolean) => {
         client.off('error', onError);
         client.release(broken || lost);
@@ -93,3 +101,6 @@ export class NodePgDatabase implements SqlDatabase {
     return this.pool.end();
   }
 }
+
+const toConfig = (text: string, params?: readonly unknown[], options?: QueryOptions): pg.QueryConfig =>
+  ({ text, ...(params ? { values: params as unknown[] } : {}), ...(options?.name ? { name: options.name } : {}) });
