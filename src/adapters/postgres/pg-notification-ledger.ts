@@ -50,6 +50,8 @@ interface StateRow {
 const JOB_COLUMNS =
   'order_id, kind, channel, endpoint_id, internal_id, email, event, event_type, event_version, occurred_at, created_at, correlation_id, source_topic, source_partition, source_offset, attempts, unknown_outcomes, first_failed_at';
 const STATE_COLUMNS = 'status, attempts, last_error, failure_kind, sent_at, message_id, provider';
+/** What a claim reports of a row it did not take (its state), beside JOB_COLUMNS, which hold `attempts` already. */
+const CLAIM_STATE_COLUMNS = 'status, last_error, failure_kind, sent_at, message_id, provider';
 const RELEASE_LEASE = 'lease_owner = NULL, lease_until = NULL, updated_at = now()';
 /** The key is the first four parameters of every statement that names one notification (see keyParams). */
 const BY_KEY = 'order_id = $1 AND kind = $2 AND channel = $3 AND endpoint_id = $4';
@@ -104,11 +106,11 @@ const CLAIM_BATCH = `
       WHERE (notifications.status = 'sending' AND notifications.lease_until < now())
          OR (notifications.status = 'failed' AND notifications.next_attempt_at <= now())
          OR (notifications.status = 'pending' AND EXCLUDED.status = 'sending')
-    RETURNING ${JOB_COLUMNS}, status
+    RETURNING ${JOB_COLUMNS}, ${CLAIM_STATE_COLUMNS}
   )
   SELECT true AS taken, claimed.* FROM claimed
   UNION ALL
-  SELECT false, ${JOB_COLUMNS.split(', ').map((column) => `n.${column}`).join(', ')}, n.status
+  SELECT false, ${`${JOB_COLUMNS}, ${CLAIM_STATE_COLUMNS}`.split(', ').map((column) => `n.${column}`).join(', ')}
     FROM notifications n JOIN i ON ${ROW_KEY} = ${INPUT_KEY}
    WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE (c.order_id, c.kind, c.channel, c.endpoint_id) = ${INPUT_KEY})`;
 
@@ -171,7 +173,7 @@ export class PgNotificationLedger implements NotificationLedger {
   async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
     const row = await this.claimBatcher(owner, leaseMs).run({ notification, context });
     if (row?.taken && row.status === 'sending') return { claimed: true, job: toJob(row) };
-    if (row) return { claimed: false, state: { status: row.status, attempts: row.attempts } };
+    if (row) return { claimed: false, state: toState(row) };
     const state = await this.stateOf(notification);
     // Only possible if the row vanished between the two statements; report it as being handled.
     return { claimed: false, state: state ?? { status: 'sending', attempts: 0 } };
@@ -298,7 +300,7 @@ interface ClaimRequest {
   readonly context: { correlationId?: string; source?: EventSource };
 }
 
-type ClaimRow = JobRow & { taken: boolean; status: NotificationStatus };
+type ClaimRow = JobRow & StateRow & { taken: boolean };
 
 interface SentRecord {
   readonly key: NotificationKey;
