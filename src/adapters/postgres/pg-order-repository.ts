@@ -85,7 +85,7 @@ export class PgOrderRepository implements OrderRepository {
       const { code, constraint } = error as { code?: string; constraint?: string };
       return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
     };
-    const result = await this.settled(this.adds.run({ order, events, metadata }), orderIdTaken);
+    const result = await this.settled(this.adds.run({ order, events, metadata }).then(() => 0), orderIdTaken);
     if (!('inDoubt' in result)) return;
     // Its own row tells: ours (same internal id) means stored.
     const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
@@ -97,45 +97,30 @@ export class PgOrderRepository implements OrderRepository {
   /**
    * One statement for a batch of orders, so one transaction: every order with its events is stored, or none
    * (a refused batch is run again an order at a time by the batcher), and the NOTIFY goes when it commits.
-   * Failing to get a connection is a DependencyUnavailableError: nothing was sent, nothing is in doubt.
    */
   private async insert(added: readonly NewOrder[]): Promise<undefined[]> {
-    const client = await this.database.connect().catch((error: unknown) => {
-      throw translate(error);
-    });
-    let failure: unknown;
-    try {
-      await client.query(
-        ADD_BATCH,
-        [
-          added.map(({ order }) => order.internalId),
-          added.map(({ order }) => order.orderId),
-          added.map(({ order }) => JSON.stringify(order.itemIds)),
-          added.map(({ order }) => order.email ?? null),
-          added.map(({ order }) => order.createdAt),
-          added.map(({ events }) => outboxRows(events)),
-          added.map(({ metadata }) => JSON.stringify(metadata)),
-          added.map(({ order }) => order.locale ?? null),
-          this.legacyTopic,
-        ],
-        // Named: parsed and planned once per connection, the hot path of the api.
-        { name: 'order_add_batch' },
-      );
-      return added.map(() => undefined);
-    } catch (error) {
-      failure = error ?? new Error('query failed');
-      throw failure;
-    } finally {
-      client.release(failure !== undefined && isConnectionFailure(failure));
-    }
+    await this.run({ text: ADD_BATCH, name: 'order_add_batch' }, [
+      added.map(({ order }) => order.internalId),
+      added.map(({ order }) => order.orderId),
+      added.map(({ order }) => JSON.stringify(order.itemIds)),
+      added.map(({ order }) => order.email ?? null),
+      added.map(({ order }) => order.createdAt),
+      added.map(({ events }) => outboxRows(events)),
+      added.map(({ metadata }) => JSON.stringify(metadata)),
+      added.map(({ order }) => order.locale ?? null),
+      this.legacyTopic,
+    ]);
+    return added.map(() => undefined);
   }
 
-  /** What a write's failure means: refused (as `refused` makes it), or in doubt when the connection died after the statement left. */
-  private async settled(write: Promise<unknown>, refused: (error: unknown) => unknown): Promise<{ rows: number } | { inDoubt: unknown }> {
+  /**
+   * What a write's failure means: resolves with how many rows it returned, or with the failure when the connection
+   * died after the statement left (it may have committed). Any other failure is thrown as `refused` makes it.
+   */
+  private async settled(write: Promise<number>, refused: (error: unknown) => unknown = translate): Promise<{ rows: number } | { inDoubt: unknown }> {
     let failure: unknown;
     try {
-      await write;
-      return { rows: 0 };
+      return { rows: await write };
     } catch (error) {
       failure = error ?? new Error('query failed');
     }
@@ -198,34 +183,29 @@ export class PgOrderRepository implements OrderRepository {
     if (result.rows === 0) throw new ConcurrentChangeError(order.orderId);
   }
 
+  /** Runs one write on a connection of its own and settles what its failure means (see `settled`). */
+  private write(sql: { text: string; name: string }, params: readonly unknown[], refused?: (error: unknown) => unknown): Promise<{ rows: number } | { inDoubt: unknown }> {
+    return this.settled(this.run(sql, params), refused);
+  }
+
   /**
-   * Runs one write on a connection of its own: resolves with how many rows it returned, or with the failure
-   * when the connection died after the statement left (it may have committed). Any other failure is thrown
-   * as `refused` makes it.
+   * Runs one named statement (parsed and planned once per connection: the api's hot path) on a connection of its
+   * own, and resolves with how many rows it returned. Failing to get a connection is a DependencyUnavailableError:
+   * nothing was sent, so nothing is in doubt; a connection that failed is discarded.
    */
-  private async write(
-    sql: { text: string; name: string },
-    params: readonly unknown[],
-    refused: (error: unknown) => unknown = translate,
-  ): Promise<{ rows: number } | { inDoubt: unknown }> {
-    // A connection of its own first: failing to get one means nothing was sent, so nothing is in doubt.
+  private async run(sql: { text: string; name: string }, params: readonly unknown[]): Promise<number> {
     const client = await this.database.connect().catch((error: unknown) => {
       throw translate(error);
     });
     let failure: unknown;
     try {
-      // Named: parsed and planned once per connection, the hot path of the api.
-      return { rows: (await client.query(sql.text, params, { name: sql.name })).rows.length };
+      return (await client.query(sql.text, params, { name: sql.name })).rows.length;
     } catch (error) {
       failure = error ?? new Error('query failed');
+      throw failure;
     } finally {
       client.release(failure !== undefined && isConnectionFailure(failure));
     }
-    if (!isConnectionFailure(failure)) throw refused(failure);
-    const outcome = writeOutcome(failure);
-    if (outcome === 'not-written') throw translate(failure);
-    if (outcome === 'timeout') throw new DependencyUnavailableError('postgres', { cause: failure, outcomeUnknown: true });
-    return { inDoubt: failure };
   }
 
   /**

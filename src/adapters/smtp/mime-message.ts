@@ -1,15 +1,8 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { EmailMessage } from '../../application/ports/mailer.js';
 
-/** What nodemailer composes an email of: the fields SmtpMailer gives it. */
-export interface MimeFields {
-  readonly from: string;
-  readonly to: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  readonly messageId: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
+/** What nodemailer composes an email of: the application's message, from the sender SmtpMailer is set up with. */
+export type MimeFields = EmailMessage & { readonly from: string };
 
 /** An email as the bytes that go after DATA (RFC 5322, CRLF), and the addresses of MAIL FROM and RCPT TO. */
 export interface MimeMessage {
