@@ -4,7 +4,6 @@ import { ConfigError, loadConfig, ROLES, type Config, type Role } from './bootst
 import { HttpServerService } from './bootstrap/http-server-service.js';
 import type { Service } from './bootstrap/tokens.js';
 import { createLogger } from './bootstrap/logger.js';
-import { startRole } from './bootstrap/roles.js';
 
 const USAGE = `usage: node dist/main.js --role=<${ROLES.join('|')}> [--order-id=ID (dlq-replay)]`;
 
@@ -36,6 +35,8 @@ async function main(): Promise<void> {
   const generatedAdminToken = role === 'all' && !config.adminToken ? randomBytes(18).toString('base64url') : undefined;
   if (generatedAdminToken) config = { ...config, adminToken: generatedAdminToken };
   const logger = createLogger({ level: config.logLevel, service: config.serviceName, role });
+  // Loaded after the arguments and the configuration are checked: a usage or configuration error answers at once.
+  const { startRole } = await import('./bootstrap/roles.js');
   const running = await startRole(role, config, logger, orderId === undefined ? {} : { orderId }).catch((error: unknown) => {
     if (error instanceof ConfigError) {
       process.stderr.write(`ordermail: ${error.message}\n`);

@@ -33,17 +33,47 @@ async function resolve(): Promise<string> {
   throw new Error('PostgreSQL did not answer on 127.0.0.1:5432 after starting the local cluster; see /var/log/postgresql/.');
 }
 
-/** A fresh, empty database on the test server; dropped by the returned function. */
-export async function createTestDatabase(prefix = 'ordermail_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh database on the test server, empty or a copy of `template` (a database nobody is connected to);
+ * dropped by the returned function.
+ */
+export async function createTestDatabase(prefix = 'ordermail_test', template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = await ensurePostgres();
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: () => withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * The name of a database on the test server made once by `prepare` and kept as a template for copies: named
+ * by `key` (say, a hash of the migrations), so that a change makes a new one. Made under an advisory lock, as
+ * test processes running in parallel may ask for it at once, and renamed into place only when complete.
+ */
+export async function templateDatabase(key: string, prepare: (url: string) => Promise<void>): Promise<string> {
+  const admin = await ensurePostgres();
+  const name = `ordermail_template_${key}`;
+  return withClient(admin, async (c) => {
+    await c.query('SELECT pg_advisory_lock(7402118312)');
+    try {
+      const { rows } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (rows.length > 0) return name;
+      const building = `${name}_building`;
+      await c.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${building}`);
+      const url = new URL(admin);
+      url.pathname = `/${building}`;
+      await prepare(url.toString());
+      await c.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      return name;
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(7402118312)');
+    }
+  });
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -1,5 +1,4 @@
 import { createPrivateKey } from 'node:crypto';
-import { dkimSign } from 'mailauth/lib/dkim/sign.js';
 import DKIM from 'nodemailer/lib/dkim';
 import { readDkimPrivateKey, type DkimSettings } from './dkim-key.js';
 
@@ -23,10 +22,13 @@ export function dkimSigner(settings: DkimSettings): MessageSigner {
       return Buffer.concat(chunks);
     };
   }
+  // mailauth is loaded only for an Ed25519 key: it is most of a process's start-up time otherwise.
+  const signer = import('mailauth/lib/dkim/sign.js');
   const signature = { signingDomain: settings.domainName, selector: settings.keySelector, privateKey: settings.privateKey, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
   return async (message) => {
     // An Ed25519 signature that could not be made fails the send: mailauth would let the message out unsigned.
     // Fresh options per message, as the signer writes into them; it reads only signatureData, though its type asks for the fields at the top too.
+    const { dkimSign } = await signer;
     const { signatures, errors } = await dkimSign(message, { ...signature, signatureData: [{ ...signature }] });
     const cause = (errors[0] as { err?: Error } | undefined)?.err;
     if (cause || !/^DKIM-Signature:/i.test(signatures)) throw new Error(`DKIM signing failed: ${cause?.message ?? 'no signature made'}`);

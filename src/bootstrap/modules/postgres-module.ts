@@ -7,7 +7,6 @@ import { PgNotificationLedger } from '../../adapters/postgres/pg-notification-le
 import { PgOrderRepository } from '../../adapters/postgres/pg-order-repository.js';
 import { PgOutbox } from '../../adapters/postgres/pg-outbox.js';
 import { PgWebhookEndpoints } from '../../adapters/postgres/pg-webhook-endpoints.js';
-import { PgliteDatabase } from '../../adapters/postgres/pglite-database.js';
 import { NodePgDatabase, type SqlDatabase } from '../../adapters/postgres/sql-database.js';
 import { provide, T } from '../tokens.js';
 
@@ -22,7 +21,7 @@ export function postgresModule(location: DatabaseLocation): ContainerModule {
       const database: SqlDatabase =
         'url' in location
           ? new NodePgDatabase({ connectionString: location.url, max: config.databasePoolSize, logger })
-          : await PgliteDatabase.open(location.embeddedDir);
+          : await (await import('../../adapters/postgres/pglite-database.js')).PgliteDatabase.open(location.embeddedDir); // only the embedded mode loads PGlite
       await migrateWhenReachable(database, logger);
       return database;
     }).onDeactivation((database) => database.end());

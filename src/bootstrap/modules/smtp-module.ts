@@ -2,7 +2,7 @@ import { ContainerModule } from 'inversify';
 import { MailCircuit } from '../../application/mail-circuit.js';
 import { MailProviders, providerLabel } from '../../application/mail-providers.js';
 import { mailProvidersHealthCheck } from '../../application/smtp-health-check.js';
-import { EmbeddedInbox, type InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
+import type { InboxLimits } from '../../adapters/smtp/embedded-inbox.js';
 import { SmtpMailer } from '../../adapters/smtp/smtp-mailer.js';
 import { smtpProviderName } from '../config.js';
 import { provide, T } from '../tokens.js';
@@ -14,7 +14,8 @@ export type MailServer = { readonly urls: readonly string[] } | { readonly embed
 export function smtpModule(server: MailServer): ContainerModule {
   return new ContainerModule(({ bind }) => {
     if ('embeddedPort' in server) {
-      provide(bind, T.Inbox, [], () => EmbeddedInbox.start(server.embeddedPort, server.limits)).onDeactivation((inbox) => inbox.stop());
+      // Imported here: its SMTP server and MIME parser are half a second of start-up the other roles never use.
+      provide(bind, T.Inbox, [], async () => (await import('../../adapters/smtp/embedded-inbox.js')).EmbeddedInbox.start(server.embeddedPort, server.limits)).onDeactivation((inbox) => inbox.stop());
       provide(bind, T.SmtpUrls, [T.Inbox], (inbox) => [inbox.smtpUrl]);
     } else {
       bind(T.SmtpUrls).toConstantValue(server.urls);
