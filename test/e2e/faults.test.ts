@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { countByMessageId, FaultStack, kafkaScript, restartPostgres, type Report } from '../support/fault-stack.js';
+import { countByMessageId, FaultStack, kafkaScript, PrivateCluster, type Report } from '../support/fault-stack.js';
 import { scrape } from '../support/metrics.js';
 import { eventually } from '../support/processes.js';
 import type { SmtpTestServer } from '../support/smtp-test-server.js';
@@ -18,6 +18,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
   let brokers: string;
   let stack: FaultStack | undefined;
   let receiver: VerifyingWebhookReceiver | undefined;
+  let cluster: PrivateCluster | undefined;
 
   before(async function () {
     this.timeout(300_000);
@@ -32,6 +33,8 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     stack = undefined;
     await receiver?.close();
     receiver = undefined;
+    await cluster?.drop();
+    cluster = undefined;
   });
 
   it('kill -9 of a notifier: every order emailed, duplicates only in the post-250 window', async () => {
@@ -133,10 +136,12 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
   });
 
   it('PostgreSQL restarted (immediate): 503s while it is down, then everything accepted is emailed', async () => {
-    stack = await FaultStack.start(brokers);
+    // A cluster of this test's own: the other test files, which may run beside this one, keep theirs.
+    cluster = await PrivateCluster.create();
+    stack = await FaultStack.start(brokers, { postgres: cluster.adminUrl });
     const flowing = stack.flow(RATE, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    await restartPostgres();
+    await cluster.restart();
     const cleared = Date.now();
     await flowing;
     expect(stack.refused.every((status) => status === 503 || status === 0), `refusals: ${stack.refused.join(',')}`).to.equal(true);

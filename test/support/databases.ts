@@ -48,7 +48,7 @@ async function pgliteDump(migrated: boolean): Promise<Blob> {
 
 /** A migrated, empty database on the real PostgreSQL server. */
 export async function serverDatabase(max = 20): Promise<TestDatabase> {
-  const created = await createTestDatabase('ordermail_test', await migratedServerTemplate());
+  const created = await createTestDatabase('ordermail_test', { template: await migratedServerTemplate() });
   const database = new NodePgDatabase({ connectionString: created.url, max, logger: silentLogger() });
   await migrate(database);
   return {

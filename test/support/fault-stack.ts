@@ -18,6 +18,8 @@ export interface FaultStackOptions {
   /** A second SMTP server, the fallback provider (SMTP_FALLBACK_URL): `fallbackSmtp`. */
   readonly fallbackSmtp?: boolean;
   readonly env?: Record<string, string>;
+  /** The PostgreSQL server (an admin URL) to make the stack's database on; by default the tests' own. */
+  readonly postgres?: string;
 }
 
 export interface Report {
@@ -58,7 +60,7 @@ export class FaultStack {
   ) {}
 
   static async start(brokers: string, options: FaultStackOptions = {}): Promise<FaultStack> {
-    const [database, smtp, fallbackSmtp] = await Promise.all([createTestDatabase('ordermail_faults'), SmtpTestServer.start(), options.fallbackSmtp ? SmtpTestServer.start() : undefined]);
+    const [database, smtp, fallbackSmtp] = await Promise.all([createTestDatabase('ordermail_faults', options.postgres ? { server: options.postgres } : {}), SmtpTestServer.start(), options.fallbackSmtp ? SmtpTestServer.start() : undefined]);
     const stack = new FaultStack(database, brokers, smtp, `faults-${Date.now()}`, options, fallbackSmtp);
     for (let i = 0; i < (options.apis ?? 2); i++) await stack.startApi();
     if (options.separateRelay) stack.relay = stack.spawn('relay');
@@ -272,11 +274,44 @@ export function countByMessageId(messages: readonly RecordedMessage[]): Map<stri
   return counts;
 }
 
-/** Restarts the local PostgreSQL cluster the way a crash would (immediate mode). */
-export async function restartPostgres(): Promise<void> {
-  const clusters = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
-  if (clusters.length === 0) throw new Error('The PostgreSQL restart test needs the local Debian cluster (apt-get install postgresql); none is installed here.');
-  await run('pg_ctlcluster', ['--skip-systemctl-redirect', clusters.sort().at(-1) as string, 'main', 'restart', '-m', 'immediate']);
+/**
+ * A PostgreSQL cluster of the fault suite's own, made with Debian's cluster tools (pg_createcluster) on its
+ * own port, so that crashing it (`restart`) breaks no connection of the tests running beside it.
+ */
+export class PrivateCluster {
+  private constructor(
+    private readonly version: string,
+    private readonly name: string,
+    readonly adminUrl: string,
+  ) {}
+
+  static async create(port = process.env.ORDERMAIL_TEST_FAULTS_PG_PORT ?? '5499'): Promise<PrivateCluster> {
+    const versions = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql') : [];
+    if (versions.length === 0) throw new Error('The PostgreSQL restart test needs Debian\'s PostgreSQL cluster tools (apt-get install postgresql); none are installed here.');
+    const version = versions.sort().at(-1) as string;
+    const cluster = new PrivateCluster(version, `ordermail_faults_${port}`, `postgres://postgres@127.0.0.1:${port}/postgres`);
+    await cluster.drop(); // left by an interrupted run
+    try {
+      await run('pg_createcluster', [version, cluster.name, '-p', port, '--', '--auth=trust']);
+      await cluster.ctl('start');
+    } catch (error) {
+      throw new Error(`Could not make a PostgreSQL cluster of the fault suite's own on port ${port} (set ORDERMAIL_TEST_FAULTS_PG_PORT for another): ${(error as Error).message}`, { cause: error });
+    }
+    return cluster;
+  }
+
+  /** Restarts it the way a crash would (immediate mode). */
+  restart(): Promise<void> {
+    return this.ctl('restart', '-m', 'immediate');
+  }
+
+  async drop(): Promise<void> {
+    if (existsSync(`/etc/postgresql/${this.version}/${this.name}`)) await run('pg_dropcluster', ['--stop', this.version, this.name]);
+  }
+
+  private async ctl(...args: string[]): Promise<void> {
+    await run('pg_ctlcluster', ['--skip-systemctl-redirect', this.version, this.name, ...args]);
+  }
 }
 
 export { kafkaScript };

@@ -34,11 +34,11 @@ async function resolve(): Promise<string> {
 }
 
 /**
- * A fresh database on the test server, empty or a copy of `template` (a database nobody is connected to);
- * dropped by the returned function.
+ * A fresh database on the test server (or on `server`, an admin URL), empty or a copy of `template` (a
+ * database nobody is connected to); dropped by the returned function.
  */
-export async function createTestDatabase(prefix = 'ordermail_test', template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = await ensurePostgres();
+export async function createTestDatabase(prefix = 'ordermail_test', { template, server }: { template?: string; server?: string } = {}): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = server ?? (await ensurePostgres());
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const url = new URL(admin);
