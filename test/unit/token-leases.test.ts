@@ -37,8 +37,8 @@ describe('TokenLeases (tokens taken ahead from a shared bucket)', () => {
     expect(grants(leases, 'key:a', 10)).to.equal(0);
   });
 
-  it('adds a surplus to a live lease without keeping its tokens past their own expiry', () => {
-    const { leases, took, elapse } = someLeases({ lifetimeMs: 250 });
+  it('adds a surplus to a live lease, up to maxLease, without keeping its tokens past their own expiry', () => {
+    const { leases, took, elapse } = someLeases({ lifetimeMs: 250, maxLease: 10 });
     leases.extraFor('key:a', 1);
     took('key:a', 1, 3);
     elapse(200);
@@ -46,6 +46,9 @@ describe('TokenLeases (tokens taken ahead from a shared bucket)', () => {
     expect(leases.grant('key:a')).to.equal(true);
     elapse(50);
     expect(grants(leases, 'key:a', 10)).to.equal(0);
+    took('key:a', 1, 8);
+    took('key:a', 1, 8);
+    expect(grants(leases, 'key:a', 20)).to.equal(10);
   });
 
   it('asks a new client for as many again as it wants, then for twice what it used, at most maxLease', () => {

@@ -81,8 +81,8 @@ export class TokenLeases {
 
   /**
    * Keeps what a statement begun at `takenAt` took for `client` beyond its `served` requests; `low`: it left the
-   * bucket too low for another lease. A lease still live is added to, and expires when it would have: no token is
-   * kept longer than the lifetime after the statement that took it.
+   * bucket too low for another lease. A lease still live is added to, up to maxLease (the rest is lost), and
+   * expires when it would have: no token is held longer than the lifetime after the statement that took it.
    */
   keep(client: string, taken: { surplus: number; served: number; low: boolean; takenAt: number }): void {
     if (this.settings.maxLease < 1) return;
@@ -91,7 +91,7 @@ export class TokenLeases {
     // A client not remembered any more (expired and dropped meanwhile) gets no place in a full map: its surplus is lost.
     if (!this.leases.delete(client) && this.leases.size >= this.settings.maxClients) return;
     this.leases.set(client, {
-      tokens: taken.surplus + (live?.tokens ?? 0),
+      tokens: Math.min(this.settings.maxLease, taken.surplus + (live?.tokens ?? 0)),
       expiresAt: live ? Math.min(live.expiresAt, taken.takenAt + this.settings.lifetimeMs) : taken.takenAt + this.settings.lifetimeMs,
       served: taken.served + (live?.served ?? 0),
       low: taken.low,
