@@ -101,7 +101,7 @@ export class PgRateLimiter implements RateLimiter {
       ({ rows } = await this.database.query<{ client: string; taken: number; tokens: number }>(
         TAKE_BATCH,
         [[...wanted.keys()], [...wanted.values()], this.limit.perSecond, this.limit.burst, extra, this.reserve],
-        { name: 'rate_limit_take_batch' },
+        { name: 'rate_limit_take_lease' },
       ));
       for (const row of rows) {
         const served = wanted.get(row.client) ?? 0;
