@@ -11,7 +11,7 @@ import { provide, T } from '../tokens.js';
  */
 export function orderRateLimitModule(limit: RateLimit, shared: boolean): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    provide(bind, T.OrderRateLimiter, [T.Database, T.Clock], (database, clock) => (shared ? new PgRateLimiter(database, limit) : new InMemoryRateLimiter(limit, clock)));
+    provide(bind, T.OrderRateLimiter, [T.Database, T.Clock], (database, clock) => (shared ? new PgRateLimiter(database, limit, clock) : new InMemoryRateLimiter(limit, clock)));
     provide(bind, T.Service, [T.OrderRateLimiter, T.Logger], (limiter, logger) =>
       new PeriodicService('rate-limit-pruning', HOUSEKEEPING_EVERY_MS, async () => void (await limiter.prune()), logger.child({ component: 'rate-limit' })),
     );
