@@ -177,6 +177,32 @@ async function step(bench: Bench, prefix: string, rate: number, seconds: number)
   return { rate, seconds, sent, onTime, all, lastEmailAfterStopMs, sustained, cpuMs, cpuMsPerOrder: perOrder(cpuMs, sent.accepted) };
 }
 
+/**
+ * Where an order's time goes between its 202 and its email, from PostgreSQL's own timestamps (one clock, the
+ * statements' transaction start): `relay`, the order's insert → its event marked published (after Kafka's ack);
+ * `toClaim`, marked published → the notifier's claim (the consumer may claim before the relay marks: then < 0);
+ * `claimToSent`, the claim → the sent record (recipient cap, rendering, SMTP, the batched markSent). ms, p50/p99.
+ */
+async function stagesOf(bench: Bench, prefix: string): Promise<Record<'relay' | 'toClaim' | 'claimToSent', { p50: number; p99: number }>> {
+  const client = new pg.Client({ connectionString: bench.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<Record<'relay' | 'to_claim' | 'claim_to_sent', number[]>>(
+      `SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM o.published_at - o.created_at) * 1000) AS relay,
+              percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM n.created_at - o.published_at) * 1000) AS to_claim,
+              percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM n.sent_at - n.created_at) * 1000) AS claim_to_sent
+         FROM outbox o JOIN notifications n ON n.order_id = o.key AND n.channel = 'email'
+        WHERE o.key LIKE $1 AND o.type = 'order.created' AND n.sent_at IS NOT NULL`,
+      [`${prefix}-%`],
+    );
+    const row = rows[0];
+    const pair = (values: number[] | undefined) => ({ p50: Math.round(values?.[0] ?? NaN), p99: Math.round(values?.[1] ?? NaN) });
+    return { relay: pair(row?.relay), toClaim: pair(row?.to_claim), claimToSent: pair(row?.claim_to_sent) };
+  } finally {
+    await client.end();
+  }
+}
+
 function describe(result: StepResult): string {
   const { sent } = result;
   const others = Object.entries(sent.otherStatuses).map(([status, n]) => `${n}×${status}`).concat(sent.errors > 0 ? [`${sent.errors} errors (${sent.firstError})`] : []);
@@ -416,6 +442,7 @@ async function main(): Promise<void> {
     const cpu = await measureCpu(bench, PLAN.cpuSeconds);
     let api500: StepResult | undefined;
     let e2e100: StepResult | undefined;
+    let e2eStages: Awaited<ReturnType<typeof stagesOf>> | undefined;
     const runs: Awaited<ReturnType<typeof sustainedRun>>[] = [];
     let ceiling: number | null = null;
     if (!profileOnly) {
@@ -423,6 +450,8 @@ async function main(): Promise<void> {
       console.log(`  API @500/s: p50 ${api500.sent.api.p50.toFixed(2)} ms, p99 ${api500.sent.api.p99.toFixed(2)} ms, p99.9 ${api500.sent.api.p999.toFixed(2)} ms (${describe(api500)})`);
       e2e100 = await step(bench, 'e100', 100, PLAN.endToEndSeconds);
       console.log(`  end to end @100/s (202 → SMTP 250): p50 ${e2e100.all.endToEnd.p50.toFixed(1)} ms, p99 ${e2e100.all.endToEnd.p99.toFixed(1)} ms (${e2e100.all.emailed}/${e2e100.all.accepted} emailed)`);
+      e2eStages = await stagesOf(bench, 'e100');
+      console.log(`  where it goes (PostgreSQL's timestamps, p50/p99 ms): insert → published ${e2eStages.relay.p50}/${e2eStages.relay.p99}, published → claimed ${e2eStages.toClaim.p50}/${e2eStages.toClaim.p99}, claimed → sent ${e2eStages.claimToSent.p50}/${e2eStages.claimToSent.p99}`);
       if (e2e100.sent.accepted < 0.99 * e2e100.sent.sent) problems.push(`at 100/s only ${e2e100.sent.accepted} of ${e2e100.sent.sent} orders were answered 202`);
       for (let run = 1; run <= PLAN.runs; run++) {
         runs.push(await sustainedRun(bench, run, runs[0] ? laterRunStart(PLAN.grid, runs[0].highestSustained) : 0));
@@ -483,7 +512,7 @@ async function main(): Promise<void> {
       pgStatementsPerOrder: cpuFigures.pgStatementsPerOrder,
       cpu: { ...cpuFigures, api: cpuStep.sent.api, endToEnd: cpuStep.all.endToEnd, lastEmailAfterStopMs: cpuStep.lastEmailAfterStopMs },
       ...(api500 ? { api: { at500: { ...api500.sent.api, accepted: api500.sent.accepted, sent: api500.sent.sent } } } : {}),
-      ...(e2e100 ? { endToEnd: { at100: { ...e2e100.all.endToEnd, accepted: e2e100.all.accepted, emailed: e2e100.all.emailed } } } : {}),
+      ...(e2e100 ? { endToEnd: { at100: { ...e2e100.all.endToEnd, accepted: e2e100.all.accepted, emailed: e2e100.all.emailed, ...(e2eStages ? { stages: e2eStages } : {}) } } } : {}),
       pgbenchTps: ceiling,
       duplicates: loadStopped.duplicates,
       ...(profiles ? { profiles } : {}),
