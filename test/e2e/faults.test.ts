@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { BATCH_CONCURRENCY } from '../../src/adapters/kafka/kafka-event-consumer.js';
 import { countByMessageId, FaultStack, kafkaScript, PrivateCluster, type Report } from '../support/fault-stack.js';
 import { scrape } from '../support/metrics.js';
 import { eventually } from '../support/processes.js';
@@ -60,8 +61,8 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     const r = await stack.drained(cleared);
     report('notifier killed', r);
     expect(r.emailed).to.equal(r.accepted);
-    // The killed notifier had at most 6 partitions × 8 messages in flight.
-    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
+    // The killed notifier had at most 6 partitions × BATCH_CONCURRENCY messages in flight.
+    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(6 * BATCH_CONCURRENCY);
     expect(stack.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
   });
 
@@ -98,7 +99,7 @@ describe('End to end under faults: two apis, two notifiers, real PostgreSQL, Kaf
     report(`notifier killed with ${inFlight} shipped emails in flight (${shippedBeforeKill} shipped before)`, r);
     expect(kindsByOrderWithoutRepeats(running.smtp.messages), 'the emails of each order, in the order the server took them').to.deep.equal(expected);
     expect(misidentified(running.smtp.messages, internalIds, 'shop.test')).to.deep.equal([]);
-    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(48);
+    expect(r.duplicates, 'at most the emails in flight at the kill').to.be.at.most(6 * BATCH_CONCURRENCY);
     expect(running.smtp.duplicatesNotExplainedByKillAt(killedAt), 'duplicates whose first copy came after the kill').to.deep.equal([]);
     expect(r.deadLetters).to.equal(0);
   });

@@ -1,5 +1,5 @@
 import { ContainerModule } from 'inversify';
-import { KafkaEventConsumer } from '../../adapters/kafka/kafka-event-consumer.js';
+import { BATCH_CONCURRENCY, KafkaEventConsumer } from '../../adapters/kafka/kafka-event-consumer.js';
 import { provide, T } from '../tokens.js';
 import { topicsOf } from './kafka-producer-module.js';
 
@@ -16,7 +16,7 @@ export function kafkaConsumerModule(): ContainerModule {
           codecs,
           dispatch,
           gate,
-          { groupId: config.kafka.groupId, concurrency: config.kafka.partitions, batchConcurrency: 8, topics: topicsOf(config) },
+          { groupId: config.kafka.groupId, concurrency: config.kafka.partitions, batchConcurrency: BATCH_CONCURRENCY, topics: topicsOf(config) },
           logger.child({ component: 'consumer' }),
         ),
     );
