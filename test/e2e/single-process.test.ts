@@ -121,7 +121,8 @@ describe('npm start: the single-process mode', function () {
   it('after a SIGKILL between two status events, emails the order once per status and in order', async () => {
     const smtp = await SmtpTestServer.start();
     try {
-      let app = start({ SMTP_URL: smtp.url });
+      // A short lease: when the kill lands between the 451 and its record in the ledger, the claim is taken over in 2 s, not 60.
+      let app = start({ SMTP_URL: smtp.url, NOTIFY_LEASE_MS: '2000' });
       let base = await listening(app);
       expect(await post(base, { orderId: 'K-2', itemId: ['x'], email: 'kay@example.com' })).to.equal(202);
       await smtp.waitFor(1, 10_000);
@@ -165,7 +166,8 @@ describe('npm start: the single-process mode', function () {
   it('sends an order accepted just before a SIGKILL after the restart, exactly once', async () => {
     const smtp = await SmtpTestServer.start();
     try {
-      let app = start({ SMTP_URL: smtp.url });
+      // A short lease: when the kill lands between the 451 and its record in the ledger, the claim is taken over in 2 s, not 60.
+      let app = start({ SMTP_URL: smtp.url, NOTIFY_LEASE_MS: '2000' });
       let base = await listening(app);
       smtp.script({ to: 'slow@example.com', code: 451, times: 1 });
       expect(await post(base, { orderId: 'K-1', itemId: ['x'], email: 'slow@example.com' })).to.equal(202);
