@@ -127,6 +127,32 @@ describe('handleInKeyOrder: the events of one order in their order, orders in pa
     await done;
   });
 
+  it('keeps beating while a chunk waits, not only after it', async () => {
+    const recorder = new Recorder();
+    let beats = 0;
+    let twice!: () => void;
+    const beatenTwice = new Promise<void>((resolve) => (twice = resolve));
+    const done = handleInKeyOrder({
+      messages: aBatch('a1'),
+      chunkSize: 8,
+      handle: recorder.handle,
+      resolveOffset: recorder.resolveOffset,
+      heartbeat: async () => {
+        beats += 1;
+        if (beats === 2) twice();
+      },
+      heartbeatEveryMs: 5,
+      goOn: () => true,
+    });
+    await beatenTwice; // a1 is still being handled
+    expect(recorder.running).to.deep.equal(['a1']);
+    await recorder.finish('a1');
+    await done;
+    const afterChunk = beats;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(beats, 'no beat once the batch is done').to.equal(afterChunk);
+  });
+
   it('stops between chunks once told to, leaving the rest unresolved for redelivery', async () => {
     const recorder = new Recorder();
     let goOn = true;

@@ -12,10 +12,13 @@ import { handleInKeyOrder } from './key-ordered-batch.js';
  * Messages of a partition's batch taken at a time. 32 rather than 8 since the claims, the recipient cap and the
  * sent records share statements (StatementBatcher): bigger chunks make fewer, fuller transactions (0.86 instead
  * of 1.16 per order in `npm run bench -- --smoke` on 2026-11-26) and an email waits for fewer rounds. The
- * SMTP pool (5 connections per provider) still bounds the sends at once. At a crash, up to partitions × this
+ * SMTP pool (5 connections per provider) still bounds the sends at once, so a chunk may wait on it for a while:
+ * the consumer heartbeats while it does. At a crash, up to partitions × this
  * many emails are in flight: the bound of the post-250 window's duplicates.
  */
 export const BATCH_CONCURRENCY = 32;
+
+const HEARTBEAT_INTERVAL_MS = 1000;
 
 export interface ConsumerSettings {
   readonly groupId: string;
@@ -54,9 +57,9 @@ export class KafkaEventConsumer {
     const consumer = this.kafka.consumer({
       groupId: this.settings.groupId,
       // A notifier that dies gives its partitions up after 10 s rather than kafkajs's 30 s; eachBatch
-      // heartbeats after every chunk, so only a chunk stuck longer than that triggers a (harmless) rebalance.
+      // heartbeats during and after every chunk, so a chunk waiting long on the SMTP pool keeps its partitions.
       sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       allowAutoTopicCreation: false,
       // Reconnects forever with a capped backoff: an unreachable broker is an outage, not a reason to exit.
       retry: { initialRetryTime: 500, maxRetryTime: 10_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => true },
@@ -137,6 +140,7 @@ export class KafkaEventConsumer {
               handle: (message) => this.handle(batch.topic, batch.partition, message),
               resolveOffset,
               heartbeat,
+              heartbeatEveryMs: HEARTBEAT_INTERVAL_MS,
               goOn: () => isRunning() && !isStale(),
             }),
         });

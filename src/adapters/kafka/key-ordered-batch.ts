@@ -13,8 +13,10 @@ export interface KeyOrderedBatch<M extends BatchMessage> {
   handle(message: M): Promise<void>;
   /** Every message at or before this offset is handled: it may be committed. */
   resolveOffset(offset: string): void;
-  /** Called after each chunk: a long batch keeps the consumer's group membership alive. */
+  /** Called after each chunk, and every `heartbeatEveryMs` while one runs: a long chunk or batch keeps the consumer's group membership alive. */
   heartbeat(): Promise<void>;
+  /** While a chunk runs (its sends may wait on a shared SMTP pool or a rate limit for longer than the session timeout). */
+  readonly heartbeatEveryMs?: number;
   /** False once the rest of the batch is to be left (a rebalance, a stop): it is redelivered. */
   goOn(): boolean;
 }
@@ -31,9 +33,11 @@ export async function handleInKeyOrder<M extends BatchMessage>(batch: KeyOrdered
   for (let start = 0; start < batch.messages.length; start += batch.chunkSize) {
     if (!batch.goOn()) return;
     const chunk = batch.messages.slice(start, start + batch.chunkSize);
+    // A failed beat while the chunk runs is left to the one after it, which is awaited and so reported.
+    const beating = batch.heartbeatEveryMs ? setInterval(() => void batch.heartbeat().catch(() => undefined), batch.heartbeatEveryMs) : undefined;
     const outcomes = await Promise.allSettled(byKey(chunk).map(async (sameKey) => {
       for (const message of sameKey) await batch.handle(message);
-    }));
+    })).finally(() => clearInterval(beating));
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) throw failure.reason;
     batch.resolveOffset((chunk.at(-1) as M).offset);

@@ -24,6 +24,7 @@ export function dkimSigner(settings: DkimSettings): MessageSigner {
   }
   // mailauth is loaded only for an Ed25519 key: it is most of a process's start-up time otherwise.
   const signer = import('mailauth/lib/dkim/sign.js');
+  signer.catch(() => undefined); // a failed load fails the first send that awaits it, not the process before it
   const signature = { signingDomain: settings.domainName, selector: settings.keySelector, privateKey: settings.privateKey, algorithm: 'ed25519-sha256', canonicalization: 'relaxed/relaxed' };
   return async (message) => {
     // An Ed25519 signature that could not be made fails the send: mailauth would let the message out unsigned.
