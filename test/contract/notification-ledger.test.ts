@@ -5,6 +5,7 @@ import { PgNotificationLedger } from '../../src/adapters/postgres/pg-notificatio
 import { DataRejectedError } from '../../src/application/errors.js';
 import type { NotificationJob, NotificationLedger } from '../../src/application/ports/notification-ledger.js';
 import type { Notification, NotificationFailure, NotificationKind } from '../../src/domain/notification.js';
+import { EVENT_MAX_BYTES } from '../../src/domain/domain-event.js';
 import { ORDER_CREATED } from '../../src/domain/order-created.js';
 import { embeddedDatabase, serverDatabase } from '../support/databases.js';
 
@@ -215,6 +216,21 @@ function notificationLedgerContract(makeSubject: () => Promise<LedgerSubject>): 
       await Promise.all(events.map((event, i) => ledger.markSent(event, 'a', `<m-${i}@x>`, 'mail.example.com:587')));
       const states = await Promise.all(events.map((event) => ledger.stateOf(event)));
       states.forEach((state, i) => expect(state).to.deep.include({ status: 'sent', messageId: `<m-${i}@x>`, provider: 'mail.example.com:587' }));
+    });
+
+    it('claims and records a burst of the largest events (64 KB each) at once, each exactly once with its event intact', async () => {
+      const events = Array.from({ length: 80 }, () => {
+        const notification = aNotification();
+        return { ...notification, event: { ...notification.event, payload: { ...notification.event.payload, blob: 'x'.repeat(EVENT_MAX_BYTES - 200) } } };
+      });
+      const claims = await Promise.all(events.map((event) => ledger.claim(event, {}, 'a', 60_000)));
+      claims.forEach((claim, i) => {
+        expect(claim.claimed, `claim ${i}`).to.equal(true);
+        if (claim.claimed) expect(claim.job.notification.event.payload).to.deep.equal(events[i]?.event.payload);
+      });
+      await Promise.all(events.map((event, i) => ledger.markSent(event, 'a', `<big-${i}@x>`)));
+      const states = await Promise.all(events.map((event) => ledger.stateOf(event)));
+      states.forEach((state, i) => expect(state).to.deep.include({ status: 'sent', messageId: `<big-${i}@x>` }));
     });
 
     it('keeps each order\'s notifications in the order they came when they are claimed at once: the later one waits', async () => {

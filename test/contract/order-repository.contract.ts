@@ -110,6 +110,15 @@ export function orderRepositoryContract(makeSubject: () => Promise<StorageSubjec
     expect((await subject.outbox.backlog()).count).to.equal(61);
   });
 
+  it('stores a burst of the largest orders at once (events of 64 KB each), each with its event intact', async () => {
+    const orders = Array.from({ length: 80 }, (_, i) => anOrderNamed(`big-${i}-${randomUUID()}`));
+    const eventOf = (order: Order): DomainEvent => ({ ...anEvent(order.orderId), payload: { orderId: order.orderId, blob: 'x'.repeat(EVENT_MAX_BYTES - 200) } });
+    const before = (await subject.outbox.backlog()).count;
+    await Promise.all(orders.map((order) => subject.orders.add(order, [eventOf(order)], metadataOf(order.orderId))));
+    for (const order of orders) expect(await subject.orders.findByOrderId(order.orderId), order.orderId).to.deep.include({ internalId: order.internalId });
+    expect((await subject.outbox.backlog()).count).to.equal(before + orders.length);
+  });
+
   it('lets exactly one of 50 concurrent adds of one orderId win', async () => {
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => subject.orders.add(anOrderNamed('race-1'), [anEvent('race-1')], metadataOf('race-1'))));
     const won = results.filter((r) => r.status === 'fulfilled');

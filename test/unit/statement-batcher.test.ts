@@ -7,13 +7,17 @@ interface Item {
 }
 
 /** A batcher whose batches finish when the test says so; it records each batch it was given. */
-function aRecordingBatcher(options: { maxBatch?: number; maxInFlight?: number; refuse?: (item: Item) => unknown } = {}) {
+function aRecordingBatcher(
+  options: { maxBatch?: number; maxInFlight?: number; sizeOf?: (item: Item) => number; maxBatchBytes?: number; refuse?: (item: Item) => unknown } = {},
+) {
   const batches: string[][] = [];
   const open: (() => void)[] = [];
   const batcher = new StatementBatcher<Item, string>({
     streamOf: (item) => item.stream,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.sizeOf === undefined ? {} : { sizeOf: options.sizeOf }),
+    ...(options.maxBatchBytes === undefined ? {} : { maxBatchBytes: options.maxBatchBytes }),
     run: async (items) => {
       batches.push(items.map((item) => item.name));
       await new Promise<void>((resolve) => open.push(resolve));
@@ -71,6 +75,19 @@ describe('StatementBatcher (group commit for concurrent callers)', () => {
     expect(batches.slice(2)).to.deep.equal([['c1', 'd1', 'e1'], ['f1']]);
     await finishRunning();
     expect(await Promise.all([first, second, ...later])).to.have.length(6);
+  });
+
+  it('closes a batch before the item that would take it past the byte cap; an item larger than the cap goes alone', async () => {
+    // The size is the number after the letter: a10 weighs 10.
+    const sizeOf = (it: Item): number => Number(it.name.slice(1));
+    const { batcher, batches, finishRunning } = aRecordingBatcher({ maxInFlight: 1, sizeOf, maxBatchBytes: 100 });
+    const first = batcher.run(item('z1'));
+    await tick();
+    const later = ['a40', 'b50', 'c20', 'd500', 'e30', 'f70'].map((name) => batcher.run(item(name)));
+    await tick();
+    for (let round = 0; round < 5; round++) await finishRunning();
+    expect(await Promise.all([first, ...later])).to.deep.equal(['done z1', 'done a40', 'done b50', 'done c20', 'done d500', 'done e30', 'done f70']);
+    expect(batches).to.deep.equal([['z1'], ['a40', 'b50'], ['c20'], ['d500'], ['e30', 'f70']]);
   });
 
   it('runs the items of a refused batch one by one, so only the bad item fails', async () => {

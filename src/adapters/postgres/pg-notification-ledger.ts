@@ -171,7 +171,7 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 
   async claim(notification: Notification, context: { correlationId?: string; source?: EventSource }, owner: string, leaseMs: number): Promise<Claim> {
-    const row = await this.claimBatcher(owner, leaseMs).run({ notification, context });
+    const row = await this.claimBatcher(owner, leaseMs).run({ notification, values: [...rowValues(notification), ...contextValues(context)] });
     if (row?.taken && row.status === 'sending') return { claimed: true, job: toJob(row) };
     if (row) return { claimed: false, state: toState(row) };
     const state = await this.stateOf(notification);
@@ -186,10 +186,12 @@ export class PgNotificationLedger implements NotificationLedger {
       batcher = new StatementBatcher({
         // A stream's notifications are claimed in the order they came: the later one sees the earlier one and waits.
         streamOf: ({ notification }) => streamOf(notification),
+        // Events are at most 64 KB: a batch of the largest stays within the batcher's byte cap, not 64 of them.
+        sizeOf: ({ values }) => (values[EVENT_VALUE] as string).length,
         run: async (requests) => {
           const rows = await this.query<ClaimRow>(
             CLAIM_BATCH,
-            [...columnsOf(requests.map(({ notification, context }) => [...rowValues(notification), ...contextValues(context)]), ROW_WIDTH + 4), owner, leaseMs],
+            [...columnsOf(requests.map(({ values }) => values), ROW_WIDTH + 4), owner, leaseMs],
             { name: 'ledger_claim_batch' },
           );
           const byKey = new Map(rows.map((row) => [notificationId(keyOfRow(row)), row]));
@@ -295,10 +297,14 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 }
 
+/** A claim and its statement's values (rowValues, then contextValues), made once: the batcher weighs the event's text. */
 interface ClaimRequest {
   readonly notification: Notification;
-  readonly context: { correlationId?: string; source?: EventSource };
+  readonly values: readonly unknown[];
 }
+
+/** The index of the event's JSON among a claim's values (rowValues). */
+const EVENT_VALUE = 6;
 
 type ClaimRow = JobRow & StateRow & { taken: boolean };
 

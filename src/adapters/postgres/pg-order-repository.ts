@@ -39,11 +39,16 @@ const IN_DOUBT_PATIENCE_MS = 3000;
 const outboxRows = (events: readonly DomainEvent[]): string =>
   JSON.stringify(events.map((event) => ({ type: event.type, version: event.version, key: event.aggregateId, payload: serialisePayload(event) })));
 
+/** An order to insert, its large texts made once: the batcher weighs them, the statement sends them. */
 interface NewOrder {
   readonly order: Order;
-  readonly events: readonly DomainEvent[];
-  readonly metadata: EventMetadata;
+  readonly itemsJson: string;
+  readonly outboxJson: string;
+  readonly metadataJson: string;
 }
+
+/** The parameter bytes of a new order, which a batch of inserts caps (events are at most 64 KB each). */
+const bytesOf = (added: NewOrder): number => added.itemsJson.length + added.outboxJson.length + added.metadataJson.length;
 
 /*
  * Each array holds one column of the orders (item ids and events as JSON text each). The orders and their events
@@ -78,14 +83,18 @@ export class PgOrderRepository implements OrderRepository {
   ) {}
 
   /** Concurrent requests share the insert (group commit); an order's own requests go one after the other. */
-  private readonly adds = new StatementBatcher<NewOrder, undefined>({ streamOf: (added) => added.order.orderId, run: (added) => this.insert(added) });
+  private readonly adds = new StatementBatcher<NewOrder, undefined>({
+    streamOf: (added) => added.order.orderId,
+    sizeOf: bytesOf,
+    run: (added) => this.insert(added),
+  });
 
   async add(order: Order, events: readonly DomainEvent[], metadata: EventMetadata): Promise<void> {
     const orderIdTaken = (error: unknown): unknown => {
       const { code, constraint } = error as { code?: string; constraint?: string };
       return code === UNIQUE_VIOLATION && constraint === 'orders_order_id_key' ? new OrderDuplicateError(order.orderId) : translate(error);
     };
-    const result = await this.settled(this.adds.run({ order, events, metadata }).then(() => 0), orderIdTaken);
+    const result = await this.settled(this.adds.run({ order, itemsJson: JSON.stringify(order.itemIds), outboxJson: outboxRows(events), metadataJson: JSON.stringify(metadata) }).then(() => 0), orderIdTaken);
     if (!('inDoubt' in result)) return;
     // Its own row tells: ours (same internal id) means stored.
     const stored = await this.settleInDoubt(result.inDoubt, () => this.findByOrderId(order.orderId));
@@ -102,11 +111,11 @@ export class PgOrderRepository implements OrderRepository {
     await this.run({ text: ADD_BATCH, name: 'order_add_batch' }, [
       added.map(({ order }) => order.internalId),
       added.map(({ order }) => order.orderId),
-      added.map(({ order }) => JSON.stringify(order.itemIds)),
+      added.map(({ itemsJson }) => itemsJson),
       added.map(({ order }) => order.email ?? null),
       added.map(({ order }) => order.createdAt),
-      added.map(({ events }) => outboxRows(events)),
-      added.map(({ metadata }) => JSON.stringify(metadata)),
+      added.map(({ outboxJson }) => outboxJson),
+      added.map(({ metadataJson }) => metadataJson),
       added.map(({ order }) => order.locale ?? null),
       this.legacyTopic,
     ]);

@@ -13,6 +13,13 @@ export interface StatementBatcherOptions<I, R> {
   readonly streamOf?: (item: I) => string;
   /** Items in one batch at most. */
   readonly maxBatch?: number;
+  /**
+   * The bytes an item puts into the statement's parameters (its large texts: events, item lists). With it, a
+   * batch takes items while their sum stays within maxBatchBytes; an item larger than that goes alone.
+   */
+  readonly sizeOf?: (item: I) => number;
+  /** The parameter bytes of one batch at most, as sizeOf counts them (default 1 MiB). */
+  readonly maxBatchBytes?: number;
   /** Batches running at once at most. */
   readonly maxInFlight?: number;
 }
@@ -20,6 +27,7 @@ export interface StatementBatcherOptions<I, R> {
 interface Waiting<I, R> {
   readonly item: I;
   readonly stream: string | undefined;
+  readonly bytes: number;
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -37,18 +45,20 @@ export class StatementBatcher<I, R> {
   private readonly busyStreams = new Set<string>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly maxBatchBytes: number;
   private inFlight = 0;
   private pumpScheduled = false;
 
   constructor(private readonly options: StatementBatcherOptions<I, R>) {
     this.maxBatch = options.maxBatch ?? 64;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   }
 
   /** Resolves with the item's result once its batch is durable; rejects with what refused it. */
   run(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ item, stream: this.options.streamOf?.(item), resolve, reject });
+      this.waiting.push({ item, stream: this.options.streamOf?.(item), bytes: this.options.sizeOf?.(item) ?? 0, resolve, reject });
       // Callers that arrive in the same turn of the event loop share the first batch.
       if (this.pumpScheduled) return;
       this.pumpScheduled = true;
@@ -73,10 +83,15 @@ export class StatementBatcher<I, R> {
     }
   }
 
-  /** The first items in arrival order whose stream is free: an item waits while an earlier one of its stream does. */
+  /**
+   * The first items in arrival order whose stream is free: an item waits while an earlier one of its stream does.
+   * The batch closes at maxBatch items, or at the first item that would take it past maxBatchBytes (that item
+   * heads the next batch, so none is passed over for ever).
+   */
   private nextBatch(): Waiting<I, R>[] {
     const batch: Waiting<I, R>[] = [];
     const passed = new Set<string>();
+    let bytes = 0;
     for (let index = 0; index < this.waiting.length && batch.length < this.maxBatch; ) {
       const entry = this.waiting[index] as Waiting<I, R>;
       if (entry.stream !== undefined && (this.busyStreams.has(entry.stream) || passed.has(entry.stream))) {
@@ -84,6 +99,8 @@ export class StatementBatcher<I, R> {
         index += 1;
         continue;
       }
+      if (batch.length > 0 && bytes + entry.bytes > this.maxBatchBytes) break;
+      bytes += entry.bytes;
       if (entry.stream !== undefined) passed.add(entry.stream);
       batch.push(entry);
       this.waiting.splice(index, 1);
