@@ -25,17 +25,40 @@ export interface SelfTime {
   readonly percentOfBusy: number;
 }
 
+/** Self time summed over a package or directory: what a change there could save at most. */
+export interface ComponentTime {
+  /** A package under node_modules, a directory of ours (dist/adapters/kafka), node:<module>, native, gc or program. */
+  readonly component: string;
+  readonly selfMs: number;
+  readonly percentOfBusy: number;
+}
+
 export interface ProfileSummary {
   readonly file: string;
   readonly sampledMs: number;
   readonly busyMs: number;
   readonly top: readonly SelfTime[];
+  readonly byComponent: readonly ComponentTime[];
+}
+
+/** Where a frame's code lives, coarsely: the package, our directory, node's module, or the VM. */
+export function componentOf(frame: { readonly functionName: string; readonly url: string }, root: string): string {
+  if (frame.functionName === '(garbage collector)') return 'gc';
+  if (frame.functionName === '(program)') return 'program (V8 and libuv outside JavaScript)';
+  if (!frame.url) return 'native (system calls, builtins)';
+  if (frame.url.startsWith('node:')) return `node:${frame.url.slice('node:'.length).split('/').slice(0, 2).join('/')}`;
+  if (!frame.url.startsWith('file://')) return frame.url;
+  const path = relative(root, new URL(frame.url).pathname).split('/');
+  const modules = path.lastIndexOf('node_modules');
+  if (modules >= 0) return (path[modules + 1] ?? '').startsWith('@') ? path.slice(modules + 1, modules + 3).join('/') : (path[modules + 1] ?? '');
+  return path.slice(0, Math.min(3, path.length - 1)).join('/');
 }
 
 /** Functions by the time spent in them, not in what they call; one line per function, however many call paths reach it. */
-export function topSelfTime(profile: Profile, root: string, count = 15): { sampledMs: number; busyMs: number; top: SelfTime[] } {
+export function topSelfTime(profile: Profile, root: string, count = 15): { sampledMs: number; busyMs: number; top: SelfTime[]; byComponent: ComponentTime[] } {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfUs = new Map<string, { function: string; location: string; us: number }>();
+  const componentUs = new Map<string, number>();
   let idleUs = 0;
   let totalUs = 0;
   profile.samples.forEach((nodeId, index) => {
@@ -47,6 +70,8 @@ export function topSelfTime(profile: Profile, root: string, count = 15): { sampl
       idleUs += us;
       return;
     }
+    const component = componentOf(frame, root);
+    componentUs.set(component, (componentUs.get(component) ?? 0) + us);
     const file = frame.url.startsWith('file://') ? relative(root, new URL(frame.url).pathname) : frame.url;
     const location = file ? `${file}:${frame.lineNumber + 1}` : '';
     const key = `${frame.functionName}@${location}`;
@@ -59,7 +84,11 @@ export function topSelfTime(profile: Profile, root: string, count = 15): { sampl
     .sort((a, b) => b.us - a.us)
     .slice(0, count)
     .map((entry) => ({ function: entry.function, location: entry.location, selfMs: Math.round(entry.us / 100) / 10, percentOfBusy: Math.round((entry.us / Math.max(1, busyUs)) * 1000) / 10 }));
-  return { sampledMs: Math.round(totalUs / 1000), busyMs: Math.round(busyUs / 1000), top };
+  const byComponent = [...componentUs.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([component, us]) => ({ component, selfMs: Math.round(us / 100) / 10, percentOfBusy: Math.round((us / Math.max(1, busyUs)) * 1000) / 10 }));
+  return { sampledMs: Math.round(totalUs / 1000), busyMs: Math.round(busyUs / 1000), top, byComponent };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { topSelfTime } from '../../bench/cpu-profile.js';
+import { componentOf, topSelfTime } from '../../bench/cpu-profile.js';
 import { readProcessCpu } from '../../bench/cpu-sampler.js';
 import { laterRunStart, nextStep, type Outcome } from '../../bench/ramp.js';
 
@@ -33,6 +33,31 @@ describe('the bench instruments', () => {
     ]);
     expect(summary.busyMs).to.equal(4);
     expect(summary.top[0]?.percentOfBusy).to.equal(75);
+  });
+
+  it('sums self time by package, directory of ours, node module or VM, largest first', () => {
+    const profile = aProfile(
+      {
+        1: { functionName: 'write', url: 'file:///repo/node_modules/pg/lib/client.js' },
+        2: { functionName: 'encode', url: 'file:///repo/node_modules/@smithy/x/dist/index.js' },
+        3: { functionName: 'handle', url: 'file:///repo/dist/adapters/kafka/consumer.js' },
+        4: { functionName: 'writev' },
+        5: { functionName: '(garbage collector)' },
+        6: { functionName: 'Readable.push', url: 'node:internal/streams/readable' },
+        7: { functionName: '(idle)' },
+      },
+      // The last sample has no duration: it ends the profile.
+      [1, 1, 1, 2, 3, 3, 4, 5, 6, 7],
+    );
+    expect(topSelfTime(profile, '/repo').byComponent.map((c) => [c.component, c.selfMs])).to.deep.equal([
+      ['pg', 3],
+      ['dist/adapters/kafka', 2],
+      ['@smithy/x', 1],
+      ['native (system calls, builtins)', 1],
+      ['gc', 1],
+      ['node:internal/streams', 1],
+    ]);
+    expect(componentOf({ functionName: 'main', url: 'file:///repo/dist/main.js' }, '/repo')).to.equal('dist');
   });
 
   it('reads its own process CPU time from /proc, growing as it works', () => {
