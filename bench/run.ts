@@ -1,27 +1,33 @@
-// `npm run bench [-- --smoke | --cpu-prof] [--label <name>]`: starts the stack as production runs it and measures it.
+// `npm run bench [-- --smoke | --cpu-prof | --perf] [--label <name>]`: starts the stack as production runs it and measures it.
 // See README, "Benchmarks". The load (generator + SMTP sink) runs in its own process, bench/load.ts.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { ensureKafka } from '../test/support/kafka.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { startRole, type RunningProcess } from '../test/support/processes.js';
 import { collectProfile, type ProfileSummary } from './cpu-profile.js';
 import { CpuSampler, kafkaPid, PG_GROUPS } from './cpu-sampler.js';
+import { PerfRecorder, perfReport, summarisePerf, type PerfGroup } from './perf-profile.js';
 import type { EmailsResult, LoadCommand, LoadReply, Percentiles, SendResult } from './load-protocol.js';
 import { laterRunStart, nextStep, type Outcome } from './ramp.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const { values: flags } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, label: { type: 'string' } }, strict: true });
+const { values: flags } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false }, perf: { type: 'boolean', default: false }, label: { type: 'string' } }, strict: true });
 const smoke = flags.smoke;
-/** Profile-only run: the processes under `node --cpu-prof` at the CPU rate, nothing else. The smoke profiles too, to exercise it. */
-const profileOnly = flags['cpu-prof'] && !smoke;
+/**
+ * Profile-only run: the CPU step and nothing else, its processes under `node --cpu-prof` (each thread's own view,
+ * waits for a core included), or with --perf under Linux perf (what ran on the cores, every process and the kernel).
+ * The smoke profiles too, to exercise it.
+ */
+const profileOnly = (flags['cpu-prof'] || flags.perf) && !smoke;
 const profiling = flags['cpu-prof'] || smoke;
 
 const PLAN = smoke
@@ -237,12 +243,13 @@ async function pgCounters(bench: Bench): Promise<PgCounters> {
  * CPU-ms per order at 400/s, with the idle floor measured first; and PostgreSQL's transactions and statements
  * per order, each read after the statistics of the quiet before and after were flushed.
  */
-async function measureCpu(bench: Bench, seconds: number) {
+async function measureCpu(bench: Bench, seconds: number, perfFile?: string) {
   const idleStart = await bench.sampler.snapshot();
   await sleep(STATS_FLUSH_MS);
   const idleMs = cpuDelta(idleStart, await bench.sampler.snapshot());
   const pgBefore = await pgCounters(bench);
-  const result = await step(bench, 'cpu', CPU_RATE, seconds);
+  const perf = perfFile ? await PerfRecorder.start(perfFile) : undefined;
+  const result = await step(bench, 'cpu', CPU_RATE, seconds).finally(() => perf?.stop());
   console.log(`  CPU @${CPU_RATE}/s: ${describe(result)}`);
   await sleep(STATS_FLUSH_MS);
   const pgAfter = await pgCounters(bench);
@@ -357,6 +364,32 @@ async function ready(url: string, processes: readonly RunningProcess[]): Promise
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
+/** The thread group (process) a thread belongs to, while it runs; undefined once it is gone. */
+function processOf(tid: number): number | undefined {
+  try {
+    const match = /^Tgid:\s+(\d+)$/m.exec(readFileSync(`/proc/${tid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** perf's samples summed by the bench's groups (api, relay, notifier, load, orchestrator, kafka, pg), idle and perf itself apart. */
+function perfSummary(file: string, pids: ReadonlyMap<string, number>): { groups: PerfGroup[]; report: string } {
+  const report = perfReport(file);
+  rmSync(file, { force: true });
+  const byPid = new Map([...pids].map(([name, pid]) => [pid, name]));
+  const groups = summarisePerf(report, (tid, command) => {
+    if (tid === 0) return undefined;
+    const owner = byPid.get(processOf(tid) ?? tid);
+    if (owner) return owner;
+    if (command.startsWith('postgres')) return 'pg (every PostgreSQL process)';
+    return command === 'perf' ? 'perf (the recorder)' : 'other';
+  });
+  for (const pid of pids.values()) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+  return { groups, report };
+}
+
 async function main(): Promise<void> {
   const machine = {
     cores: os.cpus().length,
@@ -365,7 +398,7 @@ async function main(): Promise<void> {
     node: process.version,
     loadAverageBefore: os.loadavg().map((l) => round(l, 2)),
   };
-  const mode = smoke ? 'smoke' : profileOnly ? 'cpu-prof' : 'full';
+  const mode = smoke ? 'smoke' : profileOnly ? (flags.perf ? 'perf' : 'cpu-prof') : 'full';
   console.log(`ordermail benchmark (${mode}): building, starting PostgreSQL, Kafka, the load process, an api, a relay and a notifier`);
   console.log(`  machine: ${machine.cores} cores (${machine.model}), load average before ${machine.loadAverageBefore.join(' / ')}`);
   if (machine.loadAverageBefore[0] as number > machine.cores * 0.5) console.log('  the machine is busy already: these figures will not be comparable');
@@ -373,6 +406,8 @@ async function main(): Promise<void> {
 
   const profileDirs = new Map<string, string>();
   const nodeArgsFor = (name: string): string[] => {
+    // perf reads the names of JIT-compiled JavaScript from /tmp/perf-<pid>.map, which this flag has node write.
+    if (flags.perf) return ['--perf-basic-prof-only-functions'];
     if (!profiling) return [];
     const dir = mkdtempSync(join(os.tmpdir(), `ordermail-bench-${name}-`));
     profileDirs.set(name, dir);
@@ -437,9 +472,19 @@ async function main(): Promise<void> {
     if (warm.accepted < 0.99 * warm.sent || warm.accepted === 0 || warmEmails.emailed < warmEmails.accepted)
       throw new Error(`warm-up: ${warm.accepted}/${warm.sent} answered 202 (${JSON.stringify(warm.otherStatuses)}, ${warm.errors} errors: ${warm.firstError ?? ''}), ${warmEmails.emailed} emailed within 30 s`);
     console.log(`  warm-up: ${warm.accepted} of ${warm.sent} orders accepted, all of them emailed`);
+    // What autovacuum does within its first rounds in a running system: statistics of the tables as they are now.
+    // The plans each connection cached while the tables were new and empty (a sequential scan is cheapest there)
+    // are made again with them; without this, they would stay in use for the whole run, every statement scanning its
+    // whole table (auto_explain showed it: UPDATE outbox … WHERE id = ANY($1) reading 500-900 pages for 10 rows).
+    const analyzer = new pg.Client({ connectionString: database.url });
+    await analyzer.connect();
+    await analyzer.query('ANALYZE').finally(() => analyzer.end());
     for (const line of newLogProblems(processes)) console.log(`    ${line}`);
 
-    const cpu = await measureCpu(bench, PLAN.cpuSeconds);
+    const perfFile = flags.perf ? join(mkdtempSync(join(os.tmpdir(), 'ordermail-bench-perf-')), 'perf.data') : undefined;
+    const cpu = await measureCpu(bench, PLAN.cpuSeconds, perfFile);
+    // Read while every process still runs: perf reports threads, and /proc tells whose they are.
+    const perf = perfFile ? perfSummary(perfFile, pids) : undefined;
     let api500: StepResult | undefined;
     let e2e100: StepResult | undefined;
     let e2eStages: Awaited<ReturnType<typeof stagesOf>> | undefined;
@@ -478,7 +523,7 @@ async function main(): Promise<void> {
     if (!(cpu.pgTransactionsPerOrder >= 3 / 64)) problems.push(`${cpu.pgTransactionsPerOrder} PostgreSQL transactions per order: pg_stat_database was not read right`);
 
     const date = new Date().toISOString().slice(0, 10);
-    const name = `${flags.label ?? date}${smoke ? '-smoke' : profileOnly ? '-cpu-prof' : ''}`;
+    const name = `${flags.label ?? date}${smoke ? '-smoke' : profileOnly ? `-${mode}` : ''}`;
     const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
     mkdirSync(resultsDir, { recursive: true });
     let profiles: Record<string, ProfileSummary> | undefined;
@@ -518,9 +563,11 @@ async function main(): Promise<void> {
       pgbenchTps: ceiling,
       duplicates: loadStopped.duplicates,
       ...(profiles ? { profiles } : {}),
+      ...(perf ? { perf: { note: `Linux perf, every CPU at 999 Hz during the ${CPU_RATE}/s step; percentOfBox counts idle in the whole; each group's byDso and top are of its own samples; the full report is ${name}-report.txt.gz`, groups: perf.groups } } : {}),
       ...(problems.length > 0 ? { problems } : {}),
     };
     writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+    if (perf) writeFileSync(join(resultsDir, `${name}-report.txt.gz`), gzipSync(perf.report));
     if (api500 && e2e100)
       writeFileSync(join(resultsDir, `${name}-latency.svg`), chart([{ name: 'POST /orders @500/s (open loop, from the due time)', p: api500.sent.api }, { name: 'end to end @100/s (202 → SMTP 250)', p: e2e100.all.endToEnd }]));
 
@@ -534,6 +581,9 @@ async function main(): Promise<void> {
     console.log(`| PostgreSQL transactions / statements per order | ${cpu.pgTransactionsPerOrder} / ${cpu.pgStatementsPerOrder} |`);
     if (ceiling !== null) console.log(`| PostgreSQL ceiling (pgbench, order + outbox tx) | ${Math.round(ceiling)} tx/s |`);
     console.log(`| duplicate emails | ${loadStopped.duplicates} |`);
+    if (perf)
+      for (const group of perf.groups)
+        console.log(`| perf, ${group.group} (${group.percentOfBox} % of the box) | ${group.top.slice(0, 4).map((t) => `${t.symbol.slice(0, 60)} ${t.percent} %`).join('; ')} |`);
     if (profiles) for (const [role, summary] of Object.entries(profiles)) console.log(`| top self time, ${role} | ${summary.top.slice(0, 3).map((t) => `${t.function} ${t.percentOfBusy} %`).join('; ')} |`);
     console.log(`\nwrote bench/results/${name}.json${api500 ? ` and bench/results/${name}-latency.svg` : ''}`);
   } finally {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { componentOf, topSelfTime } from '../../bench/cpu-profile.js';
 import { readProcessCpu } from '../../bench/cpu-sampler.js';
+import { summarisePerf } from '../../bench/perf-profile.js';
 import { laterRunStart, nextStep, type Outcome } from '../../bench/ramp.js';
 
 /** A profile whose samples fall, in order, on the nodes named; each sample lasts `us` microseconds. */
@@ -58,6 +59,33 @@ describe('the bench instruments', () => {
       ['node:internal/streams', 1],
     ]);
     expect(componentOf({ functionName: 'main', url: 'file:///repo/dist/main.js' }, '/repo')).to.equal('dist');
+  });
+
+  it("sums perf's report by group of processes, by where the code is and by symbol, idle and strangers left out", () => {
+    const report = [
+      '# Samples: 10K of event cpu-clock',
+      ' 40.00% \t      0:swapper        \t[kernel.kallsyms]   \t[k] pvm_safe_halt_hc',
+      ' 20.00% \t    101:node           \t[JIT] tid 101       \t[.] JS:*written file:///repo/dist/adapters/smtp/mime-message.js:60:17',
+      ' 10.00% \t    102:node           \tnode                \t[.] Builtins_RecordWriteSaveFP',
+      '  5.00% \t    101:node           \t[kernel.kallsyms]   \t[k] tcp_sendmsg',
+      '  5.00% \t    101:node           \t[JIT] tid 101       \t[.] JS:~written file:///repo/dist/adapters/smtp/mime-message.js:60:17',
+      ' 15.00% \t   2001:postgres       \tpostgres            \t[.] hash_search_with_hash_value',
+      '  5.00% \t   3001:bash           \tbash                \t[.] main',
+      '',
+    ].join('\n');
+    // Thread 102 is a thread of process 101, the notifier.
+    const groups = summarisePerf(report, (tid, command) => (tid === 0 ? undefined : tid === 101 || tid === 102 ? 'notifier' : command === 'postgres' ? 'pg' : undefined));
+    expect(groups.map((g) => [g.group, g.percentOfBox])).to.deep.equal([
+      ['notifier', 40],
+      ['pg', 15],
+    ]);
+    const notifier = groups[0];
+    expect(notifier?.byDso).to.deep.equal([
+      { dso: 'JIT (JavaScript)', percent: 62.5 },
+      { dso: 'node (V8, libuv, builtins)', percent: 25 },
+      { dso: 'kernel', percent: 12.5 },
+    ]);
+    expect(notifier?.top[0]).to.deep.equal({ symbol: 'written file:///repo/dist/adapters/smtp/mime-message.js:60:17', dso: 'JIT (JavaScript)', percent: 62.5 });
   });
 
   it('reads its own process CPU time from /proc, growing as it works', () => {
