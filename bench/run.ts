@@ -31,8 +31,8 @@ const profileOnly = (flags['cpu-prof'] || flags.perf) && !smoke;
 const profiling = flags['cpu-prof'] || smoke;
 
 const PLAN = smoke
-  ? { warmupSeconds: 2, cpuSeconds: 10, apiSeconds: 5, endToEndSeconds: 5, stepSeconds: 10, grid: [200], runs: 1, pgbenchSeconds: 3 }
-  : { warmupSeconds: 5, cpuSeconds: 30, apiSeconds: 30, endToEndSeconds: 30, stepSeconds: 30, grid: [200, 400, 600, 800, 1000, 1200, 1600], runs: 3, pgbenchSeconds: 20 };
+  ? { warmupSeconds: 2, warmupRate: 100, cpuSeconds: 10, apiSeconds: 5, endToEndSeconds: 5, stepSeconds: 10, grid: [200], runs: 1, pgbenchSeconds: 3 }
+  : { warmupSeconds: 30, warmupRate: 200, cpuSeconds: 30, apiSeconds: 30, endToEndSeconds: 30, stepSeconds: 30, grid: [200, 400, 600, 800, 1000, 1200, 1600], runs: 3, pgbenchSeconds: 20 };
 const CPU_RATE = 400;
 /** PostgreSQL (15+) flushes an idle backend's statistics after 10 s: pg_stat_database is read after this much quiet. */
 const STATS_FLUSH_MS = 11_000;
@@ -467,7 +467,7 @@ async function main(): Promise<void> {
     const bench: Bench = { base, load, sampler, monitor, database: { name: databaseName, url: database.url }, statementsAvailable, processes };
 
     // Warm-up: every part answers, and every email arrives, or nothing after this means anything.
-    const warm = await load.send(base, 'warm', 100, PLAN.warmupSeconds * 1000);
+    const warm = await load.send(base, 'warm', PLAN.warmupRate, PLAN.warmupSeconds * 1000);
     const warmEmails = await load.emails('warm', Date.now() + 30_000);
     if (warm.accepted < 0.99 * warm.sent || warm.accepted === 0 || warmEmails.emailed < warmEmails.accepted)
       throw new Error(`warm-up: ${warm.accepted}/${warm.sent} answered 202 (${JSON.stringify(warm.otherStatuses)}, ${warm.errors} errors: ${warm.firstError ?? ''}), ${warmEmails.emailed} emailed within 30 s`);
