@@ -285,6 +285,21 @@ describe('Email templates (files, eta and MJML)', () => {
       expect((await problemsOf({ defaultLocale: 'fr' })).join('\n')).to.match(/^DEFAULT_LOCALE fr: no order-created templates in it or its parent language/);
     });
 
+    it("drops the indentation MJML writes, and keeps the whitespace of a template whose HTML preserves it", async () => {
+      const builtIn = await builtInTemplates();
+      const created = orderConfirmation(createdEvent());
+      const html = builtIn.render(created, addressing(created)).html ?? '';
+      expect(html, 'no line starts with spaces').to.not.match(/\n[ \t]/);
+      expect(html).to.include('A-1');
+      const preformatted = dir({
+        'order-delivered/en.html.mjml':
+          '<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-column>\n        <mj-text><pre>\n    Delivered:\n      {{= it.order.id }}\n</pre></mj-text>\n      </mj-column>\n    </mj-section>\n  </mj-body>\n</mjml>\n',
+      });
+      const shop = await FileEmailTemplates.load({ ...DEFAULT_TEMPLATE_OPTIONS, overrideDir: preformatted });
+      const delivered = statusUpdate(statusEvent('delivered', { orderId: 'B-7' }));
+      expect(shop.render(delivered, addressing(delivered)).html).to.include('\n    Delivered:\n      B-7\n');
+    });
+
     it('makes a template that fails on one order an EmailRenderError naming its file and line, not a crash', async () => {
       const override = dir({
         'order-shipped/en.txt.eta': 'Shipped.\n{{= it.change.carrier.toUpperCase() }}\n',

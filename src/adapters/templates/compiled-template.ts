@@ -72,8 +72,21 @@ export async function compileTemplate(file: TemplateFile, problems: string[]): P
   // MJML once, here: the {{ }} tags pass through it as text, and eta reads the HTML it makes.
   const html = await compileMjml(file, problems);
   if (html === undefined) return undefined;
-  const compiled = compileEta(eta, html, `${file.path} (the HTML MJML made of it)`, problems);
+  const compiled = compileEta(eta, withoutIndentation(html), `${file.path} (the HTML MJML made of it)`, problems);
   return compiled === undefined ? undefined : runner(eta, compiled, file.path, (line) => ` (line ${line} of the HTML MJML made of it)`);
+}
+
+/** Where HTML keeps its whitespace as written: preformatted elements, or a `white-space` style. */
+const KEEPS_WHITESPACE = /<(pre|textarea|xmp|plaintext|listing)\b|white-space/i;
+
+/**
+ * MJML indents the HTML it makes, for reading; a mail client collapses that whitespace with the line break before
+ * it. Dropped here, once per template: a quarter of the built-in confirmation's HTML, and every email is encoded,
+ * signed, sent and stored that much smaller. The line breaks stay, so an error's line in the HTML still matches.
+ * HTML that keeps its whitespace anywhere (`<pre>`, a `white-space` style) is left as MJML made it.
+ */
+export function withoutIndentation(html: string): string {
+  return KEEPS_WHITESPACE.test(html) ? html : html.replace(/\n[ \t]+/g, '\n');
 }
 
 function runner(eta: Eta, template: TemplateFunction, path: string, where: (line: string) => string): CompiledTemplate {
