@@ -30,6 +30,7 @@ const cases: Record<string, Mail> = {
     headers: { 'X-Order-ID': 'order-1', 'x-correlation-id': 'corr-1', 'Content-Language': 'de-DE', 'X-Shop-Name': 'Café Zoë', 'Auto-Submitted': 'auto-generated', 'List-Unsubscribe': '<https://shop.test/u?x=1>' },
   },
   'a display name with quotes, commas and accents': { ...BASE, from: '"Zoë, Shop \\"Best\\"" <orders@shop.test>', to: 'Ada Lovelace <ada@example.com>', subject: 'Names', text: 'x\n' },
+  'a Unicode local part (kept as is, in UTF-8) and a Buffer body': { ...BASE, to: 'jöhn@example.com', subject: 'EAI', text: Buffer.from('bytes: \u00e9\n'), html: html('x') },
   'an IDN sender domain': { ...BASE, from: 'Shop <orders@bücher.example>', subject: 'IDN', text: 'x\n', html: html('x') },
   'empty text and html': { ...BASE, subject: 'Empty', text: '', html: '' },
   'the largest body (a 64 KB note in both parts)': { ...BASE, subject: 'Big', text: `${'Ünïcödé and ASCII text. '.repeat(2800)}\n`, html: html('<td>cell</td>'.repeat(5000)) },

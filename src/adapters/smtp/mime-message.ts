@@ -41,8 +41,13 @@ export async function composeMessage(fields: MimeFields): Promise<MimeMessage> {
 export function writeTree(node: MimeNode): Buffer | undefined {
   const { _transforms: transforms, _processFuncs: processFuncs, newline } = node as unknown as { _transforms?: unknown[]; _processFuncs?: unknown[]; newline?: unknown };
   if (transforms?.length || processFuncs?.length || newline || !inMemory(node)) return undefined;
-  const text = written(node);
-  return Buffer.from(text.endsWith('\n') ? text : text.endsWith('\r') ? `${text}\n` : `${text}\r\n`, 'latin1');
+  const parts: (string | Buffer)[] = [];
+  write(node, parts);
+  // As the stream writes them: strings as UTF-8 (headers are ASCII, but an address's local part may be Unicode,
+  // which nodemailer keeps as it is), Buffers as their bytes.
+  const raw = parts.every((part) => typeof part === 'string') ? Buffer.from(parts.join(''), 'utf8') : Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+  const last = raw.at(-1);
+  return last === 0x0a ? raw : Buffer.concat([raw, Buffer.from(last === 0x0d ? '\n' : '\r\n')]);
 }
 
 interface TreeNode {
@@ -64,23 +69,24 @@ function inMemory(node: MimeNode): boolean {
 }
 
 /**
- * The node as MimeNode.stream writes it: its header block, a blank line, its body in its transfer encoding, and
- * for a multipart its children between boundary lines. The text is ASCII throughout (7bit bodies only when
- * nodemailer found them plain ASCII, every header encoded), hence latin1.
+ * The node as MimeNode.stream writes it, into `parts`: its header block, a blank line, its body in its transfer
+ * encoding, and for a multipart its children between boundary lines.
  */
-function written(node: MimeNode): string {
-  const parts: string[] = [node.buildHeaders(), '\r\n\r\n'];
+function write(node: MimeNode, parts: (string | Buffer)[]): void {
+  parts.push(node.buildHeaders(), '\r\n\r\n');
   const { content, multipart, boundary, childNodes } = tree(node);
   if (content) {
     const encoding = node.getTransferEncoding();
     const body = content as string | Buffer;
     if (encoding === 'quoted-printable') parts.push(qp.wrap(qp.encode(body), LINE_LENGTH));
     else if (encoding === 'base64') parts.push(base64.wrap(base64.encode(body), LINE_LENGTH));
-    else parts.push(typeof body === 'string' ? body : body.toString('latin1'));
+    else parts.push(body);
   }
   if (multipart && boundary) {
-    childNodes.forEach((child, index) => parts.push(`${index > 0 ? '\r\n' : ''}--${boundary}\r\n`, written(child as unknown as MimeNode)));
+    childNodes.forEach((child, index) => {
+      parts.push(`${index > 0 ? '\r\n' : ''}--${boundary}\r\n`);
+      write(child as unknown as MimeNode, parts);
+    });
     parts.push(`\r\n--${boundary}--\r\n`);
   }
-  return parts.join('');
 }
