@@ -22,7 +22,12 @@ export interface PerfGroup {
 
 /** A running `perf record -a`; stop() ends it and waits for its file. */
 export class PerfRecorder {
-  private constructor(private readonly child: ChildProcess) {}
+  private readonly exited: Promise<unknown>;
+
+  private constructor(private readonly child: ChildProcess) {
+    // Watched from the start: perf may end on its own (a signal, the OOM killer) before stop() is called.
+    this.exited = once(child, 'exit');
+  }
 
   /** Starts sampling every CPU at `hz`; throws with what to install when perf is missing or not allowed. */
   static async start(file: string, hz = 999): Promise<PerfRecorder> {
@@ -38,16 +43,17 @@ export class PerfRecorder {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exit = once(this.child, 'exit');
-    this.child.kill('SIGINT');
-    await exit;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGINT');
+    await this.exited;
   }
 }
 
-/** perf's report, one line per (pid, dso, symbol) with its share of all samples, tab-separated. */
-export function perfReport(file: string): string {
-  const report = spawnSync('perf', ['report', '-i', file, '--stdio', '--no-children', '--sort', 'pid,dso,sym', '-g', 'none', '--percent-limit', '0.01', '-t', '\t'], {
+/**
+ * perf's report, one line per thread and `sort` key with its share of all samples, tab-separated. Lines under
+ * `limit` percent are left out: with symbols, JavaScript's many small ones would make it huge.
+ */
+export function perfReport(file: string, sort = 'pid,dso,sym', limit = 0.01): string {
+  const report = spawnSync('perf', ['report', '-i', file, '--stdio', '--no-children', '--sort', sort, '-g', 'none', '--percent-limit', String(limit), '-t', '\t'], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
@@ -65,8 +71,11 @@ const dsoName = (dso: string): string => {
 /**
  * Sums perf's report by group of processes: `groupOf` names the group of a pid and its command (or undefined: not
  * ours, left out, as idle is). Each group gets its share of the box, its split by DSO and its `count` top symbols.
+ * `totals`, a report by pid and DSO with nothing left out, gives the shares and the splits when there is one: the
+ * report by symbol leaves out its smallest lines.
  */
-export function summarisePerf(report: string, groupOf: (pid: number, command: string) => string | undefined, count = 15): PerfGroup[] {
+export function summarisePerf(report: string, groupOf: (pid: number, command: string) => string | undefined, count = 15, totals?: string): PerfGroup[] {
+  const whole = totals === undefined ? undefined : summarisePerf(totals.replace(/^(.*\t.*\t.*)$/gm, '$1\t[.] -'), groupOf, 0);
   const groups = new Map<string, { percent: number; dsos: Map<string, number>; symbols: Map<string, { dso: string; percent: number }> }>();
   for (const line of report.split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;
@@ -88,16 +97,20 @@ export function summarisePerf(report: string, groupOf: (pid: number, command: st
     entry.symbols.set(key, known);
     groups.set(group, entry);
   }
-  const of = (part: number, whole: number): number => Math.round((part / Math.max(whole, 1e-9)) * 1000) / 10;
+  const of = (part: number, all: number): number => Math.round((part / Math.max(all, 1e-9)) * 1000) / 10;
   return [...groups.entries()]
-    .sort((a, b) => b[1].percent - a[1].percent)
-    .map(([group, entry]) => ({
-      group,
-      percentOfBox: Math.round(entry.percent * 10) / 10,
-      byDso: [...entry.dsos.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([dso, percent]) => ({ dso, percent: of(percent, entry.percent) })),
-      top: [...entry.symbols.entries()]
-        .sort((a, b) => b[1].percent - a[1].percent)
-        .slice(0, count)
-        .map(([key, { dso, percent }]) => ({ symbol: key.split('\u0000')[1] as string, dso, percent: of(percent, entry.percent) })),
-    }));
+    .map(([group, entry]) => {
+      const known = whole?.find((g) => g.group === group);
+      const total = known ? known.percentOfBox : entry.percent;
+      return {
+        group,
+        percentOfBox: Math.round(total * 10) / 10,
+        byDso: known ? known.byDso : [...entry.dsos.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([dso, percent]) => ({ dso, percent: of(percent, total) })),
+        top: [...entry.symbols.entries()]
+          .sort((a, b) => b[1].percent - a[1].percent)
+          .slice(0, count)
+          .map(([key, { dso, percent }]) => ({ symbol: key.split('\u0000')[1] as string, dso, percent: of(percent, total) })),
+      };
+    })
+    .sort((a, b) => b.percentOfBox - a.percentOfBox);
 }

@@ -28,6 +28,7 @@ const smoke = flags.smoke;
  * The smoke profiles too, to exercise it.
  */
 const profileOnly = (flags['cpu-prof'] || flags.perf) && !smoke;
+if (flags.perf && (smoke || flags['cpu-prof'])) throw new Error('--perf runs alone: not with --smoke or --cpu-prof (node --cpu-prof would be sampled by perf too)');
 const profiling = flags['cpu-prof'] || smoke;
 
 const PLAN = smoke
@@ -377,17 +378,16 @@ function processOf(tid: number): number | undefined {
 /** perf's samples summed by the bench's groups (api, relay, notifier, load, orchestrator, kafka, pg), idle and perf itself apart. */
 function perfSummary(file: string, pids: ReadonlyMap<string, number>): { groups: PerfGroup[]; report: string } {
   const report = perfReport(file);
-  rmSync(file, { force: true });
+  const totals = perfReport(file, 'pid,dso', 0);
   const byPid = new Map([...pids].map(([name, pid]) => [pid, name]));
-  const groups = summarisePerf(report, (tid, command) => {
+  const groupOf = (tid: number, command: string): string | undefined => {
     if (tid === 0) return undefined;
     const owner = byPid.get(processOf(tid) ?? tid);
     if (owner) return owner;
     if (command.startsWith('postgres')) return 'pg (every PostgreSQL process)';
     return command === 'perf' ? 'perf (the recorder)' : 'other';
-  });
-  for (const pid of pids.values()) rmSync(`/tmp/perf-${pid}.map`, { force: true });
-  return { groups, report };
+  };
+  return { groups: summarisePerf(report, groupOf, 15, totals), report };
 }
 
 async function main(): Promise<void> {
@@ -405,6 +405,8 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 
   const profileDirs = new Map<string, string>();
+  // perf's recording of the whole machine; removed with the map files node wrote for it, however the run ends.
+  const perfDir = flags.perf ? mkdtempSync(join(os.tmpdir(), 'ordermail-bench-perf-')) : undefined;
   const nodeArgsFor = (name: string): string[] => {
     // perf reads the names of JIT-compiled JavaScript from /tmp/perf-<pid>.map, which this flag has node write.
     if (flags.perf) return ['--perf-basic-prof-only-functions'];
@@ -481,7 +483,7 @@ async function main(): Promise<void> {
     await analyzer.query('ANALYZE').finally(() => analyzer.end());
     for (const line of newLogProblems(processes)) console.log(`    ${line}`);
 
-    const perfFile = flags.perf ? join(mkdtempSync(join(os.tmpdir(), 'ordermail-bench-perf-')), 'perf.data') : undefined;
+    const perfFile = perfDir ? join(perfDir, 'perf.data') : undefined;
     const cpu = await measureCpu(bench, PLAN.cpuSeconds, perfFile);
     // Read while every process still runs: perf reports threads, and /proc tells whose they are.
     const perf = perfFile ? perfSummary(perfFile, pids) : undefined;
@@ -589,6 +591,10 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM')));
     if (!loadStopped && load.child.exitCode === null) load.child.kill('SIGTERM');
+    if (perfDir) {
+      rmSync(perfDir, { recursive: true, force: true });
+      for (const pid of [...[...processes.values()].map((p) => p.child.pid), load.pid]) if (pid !== undefined) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+    }
     await monitor.end().catch(() => undefined);
     await database.drop();
   }

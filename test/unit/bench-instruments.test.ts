@@ -86,6 +86,13 @@ describe('the bench instruments', () => {
       { dso: 'kernel', percent: 12.5 },
     ]);
     expect(notifier?.top[0]).to.deep.equal({ symbol: 'written file:///repo/dist/adapters/smtp/mime-message.js:60:17', dso: 'JIT (JavaScript)', percent: 62.5 });
+
+    // The report by symbol leaves out its smallest lines; the one by pid and DSO, with nothing left out, gives the shares.
+    const totals = [' 40.00% \t      0:swapper        \t[kernel.kallsyms]', ' 30.00% \t    101:node           \t[JIT] tid 101', ' 20.00% \t    102:node           \tnode', ' 10.00% \t    101:node           \t[kernel.kallsyms]'].join('\n');
+    const whole = summarisePerf(report, (tid) => (tid === 101 || tid === 102 ? 'notifier' : undefined), 15, totals);
+    expect(whole.map((g) => [g.group, g.percentOfBox])).to.deep.equal([['notifier', 60]]);
+    expect(whole[0]?.byDso[0]).to.deep.equal({ dso: 'JIT (JavaScript)', percent: 50 });
+    expect(whole[0]?.top[0]?.percent, 'of the whole group').to.equal(41.7);
   });
 
   it('reads its own process CPU time from /proc, growing as it works', () => {

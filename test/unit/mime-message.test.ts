@@ -3,7 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { Readable } from 'node:stream';
 import { composeMessage, writeTree } from '../../src/adapters/smtp/mime-message.js';
 
-type Mail = ConstructorParameters<typeof MailComposer>[0];
+type Mail = NonNullable<ConstructorParameters<typeof MailComposer>[0]>;
 
 const DATE = new Date('2026-11-26T08:00:00.000Z');
 const BASE = { from: 'Shop <orders@shop.test>', to: 'customer@example.com', messageId: '<order-created-1@shop.test>', date: DATE, baseBoundary: '0123456789abcdef' };
@@ -33,7 +33,14 @@ const cases: Record<string, Mail> = {
   'a Unicode local part (kept as is, in UTF-8) and a Buffer body': { ...BASE, to: 'jöhn@example.com', subject: 'EAI', text: Buffer.from('bytes: \u00e9\n'), html: html('x') },
   'an IDN sender domain': { ...BASE, from: 'Shop <orders@bücher.example>', subject: 'IDN', text: 'x\n', html: html('x') },
   'empty text and html': { ...BASE, subject: 'Empty', text: '', html: '' },
-  'the largest body (a 64 KB note in both parts)': { ...BASE, subject: 'Big', text: `${'Ünïcödé and ASCII text. '.repeat(2800)}\n`, html: html('<td>cell</td>'.repeat(5000)) },
+  'the largest quoted-printable bodies one pass writes (just under 64 KiB, with line breaks)': { ...BASE, subject: 'Big', text: `${'Ünïcödé and ASCII text. '.repeat(2000)}\n`, html: html('<td>cell</td>\n'.repeat(4500)) },
+  'base64 bodies of whole lines, one of them beyond 64 KiB': { ...BASE, subject: 'B64', text: 'ご'.repeat(19 * 4), html: `<p>${'注文'.repeat(20_000)}</p>` },
+};
+
+/** Shapes one pass does not write as nodemailer's encoder would: composeMessage leaves them to nodemailer. */
+const leftToNodemailer: Record<string, Mail> = {
+  'quoted-printable beyond 64 KiB, with line breaks': { ...BASE, subject: 'QP', text: 'x\n', html: `${'<p>Größe xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</p>\n'.repeat(900)}` },
+  'quoted-printable ending in spaces': { ...BASE, subject: 'QP', html: `Größe \n${'z'.repeat(27)}${' '.repeat(30)}` },
 };
 
 describe('composing an email in one pass (mime-message)', () => {
@@ -43,6 +50,18 @@ describe('composing an email in one pass (mime-message)', () => {
       const theirs = await new MailComposer({ ...mail }).compile().build();
       expect(ours, 'written in one pass').to.be.instanceOf(Buffer);
       expect(ours?.toString('latin1')).to.equal(theirs.toString('latin1'));
+    });
+
+  for (const [name, { from, to, subject, text, html: body, messageId }] of Object.entries(leftToNodemailer))
+    it(`leaves to nodemailer what one pass would write otherwise: ${name}`, async () => {
+      const fields = { from: from as string, to: to as string, subject: subject as string, text: (text as string | undefined) ?? '', html: body as string, messageId: messageId as string, headers: {} };
+      expect(writeTree(new MailComposer({ ...fields, baseBoundary: BASE.baseBoundary }).compile())).to.equal(undefined);
+      const composed = await composeMessage(fields);
+      // The same message as nodemailer's build() of the same tree: its boundary, and the Date of its second.
+      const base = /boundary="--_NmP-([0-9a-f]+)-Part_1"/.exec(composed.raw.toString())?.[1];
+      const theirs = await new MailComposer({ ...fields, ...(base ? { baseBoundary: base } : {}) }).compile().build();
+      const undated = (raw: Buffer): string => raw.toString('latin1').replace(/^Date: .*$/m, 'Date: -');
+      expect(undated(composed.raw)).to.equal(undated(theirs));
     });
 
   it('leaves a part whose body is a stream to nodemailer, and still composes the message', async () => {

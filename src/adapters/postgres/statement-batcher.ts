@@ -14,8 +14,10 @@ export interface StatementBatcherOptions<I, R> {
   /** Items in one batch at most. */
   readonly maxBatch?: number;
   /**
-   * The bytes an item puts into the statement's parameters (its large texts: events, item lists). With it, a
-   * batch takes items while their sum stays within maxBatchBytes; an item larger than that goes alone.
+   * The size of what an item puts into the statement's parameters (its large texts: events, item lists). With it,
+   * a batch takes items while their sum stays within maxBatchBytes; an item larger than that goes alone. The callers
+   * count a text's length (UTF-16 units, no scan): a text of three-byte characters weighs a third of its bytes, so
+   * a batch of such texts may carry up to three times the cap.
    */
   readonly sizeOf?: (item: I) => number;
   /** The parameter bytes of one batch at most, as sizeOf counts them (default 1 MiB). */

@@ -16,6 +16,11 @@ export interface MimeMessage {
 
 /** Line length of the encoded bodies, as nodemailer's encoders wrap them. */
 const LINE_LENGTH = 76;
+/**
+ * nodemailer's quoted-printable encoder works in slices of this many bytes and wraps a body's trailing spaces and
+ * tabs apart: one pass writes the same bytes only for a body within one slice that does not end in either.
+ */
+const QP_SLICE_BYTES = 64 * 1024;
 
 /**
  * Composes an email once, into one Buffer: nodemailer's MailComposer makes the MIME tree and every header (the
@@ -31,18 +36,22 @@ export async function composeMessage(fields: MimeFields): Promise<MimeMessage> {
   const baseBoundary = randomUUID().replaceAll('-', '').slice(0, 16);
   const node = new MailComposer({ ...fields, headers: fields.headers as Record<string, string>, baseBoundary }).compile();
   const { from, to } = node.getEnvelope();
-  return { envelope: { from, to }, raw: writeTree(node) ?? (await node.build()) };
+  // When one pass cannot write it as nodemailer would, nodemailer builds it from the fields (a fresh tree: writing
+  // the headers has set some of this one's).
+  const raw = writeTree(node) ?? (await new MailComposer({ ...fields, headers: fields.headers as Record<string, string>, baseBoundary }).compile().build());
+  return { envelope: { from, to }, raw };
 }
 
 /**
  * The message of a compiled tree, written in one pass and ended with a line break as createReadStream ends it;
- * undefined when a part's body is not in memory, or the tree has transforms or a newline conversion of its own.
+ * undefined when a part's body is not in memory, or is quoted-printable beyond what one pass writes as nodemailer
+ * does (QP_SLICE_BYTES), or the tree has transforms or a newline conversion of its own.
  */
 export function writeTree(node: MimeNode): Buffer | undefined {
   const { _transforms: transforms, _processFuncs: processFuncs, newline } = node as unknown as { _transforms?: unknown[]; _processFuncs?: unknown[]; newline?: unknown };
   if (transforms?.length || processFuncs?.length || newline || !inMemory(node)) return undefined;
   const parts: (string | Buffer)[] = [];
-  write(node, parts);
+  if (!write(node, parts)) return undefined;
   // As the stream writes them: strings as UTF-8 (headers are ASCII, but an address's local part may be Unicode,
   // which nodemailer keeps as it is), Buffers as their bytes.
   const raw = parts.every((part) => typeof part === 'string') ? Buffer.from(parts.join(''), 'utf8') : Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
@@ -70,23 +79,30 @@ function inMemory(node: MimeNode): boolean {
 
 /**
  * The node as MimeNode.stream writes it, into `parts`: its header block, a blank line, its body in its transfer
- * encoding, and for a multipart its children between boundary lines.
+ * encoding, and for a multipart its children between boundary lines. False when a body is quoted-printable and
+ * one pass would not write it as nodemailer's encoder does.
  */
-function write(node: MimeNode, parts: (string | Buffer)[]): void {
+function write(node: MimeNode, parts: (string | Buffer)[]): boolean {
   parts.push(node.buildHeaders(), '\r\n\r\n');
   const { content, multipart, boundary, childNodes } = tree(node);
   if (content) {
     const encoding = node.getTransferEncoding();
     const body = content as string | Buffer;
-    if (encoding === 'quoted-printable') parts.push(qp.wrap(qp.encode(body), LINE_LENGTH));
+    if (encoding === 'quoted-printable') {
+      const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      const last = typeof body === 'string' ? body.charCodeAt(body.length - 1) : body[body.length - 1];
+      if (bytes > QP_SLICE_BYTES || last === 0x20 || last === 0x09) return false;
+      parts.push(qp.wrap(qp.encode(body), LINE_LENGTH));
+    }
     else if (encoding === 'base64') parts.push(base64.wrap(base64.encode(body), LINE_LENGTH));
     else parts.push(body);
   }
   if (multipart && boundary) {
-    childNodes.forEach((child, index) => {
+    for (const [index, child] of childNodes.entries()) {
       parts.push(`${index > 0 ? '\r\n' : ''}--${boundary}\r\n`);
-      write(child as unknown as MimeNode, parts);
-    });
+      if (!write(child as unknown as MimeNode, parts)) return false;
+    }
     parts.push(`\r\n--${boundary}--\r\n`);
   }
+  return true;
 }
