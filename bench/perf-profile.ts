@@ -75,27 +75,29 @@ const dsoName = (dso: string): string => {
  * report by symbol leaves out its smallest lines.
  */
 export function summarisePerf(report: string, groupOf: (pid: number, command: string) => string | undefined, count = 15, totals?: string): PerfGroup[] {
-  const whole = totals === undefined ? undefined : summarisePerf(totals.replace(/^(.*\t.*\t.*)$/gm, '$1\t[.] -'), groupOf, 0);
+  const whole = totals === undefined ? undefined : summarisePerf(totals, groupOf, 0);
   const groups = new Map<string, { percent: number; dsos: Map<string, number>; symbols: Map<string, { dso: string; percent: number }> }>();
   for (const line of report.split('\n')) {
     if (line.startsWith('#') || !line.trim()) continue;
     const [share, process, dso, symbol] = line.split('\t').map((field) => field.trim());
     const percent = Number.parseFloat(share ?? '');
     const match = /^(\d+):(.*)$/.exec(process ?? '');
-    if (!Number.isFinite(percent) || !match || dso === undefined || symbol === undefined) continue;
+    // A report sorted by pid and DSO alone has no symbol column: its lines count for the shares only.
+    if (!Number.isFinite(percent) || !match || dso === undefined) continue;
     const group = groupOf(Number(match[1]), match[2] as string);
     if (group === undefined) continue;
     const entry = groups.get(group) ?? { percent: 0, dsos: new Map<string, number>(), symbols: new Map<string, { dso: string; percent: number }>() };
     const where = dsoName(dso);
-    // "[.] name" for user space, "[k] name" for the kernel; a JIT name is "JS:*name file:line:column" (or ~ when interpreted).
-    const name = symbol.replace(/^\[[.k]\]\s*/, '').replace(/^JS:[*~^+]?/, '');
     entry.percent += percent;
     entry.dsos.set(where, (entry.dsos.get(where) ?? 0) + percent);
+    groups.set(group, entry);
+    if (symbol === undefined) continue;
+    // "[.] name" for user space, "[k] name" for the kernel; a JIT name is "JS:*name file:line:column" (or ~ when interpreted).
+    const name = symbol.replace(/^\[[.k]\]\s*/, '').replace(/^JS:[*~^+]?/, '');
     const key = `${where}\u0000${name}`;
     const known = entry.symbols.get(key) ?? { dso: where, percent: 0 };
     known.percent += percent;
     entry.symbols.set(key, known);
-    groups.set(group, entry);
   }
   const of = (part: number, all: number): number => Math.round((part / Math.max(all, 1e-9)) * 1000) / 10;
   return [...groups.entries()]

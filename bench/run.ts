@@ -380,9 +380,12 @@ function perfSummary(file: string, pids: ReadonlyMap<string, number>): { groups:
   const report = perfReport(file);
   const totals = perfReport(file, 'pid,dso', 0);
   const byPid = new Map([...pids].map(([name, pid]) => [pid, name]));
+  // Both reports name the same few hundred threads over thousands of lines: /proc is read once for each.
+  const processes = new Map<number, number | undefined>();
   const groupOf = (tid: number, command: string): string | undefined => {
     if (tid === 0) return undefined;
-    const owner = byPid.get(processOf(tid) ?? tid);
+    if (!processes.has(tid)) processes.set(tid, processOf(tid));
+    const owner = byPid.get(processes.get(tid) ?? tid);
     if (owner) return owner;
     if (command.startsWith('postgres')) return 'pg (every PostgreSQL process)';
     return command === 'perf' ? 'perf (the recorder)' : 'other';

@@ -187,7 +187,7 @@ export class PgNotificationLedger implements NotificationLedger {
         // A stream's notifications are claimed in the order they came: the later one sees the earlier one and waits.
         streamOf: ({ notification }) => streamOf(notification),
         // Events are at most 64 KB: a batch of the largest stays within the batcher's byte cap, not 64 of them.
-        sizeOf: ({ values }) => (values[EVENT_VALUE] as string).length,
+        sizeOf: ({ values }) => values.reduce<number>((size, value) => size + (typeof value === 'string' ? value.length : 0), 0),
         run: async (requests) => {
           const rows = await this.query<ClaimRow>(
             CLAIM_BATCH,
@@ -297,14 +297,11 @@ export class PgNotificationLedger implements NotificationLedger {
   }
 }
 
-/** A claim and its statement's values (rowValues, then contextValues), made once: the batcher weighs the event's text. */
+/** A claim and its statement's values (rowValues, then contextValues), made once: the batcher weighs their texts. */
 interface ClaimRequest {
   readonly notification: Notification;
   readonly values: readonly unknown[];
 }
-
-/** The index of the event's JSON among a claim's values (rowValues). */
-const EVENT_VALUE = 6;
 
 type ClaimRow = JobRow & StateRow & { taken: boolean };
 

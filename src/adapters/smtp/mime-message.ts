@@ -34,11 +34,12 @@ export async function composeMessage(fields: MimeFields): Promise<MimeMessage> {
   // A random base per message (64 bits, as nodemailer's own), from node's batched random UUIDs: a randomBytes
   // call of its own costs more than the rest of the headers. The parts are numbered after it.
   const baseBoundary = randomUUID().replaceAll('-', '').slice(0, 16);
-  const node = new MailComposer({ ...fields, headers: fields.headers as Record<string, string>, baseBoundary }).compile();
+  const compile = (): MimeNode => new MailComposer({ ...fields, headers: fields.headers as Record<string, string>, baseBoundary }).compile();
+  const node = compile();
   const { from, to } = node.getEnvelope();
-  // When one pass cannot write it as nodemailer would, nodemailer builds it from the fields (a fresh tree: writing
-  // the headers has set some of this one's).
-  const raw = writeTree(node) ?? (await new MailComposer({ ...fields, headers: fields.headers as Record<string, string>, baseBoundary }).compile().build());
+  // When one pass cannot write it as nodemailer would, nodemailer builds it (from a fresh tree: writing the headers
+  // has set some of this one's).
+  const raw = writeTree(node) ?? (await compile().build());
   return { envelope: { from, to }, raw };
 }
 
@@ -69,7 +70,7 @@ interface TreeNode {
 
 const tree = (node: MimeNode): TreeNode => node as unknown as TreeNode;
 
-/** Whether every part's body is a string or a Buffer: what `written` can encode without a stream. */
+/** Whether every part's body is a string or a Buffer: what `write` can encode without a stream. */
 function inMemory(node: MimeNode): boolean {
   const { content, _raw: raw, childNodes } = tree(node);
   if (raw !== undefined && raw !== null && raw !== false) return false;
